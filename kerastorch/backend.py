@@ -1,0 +1,145 @@
+"""Global configuration: float type, fuzz factor, image layout, the device models live on, and seeding.
+
+Importable as ``kerastorch.backend`` and, as Keras 2 tutorials spell it, ``from kerastorch import backend as K``.
+"""
+import contextlib
+import os
+import random
+
+import numpy as np
+import torch
+
+_FLOATX = "float32"
+_EPSILON = 1e-7
+_IMAGE_DATA_FORMAT = "channels_last"
+_DEVICE_STACK = []
+
+_FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
+_DATA_FORMATS = ("channels_last", "channels_first")
+
+
+def floatx():
+    """The default float type, as a string (``'float32'``)."""
+    return _FLOATX
+
+
+def set_floatx(value):
+    global _FLOATX
+    if value not in _FLOAT_TYPES:
+        raise ValueError(f"Unknown floatx type: {value!r}. Expected one of {_FLOAT_TYPES}.")
+    _FLOATX = str(value)
+
+
+def epsilon():
+    """The fuzz factor used in numeric expressions (1e-7)."""
+    return _EPSILON
+
+
+def set_epsilon(value):
+    global _EPSILON
+    _EPSILON = float(value)
+
+
+def image_data_format():
+    """``'channels_last'`` (NHWC, Keras's default) or ``'channels_first'`` (NCHW)."""
+    return _IMAGE_DATA_FORMAT
+
+
+def set_image_data_format(data_format):
+    global _IMAGE_DATA_FORMAT
+    if data_format not in _DATA_FORMATS:
+        raise ValueError(
+            f"The `data_format` argument must be one of {_DATA_FORMATS}. Received: data_format={data_format!r}")
+    _IMAGE_DATA_FORMAT = data_format
+
+
+def standardize_data_format(data_format):
+    """``None`` means the global image_data_format; anything else must be a valid layout."""
+    if data_format is None:
+        return image_data_format()
+    data_format = str(data_format).lower()
+    if data_format not in _DATA_FORMATS:
+        raise ValueError(
+            f"The `data_format` argument must be one of {_DATA_FORMATS}. Received: data_format={data_format!r}")
+    return data_format
+
+
+def torch_dtype(dtype=None):
+    """A Keras dtype name (or a torch dtype, or None for floatx) as a torch.dtype."""
+    if dtype is None:
+        dtype = _FLOATX
+    if isinstance(dtype, torch.dtype):
+        return dtype
+    if isinstance(dtype, np.dtype) or (isinstance(dtype, type) and issubclass(dtype, np.generic)):
+        dtype = np.dtype(dtype).name
+    name = str(dtype)
+    if name.startswith("torch."):
+        name = name[len("torch."):]
+    result = getattr(torch, name, None)
+    if not isinstance(result, torch.dtype):
+        raise ValueError(f"Unknown dtype: {dtype!r}")
+    return result
+
+
+def backend():
+    """The name Keras reports for its backend; kerastorch is always torch."""
+    return "torch"
+
+
+# ---- devices -------------------------------------------------------------------------------------------------
+
+def _default_device():
+    name = os.environ.get("KERASTORCH_DEVICE")
+    if name:
+        return torch.device(name)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return torch.device("mps")
+    return torch.device("cpu")
+
+
+def device():
+    """The device new models are placed on: the innermost ``with kerastorch.device(...)``, else
+    ``$KERASTORCH_DEVICE``, else CUDA when available, else MPS, else the CPU."""
+    if _DEVICE_STACK:
+        return _DEVICE_STACK[-1]
+    return _default_device()
+
+
+@contextlib.contextmanager
+def device_scope(name):
+    """``with kerastorch.device("cpu"):`` places models built inside the block on that device."""
+    _DEVICE_STACK.append(torch.device(name))
+    try:
+        yield _DEVICE_STACK[-1]
+    finally:
+        _DEVICE_STACK.pop()
+
+
+# ---- sessions and seeds --------------------------------------------------------------------------------------
+
+def clear_session():
+    """Reset the layer-name counters, so the next Dense is ``dense`` again."""
+    from kerastorch.layers import layer as _layer
+    _layer.reset_name_counters()
+
+
+def set_random_seed(seed):
+    """Seed Python's, NumPy's and torch's generators, so the same seed gives identical weights."""
+    if not isinstance(seed, int):
+        raise ValueError(f"Expected `seed` to be an integer. Received: seed={seed!r} of type {type(seed).__name__}")
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
+# Keras 2 helpers that tutorials call through `K`.
+def int_shape(x):
+    shape = getattr(x, "shape", None)
+    return None if shape is None else tuple(shape)
+
+
+def count_params(x):
+    return int(np.prod(int_shape(x)))
