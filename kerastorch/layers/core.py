@@ -1,0 +1,239 @@
+"""Core layers: Input/InputLayer, Dense, Activation, Lambda.
+
+Also the Keras 2 import path ``keras.layers.core``, which held Dropout, Flatten and Reshape too.
+"""
+import warnings
+
+import torch
+import torch.nn.functional as F
+
+from kerastorch import activations, constraints, initializers, regularizers
+from kerastorch.keras_tensor import KerasTensor, Node
+from kerastorch.layers.layer import InputSpec, Layer, standardize_shape
+
+
+def _positive_int(value, name):
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ValueError(f"Received an invalid value for `{name}`, expected a positive integer. "
+                         f"Received: {name}={value}")
+    return value
+
+
+class InputLayer(Layer):
+    """The entry point of a model: holds the KerasTensor that stands for the model's input.
+
+    Args:
+        shape: the shape of one sample, without the batch dimension.
+        batch_size: a fixed batch size, or None.
+        dtype: the input's dtype (default floatx).
+        batch_shape: the whole shape including the batch dimension (instead of shape/batch_size).
+        input_tensor: an existing KerasTensor to wrap.
+        name: the layer's name (default ``input_layer``, ``input_layer_1``, ...).
+    """
+
+    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
+                 input_tensor=None, optional=False, name=None, **kwargs):
+        if "input_shape" in kwargs:
+            warnings.warn("Argument `input_shape` is deprecated. Use `shape` instead.")
+            shape = kwargs.pop("input_shape")
+        if "batch_input_shape" in kwargs:
+            batch_shape = kwargs.pop("batch_input_shape")
+        super().__init__(name=name, **kwargs)
+        if input_tensor is not None:
+            if not isinstance(input_tensor, KerasTensor):
+                raise ValueError(f"Argument `input_tensor` must be a KerasTensor. Received invalid type: "
+                                 f"input_tensor={input_tensor} (of type {type(input_tensor)})")
+            batch_shape, dtype = input_tensor.shape, input_tensor.dtype
+        elif shape is not None and batch_shape is not None:
+            raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
+        elif batch_shape is not None:
+            batch_shape = standardize_shape(batch_shape)
+        else:
+            if shape is None:
+                raise ValueError("You must pass a `shape` argument.")
+            batch_shape = (batch_size,) + standardize_shape(shape)
+        self.batch_shape = tuple(batch_shape)
+        self._dtype = str(dtype or self._dtype).replace("torch.", "")
+        self.optional = optional
+        self.built = True
+        if input_tensor is None:
+            input_tensor = KerasTensor(self.batch_shape, self._dtype, name=self.name)
+        self._input_tensor = input_tensor
+        Node(self, (), {}, input_tensor)
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return self.batch_shape
+
+    def get_config(self):
+        return {"batch_shape": self.batch_shape, "dtype": self._dtype, "sparse": False, "ragged": False,
+                "name": self.name, "optional": self.optional}
+
+    def extra_repr(self):
+        return f"name={self.name!r}, batch_shape={self.batch_shape}"
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None, name=None,
+          tensor=None, optional=False):
+    """A symbolic input of ``shape`` (one sample, without the batch dimension), to build a model from.
+
+    >>> inputs = kerastorch.Input((784,))
+    >>> outputs = kerastorch.layers.Dense(10)(inputs)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse, ragged=ragged,
+                       batch_shape=batch_shape, input_tensor=tensor, optional=optional, name=name)
+    return layer.output
+
+
+class Dense(Layer):
+    """A densely-connected layer: ``activation(inputs @ kernel + bias)``, on the last axis of any input of rank
+    >= 2.
+
+    Args:
+        units: the size of the output's last axis.
+        activation: a name or callable; None means linear.
+        use_bias: whether to add ``bias``.
+        kernel_initializer, bias_initializer: initializers (default ``glorot_uniform`` and ``zeros``).
+        kernel_regularizer, bias_regularizer, activity_regularizer: penalties added to ``losses``.
+        kernel_constraint, bias_constraint: applied after each optimizer step.
+
+    Input shape: ``(batch_size, ..., input_dim)``.
+    Output shape: ``(batch_size, ..., units)``.
+    Weights: ``kernel`` of shape ``(input_dim, units)`` (Keras's layout) and ``bias`` of shape ``(units,)``.
+
+    >>> layer = Dense(5, activation="relu")
+    >>> layer(np.zeros((2, 3), "float32")).shape
+    torch.Size([2, 5])
+    """
+
+    def __init__(self, units, activation=None, use_bias=True, kernel_initializer="glorot_uniform",
+                 bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None,
+                 activity_regularizer=None, kernel_constraint=None, bias_constraint=None, lora_rank=None,
+                 lora_alpha=None, **kwargs):
+        super().__init__(activity_regularizer=activity_regularizer, **kwargs)
+        self.units = _positive_int(units, "units")
+        self.activation = activations.get(activation)
+        self.use_bias = use_bias
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.kernel_regularizer = regularizers.get(kernel_regularizer)
+        self.bias_regularizer = regularizers.get(bias_regularizer)
+        self.kernel_constraint = constraints.get(kernel_constraint)
+        self.bias_constraint = constraints.get(bias_constraint)
+        if lora_rank:
+            raise NotImplementedError("Dense(lora_rank=...) is not supported by kerastorch yet.")
+        self.input_spec = InputSpec(min_ndim=2)
+        self.supports_masking = True
+
+    def build(self, input_shape):
+        input_dim = input_shape[-1]
+        if input_dim is None:
+            raise ValueError(f"The last dimension of the inputs to layer '{self.name}' must be defined. "
+                             f"Received input shape {tuple(input_shape)}.")
+        self.kernel = self.add_weight(name="kernel", shape=(input_dim, self.units),
+                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
+                                      constraint=self.kernel_constraint)
+        if self.use_bias:
+            self.bias = self.add_weight(name="bias", shape=(self.units,), initializer=self.bias_initializer,
+                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+        else:
+            self.bias = None
+        self.input_spec = InputSpec(min_ndim=2, axes={-1: input_dim})
+        self.built = True
+
+    def call(self, inputs):
+        if inputs.dtype != self.kernel.dtype:
+            inputs = inputs.to(self.kernel.dtype)
+        # F.linear takes (out, in); the transposed view of Keras's (in, out) kernel is that, with no copy.
+        return self.activation(F.linear(inputs, self.kernel.T, self.bias))
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape[:-1]) + (self.units,)
+
+    def get_config(self):
+        return {
+            **super().get_config(),
+            "units": self.units,
+            "activation": activations.serialize(self.activation),
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
+            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
+            "activity_regularizer": regularizers.serialize(self.activity_regularizer),
+            "kernel_constraint": constraints.serialize(self.kernel_constraint),
+            "bias_constraint": constraints.serialize(self.bias_constraint),
+        }
+
+    def extra_repr(self):
+        return f"name={self.name!r}, units={self.units}, activation={activations.serialize(self.activation)}"
+
+
+class Activation(Layer):
+    """Applies an activation function to its input.
+
+    Args:
+        activation: a name (``"relu"``) or a callable on tensors.
+
+    Input and output shape: the same, any.
+    """
+
+    def __init__(self, activation, **kwargs):
+        super().__init__(**kwargs)
+        self.activation = activations.get(activation)
+        self.supports_masking = True
+
+    def call(self, inputs):
+        return self.activation(inputs)
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "activation": activations.serialize(self.activation)}
+
+    def extra_repr(self):
+        return f"name={self.name!r}, activation={activations.serialize(self.activation)}"
+
+
+class Lambda(Layer):
+    """Wraps a function of tensors as a layer: ``Lambda(lambda x: x ** 2)``.
+
+    Args:
+        function: called as ``function(inputs, **arguments)``.
+        output_shape: the output shape (a tuple without the batch dimension, or a function of the input shape);
+            inferred by running the function when omitted.
+        arguments: extra keyword arguments for ``function``.
+
+    A saved Lambda holds Python code, so loading one needs ``safe_mode=False``.
+    """
+
+    def __init__(self, function, output_shape=None, mask=None, arguments=None, **kwargs):
+        super().__init__(**kwargs)
+        if not callable(function):
+            raise ValueError(f"Argument `function` must be callable. Received: function={function!r}")
+        self.function = function
+        self._output_shape = output_shape
+        self.mask = mask
+        self.arguments = dict(arguments or {})
+
+    def call(self, inputs, mask=None, training=None):
+        return self.function(inputs, **self.arguments)
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            raise NotImplementedError
+        if callable(self._output_shape):
+            return tuple(self._output_shape(input_shape))
+        return (input_shape[0],) + standardize_shape(self._output_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "function": getattr(self.function, "__name__", repr(self.function)),
+                "output_shape": self._output_shape, "arguments": self.arguments}
+
+
+# Keras 2's `keras.layers.core` also held these.
+from kerastorch.layers.regularization import Dropout  # noqa: E402,F401
+from kerastorch.layers.reshaping import Flatten, Reshape  # noqa: E402,F401

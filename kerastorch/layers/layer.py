@@ -1,0 +1,582 @@
+"""`Layer`: a torch.nn.Module with Keras's build-on-first-call, naming, weights and configuration.
+
+A Layer's weights are `torch.nn.Parameter`s (trainable) and buffers (non-trainable state), registered under
+Keras's names (``kernel``, ``bias``, ``moving_mean``...) and kept in Keras's layouts, so ``get_weights()`` returns
+what Keras returns and ``state_dict()`` what PyTorch expects. The computation is ``call()``, which ``forward()``
+runs, so any PyTorch code can use a layer as a module.
+"""
+import collections
+import inspect
+import re
+import warnings
+
+import numpy as np
+import torch
+
+from kerastorch import backend
+from kerastorch.keras_tensor import KerasTensor, Node, any_symbolic, flatten, map_structure
+
+_NAME_COUNTERS = collections.Counter()
+# The `training` value of the outermost call that set one explicitly; inner layers inherit it.
+_TRAINING_CONTEXT = [None]
+
+
+def reset_name_counters():
+    _NAME_COUNTERS.clear()
+
+
+def to_snake_case(name):
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def unique_name(prefix):
+    """``prefix`` the first time, then ``prefix_1``, ``prefix_2``... (reset by ``clear_session``)."""
+    count = _NAME_COUNTERS[prefix]
+    _NAME_COUNTERS[prefix] += 1
+    return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def standardize_shape(shape):
+    """A shape as a tuple of ints and Nones, refusing anything else."""
+    if isinstance(shape, (int, np.integer)) or shape is None:
+        shape = (shape,)
+    try:
+        shape = tuple(shape)
+    except TypeError:
+        raise ValueError(f"Cannot convert '{shape}' to a shape.") from None
+    result = []
+    for dim in shape:
+        if dim is None:
+            result.append(None)
+        elif isinstance(dim, (int, np.integer)) and not isinstance(dim, bool):
+            if dim < 0:
+                raise ValueError(f"Negative dimensions are not allowed. Received: shape={shape}")
+            result.append(int(dim))
+        else:
+            raise ValueError(f"Cannot convert '{shape}' to a shape. Found invalid entry '{dim}'.")
+    return tuple(result)
+
+
+def shape_of(value):
+    """The Keras shape (tuple) of a tensor, KerasTensor or array; a structure of shapes for a structure."""
+    if isinstance(value, (list, tuple)) and not hasattr(value, "shape"):
+        return [shape_of(v) for v in value]
+    if isinstance(value, dict):
+        return {k: shape_of(v) for k, v in value.items()}
+    return tuple(value.shape)
+
+
+class InputSpec:
+    """What a layer accepts: rank (``ndim``, ``min_ndim``, ``max_ndim``), fixed ``axes`` values, or a ``shape``."""
+
+    def __init__(self, dtype=None, shape=None, ndim=None, max_ndim=None, min_ndim=None, axes=None,
+                 allow_last_axis_squeeze=False, name=None, optional=False):
+        self.dtype = dtype
+        self.shape = None if shape is None else tuple(shape)
+        self.ndim = len(self.shape) if shape is not None else ndim
+        self.max_ndim = max_ndim
+        self.min_ndim = min_ndim
+        self.axes = dict(axes or {})
+        self.allow_last_axis_squeeze = allow_last_axis_squeeze
+        self.name = name
+        self.optional = optional
+
+    def __repr__(self):
+        fields = ("dtype", "shape", "ndim", "max_ndim", "min_ndim", "axes")
+        return "InputSpec(" + ", ".join(f"{f}={getattr(self, f)}" for f in fields if getattr(self, f)) + ")"
+
+
+def check_input_spec(specs, inputs, layer_name):
+    """Raise Keras's ValueError when ``inputs`` do not fit the layer's InputSpec(s)."""
+    if not isinstance(specs, (list, tuple)):
+        specs = [specs]
+    inputs = flatten(inputs)
+    if len(inputs) != len(specs):
+        raise ValueError(f'Layer "{layer_name}" expects {len(specs)} input(s), but it received {len(inputs)} '
+                         f"input tensors.")
+    for index, (x, spec) in enumerate(zip(inputs, specs)):
+        if spec is None or (x is None and spec.optional):
+            continue
+        shape = tuple(x.shape)
+        ndim = len(shape)
+        where = f"Input {index}" + (f" with name '{spec.name}'" if spec.name else "") + \
+            f" of layer '{layer_name}' is incompatible with the layer"
+        if spec.ndim is not None and not spec.allow_last_axis_squeeze and ndim != spec.ndim:
+            raise ValueError(f"{where}: expected ndim={spec.ndim}, found ndim={ndim}. Full shape received: {shape}")
+        if spec.max_ndim is not None and ndim > spec.max_ndim:
+            raise ValueError(f"{where}: expected max_ndim={spec.max_ndim}, found ndim={ndim}. "
+                             f"Full shape received: {shape}")
+        if spec.min_ndim is not None and ndim < spec.min_ndim:
+            raise ValueError(f"{where}: expected min_ndim={spec.min_ndim}, found ndim={ndim}. "
+                             f"Full shape received: {shape}")
+        for axis, value in spec.axes.items():
+            if value is not None and -ndim <= axis < ndim and shape[axis] not in (value, None):
+                raise ValueError(f"{where}: expected axis {axis} of input shape to have value {value}, "
+                                 f"but received input with shape {shape}")
+        if spec.shape is not None:
+            for spec_dim, dim in zip(spec.shape, shape):
+                if spec_dim is not None and dim is not None and spec_dim != dim:
+                    raise ValueError(f"{where}: expected shape={spec.shape}, found shape={shape}")
+
+
+def _to_tensor(value, device, float_dtype):
+    """numpy arrays, Python numbers and lists become tensors on ``device``; floats become ``float_dtype``."""
+    if isinstance(value, torch.Tensor):
+        return value
+    if isinstance(value, (np.ndarray, np.generic, list, float, int, bool)):
+        array = np.asarray(value)
+        if array.dtype.kind == "f":
+            return torch.as_tensor(array, dtype=float_dtype, device=device)
+        if array.dtype.kind in "iub":
+            return torch.as_tensor(array, device=device)
+        raise ValueError(f"Cannot convert an array of dtype {array.dtype} to a tensor.")
+    return value
+
+
+class Layer(torch.nn.Module):
+    """The base class of every kerastorch layer and model.
+
+    Args:
+        trainable: whether the layer's weights are updated by training.
+        name: the layer's name; unique names per class are made when it is None (``dense``, ``dense_1``, ...).
+        dtype: the dtype of the weights and of the computation (default ``backend.floatx()``).
+        activity_regularizer: a penalty on the layer's output, added to ``losses``.
+        input_shape, batch_input_shape, input_dim, batch_size: Keras 2's way of declaring the input of the first
+            layer of a Sequential model.
+    """
+
+    def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None,
+                 **kwargs):
+        super().__init__()
+        input_shape = kwargs.pop("input_shape", None)
+        batch_input_shape = kwargs.pop("batch_input_shape", None)
+        input_dim = kwargs.pop("input_dim", None)
+        batch_size = kwargs.pop("batch_size", None)
+        kwargs.pop("input_dtype", None)
+        if kwargs:
+            raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
+        if name is None:
+            name = unique_name(to_snake_case(type(self).__name__))
+        elif not isinstance(name, str) or "/" in name:
+            raise ValueError(f"Argument `name` must be a string without '/'. Received: name={name!r}")
+        self.name = name
+        self.built = False
+        self._trainable = bool(trainable)
+        self._dtype = _standardize_dtype_name(dtype)
+        self.autocast = autocast
+        self.input_spec = None
+        self.supports_masking = False
+        self._weight_names = []          # attribute names of this layer's own weights, in creation order
+        self._weight_aliases = {}        # attribute name -> registered weight name, for `self.w = add_weight(...)`
+        self._inbound_nodes = []
+        self._build_shapes = None
+        self._checked_input_shape = None
+        self._activity_losses = []
+        self._device = None
+        from kerastorch import regularizers
+        self.activity_regularizer = regularizers.get(activity_regularizer) if activity_regularizer else None
+
+        if input_dim is not None and input_shape is None:
+            input_shape = (input_dim,)
+        if batch_input_shape is not None:
+            self._batch_input_shape = standardize_shape(batch_input_shape)
+        elif input_shape is not None:
+            self._batch_input_shape = (batch_size,) + standardize_shape(input_shape)
+        else:
+            self._batch_input_shape = None
+        if self._batch_input_shape is not None:
+            warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential "
+                          "models, prefer using an `Input(shape)` object as the first layer in the model instead.",
+                          UserWarning, stacklevel=3)
+        self._call_has_training = "training" in inspect.signature(self.call).parameters
+        # Keras layers compute in inference mode unless fit (or `training=True`) says otherwise.
+        self.training = False
+
+    # ---- dtypes ----------------------------------------------------------------------------------------------
+
+    @property
+    def dtype(self):
+        """The dtype of the layer's weights, as a string."""
+        return self._dtype
+
+    @property
+    def compute_dtype(self):
+        return self._dtype
+
+    @property
+    def variable_dtype(self):
+        return self._dtype
+
+    # ---- attribute tracking ----------------------------------------------------------------------------------
+
+    def __setattr__(self, name, value):
+        if isinstance(value, (torch.nn.Parameter, torch.Tensor)) and "_weight_names" in self.__dict__:
+            registered = self._registered_name_of(value)
+            if registered is not None and registered != name:
+                self._weight_aliases[name] = registered
+                return
+        if isinstance(value, list) and value and all(isinstance(v, torch.nn.Module) for v in value):
+            value = torch.nn.ModuleList(value)
+        super().__setattr__(name, value)
+
+    def __getattr__(self, name):
+        try:
+            return super().__getattr__(name)
+        except AttributeError:
+            aliases = self.__dict__.get("_weight_aliases")
+            if aliases and name in aliases:
+                return super().__getattr__(aliases[name])
+            raise
+
+    def _registered_name_of(self, tensor):
+        for weight_name in self._weight_names:
+            if self._get_own_weight(weight_name) is tensor:
+                return weight_name
+        return None
+
+    def _get_own_weight(self, weight_name):
+        if weight_name in self._parameters:
+            return self._parameters[weight_name]
+        return self._buffers[weight_name]
+
+    @property
+    def _layers(self):
+        """Directly tracked sublayers, in assignment order (lists of layers included)."""
+        found = []
+        for module in self._modules.values():
+            if isinstance(module, Layer):
+                found.append(module)
+            elif isinstance(module, (torch.nn.ModuleList, torch.nn.Sequential)):
+                found.extend(m for m in module if isinstance(m, Layer))
+        return found
+
+    # ---- weights ---------------------------------------------------------------------------------------------
+
+    def add_weight(self, shape=None, initializer=None, dtype=None, trainable=True, autocast=True,
+                   regularizer=None, constraint=None, aggregation="none", overwrite_with_gradient=False,
+                   name=None):
+        """Create a weight of ``shape``, registered on this module under ``name``, and return it.
+
+        Trainable weights are `torch.nn.Parameter`s; non-trainable ones (running statistics) are buffers.
+        ``regularizer`` adds a penalty to ``losses``; ``constraint`` is applied after each optimizer step.
+        """
+        from kerastorch import constraints, initializers, regularizers
+        shape = standardize_shape(() if shape is None else shape)
+        if any(d is None for d in shape):
+            raise ValueError(f"Weights must have a fully defined shape. Layer '{self.name}' received "
+                             f"shape={shape} for weight {name!r}.")
+        dtype = _standardize_dtype_name(dtype or self._dtype)
+        if initializer is None:
+            initializer = "glorot_uniform" if backend.torch_dtype(dtype).is_floating_point else "zeros"
+        value = initializers.get(initializer)(shape, dtype=dtype)
+        value = torch.as_tensor(value, dtype=backend.torch_dtype(dtype)).to(self._weight_device())
+        name = self._free_weight_name(name or "variable")
+        if trainable:
+            weight = torch.nn.Parameter(value, requires_grad=self.trainable)
+            self.register_parameter(name, weight)
+        else:
+            weight = value
+            self.register_buffer(name, weight)
+        weight.regularizer = regularizers.get(regularizer) if regularizer is not None else None
+        weight.constraint = constraints.get(constraint) if constraint is not None else None
+        self._weight_names.append(name)
+        return weight
+
+    def _free_weight_name(self, name):
+        candidate, suffix = name, 1
+        while candidate in self._parameters or candidate in self._buffers or candidate in self._modules \
+                or candidate in self.__dict__:
+            candidate, suffix = f"{name}_{suffix}", suffix + 1
+        return candidate
+
+    def _weight_device(self):
+        if self._device is None:
+            self._device = backend.device()
+        return self._device
+
+    def _own_weights(self, trainable):
+        result = []
+        for weight_name in self._weight_names:
+            weight = self._get_own_weight(weight_name)
+            if isinstance(weight, torch.nn.Parameter) == trainable:
+                result.append(weight)
+        return result
+
+    @property
+    def trainable(self):
+        return self._trainable
+
+    @trainable.setter
+    def trainable(self, value):
+        value = bool(value)
+        self._trainable = value
+        for weight in self._own_weights(trainable=True):
+            weight.requires_grad_(value)
+        for layer in self._layers:
+            layer.trainable = value
+
+    @property
+    def trainable_weights(self):
+        if not self.trainable:
+            return []
+        weights = self._own_weights(trainable=True)
+        for layer in self._layers:
+            weights.extend(layer.trainable_weights)
+        return _unique(weights)
+
+    @property
+    def non_trainable_weights(self):
+        if not self.trainable:
+            return self.weights
+        weights = self._own_weights(trainable=False)
+        for layer in self._layers:
+            weights.extend(layer.non_trainable_weights)
+        return _unique(weights)
+
+    @property
+    def weights(self):
+        """Every weight, own weights first (trainable, then non-trainable), then each sublayer's."""
+        weights = self._own_weights(trainable=True) + self._own_weights(trainable=False)
+        for layer in self._layers:
+            weights.extend(layer.weights)
+        return _unique(weights)
+
+    trainable_variables = trainable_weights
+    non_trainable_variables = non_trainable_weights
+    variables = weights
+
+    def get_weights(self):
+        """The weights as numpy arrays, in Keras's order and layouts."""
+        return [w.detach().cpu().numpy() for w in self.weights]
+
+    def set_weights(self, weights):
+        """Assign numpy arrays (or tensors) to the weights, in the order of ``get_weights()``."""
+        own = self.weights
+        weights = list(weights)
+        if len(weights) != len(own):
+            raise ValueError(f"You called `set_weights(weights)` on layer '{self.name}' with a weight list of "
+                             f"length {len(weights)}, but the layer was expecting {len(own)} weights.")
+        values = []
+        for variable, value in zip(own, weights):
+            value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)
+            if tuple(variable.shape) != tuple(value.shape):
+                raise ValueError(f"Layer {self.name} weight shape {tuple(variable.shape)} is not compatible with "
+                                 f"provided weight shape {tuple(value.shape)}.")
+            values.append(value)
+        with torch.no_grad():
+            for variable, value in zip(own, values):
+                variable.copy_(value.to(dtype=variable.dtype, device=variable.device))
+
+    def count_params(self):
+        if not self.built:
+            raise ValueError(f"You tried to call `count_params` on layer '{self.name}', but the layer isn't built. "
+                             f"You can build it manually via: `{self.name}.build(batch_input_shape)`.")
+        return int(sum(w.numel() for w in self.weights))
+
+    @property
+    def losses(self):
+        """Regularization penalties of the weights and of the last call's outputs, sublayers included."""
+        penalties = list(self._activity_losses)
+        for weight_name in self._weight_names:
+            weight = self._get_own_weight(weight_name)
+            regularizer = getattr(weight, "regularizer", None)
+            if regularizer is not None and (self.trainable or not isinstance(weight, torch.nn.Parameter)):
+                penalties.append(regularizer(weight))
+        for layer in self._layers:
+            penalties.extend(layer.losses)
+        return penalties
+
+    def add_loss(self, loss):
+        self._activity_losses.append(loss)
+
+    # ---- building and calling --------------------------------------------------------------------------------
+
+    def build(self, input_shape=None):
+        """Create the weights for inputs of ``input_shape``. Subclasses override it; the base only marks built."""
+        self.built = True
+
+    def _maybe_build(self, input_shape):
+        if self.built:
+            return
+        self._build_shapes = input_shape
+        self.build(input_shape)
+        self.built = True
+
+    def call(self, inputs, *args, **kwargs):
+        return inputs
+
+    def forward(self, *args, **kwargs):
+        return self.call(*args, **kwargs)
+
+    def __call__(self, *args, **kwargs):
+        if not args:
+            if "inputs" not in kwargs:
+                raise ValueError(f"Layer '{self.name}' was called without inputs.")
+            args = (kwargs.pop("inputs"),)
+        if any_symbolic((args, kwargs)):
+            return self._symbolic_call(args, kwargs)
+        device = self._device or backend.device()
+        float_dtype = backend.torch_dtype(self._dtype)
+        inputs = map_structure(lambda v: _to_tensor(v, device, float_dtype), args[0])
+        if self.autocast and isinstance(inputs, torch.Tensor) and inputs.is_floating_point() \
+                and inputs.dtype != float_dtype:
+            inputs = inputs.to(float_dtype)
+        args = (inputs,) + tuple(map_structure(lambda v: _to_tensor(v, device, float_dtype), a) for a in args[1:])
+        if not self.built:
+            self._maybe_build(shape_of(inputs))
+        if self.input_spec is not None:
+            shape = shape_of(inputs)
+            if shape != self._checked_input_shape:
+                check_input_spec(self.input_spec, inputs, self.name)
+                self._checked_input_shape = shape
+
+        training = kwargs.get("training")
+        if training is None:
+            training = _TRAINING_CONTEXT[-1]
+            if training is None:
+                training = self.training
+        if self._call_has_training:
+            kwargs["training"] = training
+        else:
+            kwargs.pop("training", None)
+        if self._modules:
+            _TRAINING_CONTEXT.append(training)
+            try:
+                outputs = super().__call__(*args, **kwargs)
+            finally:
+                _TRAINING_CONTEXT.pop()
+        else:
+            outputs = super().__call__(*args, **kwargs)
+        if self.activity_regularizer is not None:
+            self._activity_losses = [self.activity_regularizer(o) / o.shape[0] for o in flatten(outputs)]
+        return outputs
+
+    def _symbolic_call(self, args, kwargs):
+        """Record a call on KerasTensors: build from their shapes, check them, and return KerasTensors."""
+        inputs = args[0]
+        input_shape = map_structure(lambda t: t.shape, inputs) if not isinstance(inputs, KerasTensor) \
+            else inputs.shape
+        if isinstance(input_shape, tuple) is False and isinstance(input_shape, list):
+            input_shape = [tuple(s) for s in input_shape]
+        self._maybe_build(input_shape)
+        if self.input_spec is not None:
+            check_input_spec(self.input_spec, inputs, self.name)
+        outputs = self.compute_output_spec(*args, **kwargs)
+        Node(self, args, kwargs, outputs)
+        return outputs
+
+    def compute_output_shape(self, input_shape):
+        raise NotImplementedError(f"Layer {type(self).__name__} does not implement compute_output_shape.")
+
+    def compute_output_spec(self, *args, **kwargs):
+        """KerasTensors for the outputs of a call on KerasTensors: from ``compute_output_shape`` when the layer
+        has one, else by running the layer once on zeros (unknown dimensions taken as 1)."""
+        inputs = args[0]
+        try:
+            shape = inputs.shape if isinstance(inputs, KerasTensor) else \
+                map_structure(lambda t: t.shape, inputs)
+            output_shape = self.compute_output_shape(shape)
+        except NotImplementedError:
+            return self._probe_output_spec(args, kwargs)
+        dtype = self.compute_dtype
+        if _is_shape(output_shape):
+            return KerasTensor(output_shape, dtype)
+        return map_structure_of_shapes(lambda s: KerasTensor(s, dtype), output_shape)
+
+    def _probe_output_spec(self, args, kwargs):
+        device = self._device or backend.device()
+
+        def zeros_like_spec(t):
+            if not isinstance(t, KerasTensor):
+                return t
+            return torch.zeros([1 if d is None else d for d in t.shape], dtype=backend.torch_dtype(t.dtype),
+                               device=device)
+
+        first = flatten(args[0])[0]
+        batch_unknown = isinstance(first, KerasTensor) and first.shape and first.shape[0] is None
+        real_args = map_structure(zeros_like_spec, args)
+        real_kwargs = map_structure(zeros_like_spec, {k: v for k, v in kwargs.items() if k != "training"})
+        with torch.no_grad():
+            outputs = self.call(*real_args, **real_kwargs)
+
+        def to_spec(t):
+            shape = list(t.shape)
+            if batch_unknown and shape:
+                shape[0] = None
+            return KerasTensor(shape, str(t.dtype).replace("torch.", ""))
+        return map_structure(to_spec, outputs)
+
+    # ---- graph information -----------------------------------------------------------------------------------
+
+    def _first_node(self, what):
+        if not self._inbound_nodes:
+            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
+        return self._inbound_nodes[0]
+
+    @property
+    def input(self):
+        node = self._first_node("input")
+        return node.input_tensors[0] if len(node.input_tensors) == 1 else node.input_tensors
+
+    @property
+    def output(self):
+        return self._first_node("output").outputs
+
+    # ---- configuration ---------------------------------------------------------------------------------------
+
+    def get_config(self):
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        if self._batch_input_shape is not None:
+            config["batch_input_shape"] = self._batch_input_shape
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        dtype = config.get("dtype")
+        if isinstance(dtype, dict):
+            config["dtype"] = dtype.get("config", {}).get("name", backend.floatx())
+        return cls(**config)
+
+    def extra_repr(self):
+        return f"name={self.name!r}"
+
+
+
+def _unique(weights):
+    seen, result = set(), []
+    for w in weights:
+        if id(w) not in seen:
+            seen.add(id(w))
+            result.append(w)
+    return result
+
+
+def _standardize_dtype_name(dtype):
+    if dtype is None:
+        return backend.floatx()
+    if isinstance(dtype, dict):
+        dtype = dtype.get("config", {}).get("name", backend.floatx())
+    name = getattr(dtype, "name", None) if not isinstance(dtype, str) else dtype
+    if name is None:
+        name = str(dtype).replace("torch.", "")
+    backend.torch_dtype(name)  # validates
+    return name
+
+
+def _is_shape(value):
+    return isinstance(value, tuple) and all(d is None or isinstance(d, int) for d in value)
+
+
+def map_structure_of_shapes(fn, structure):
+    if _is_shape(structure):
+        return fn(structure)
+    if isinstance(structure, list):
+        return [map_structure_of_shapes(fn, s) for s in structure]
+    if isinstance(structure, tuple):
+        return tuple(map_structure_of_shapes(fn, s) for s in structure)
+    if isinstance(structure, dict):
+        return {k: map_structure_of_shapes(fn, s) for k, s in structure.items()}
+    raise ValueError(f"Not a shape: {structure!r}")

@@ -1,0 +1,155 @@
+"""`Model`: a Layer that groups layers and trains them (compile / fit / evaluate / predict).
+
+``Model(inputs, outputs)`` makes a functional model; ``class M(Model)`` with a ``call`` makes a subclassed one.
+The training loops live in ``kerastorch.training``; this class only holds what the user configured.
+"""
+import torch
+
+from kerastorch.layers.layer import Layer
+
+
+class Model(Layer):
+    """A group of layers with training and inference features.
+
+    Build one in three ways: ``Sequential([...])``, ``Model(inputs, outputs)`` from symbolic tensors, or by
+    subclassing with layers assigned in ``__init__`` and a ``call(self, inputs, training=None)``.
+    """
+
+    def __new__(cls, *args, **kwargs):
+        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+            from kerastorch.models.functional import Functional
+            return Functional.__new__(Functional)
+        return super().__new__(cls)
+
+    def __init__(self, *, trainable=True, name=None, dtype=None, **kwargs):
+        super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)
+        self.compiled = False
+        self.optimizer = None
+        self.stop_training = False
+        self.history = None
+        self._trainer = None
+
+    # ---- structure -------------------------------------------------------------------------------------------
+
+    @property
+    def layers(self):
+        return self._layers
+
+    def get_layer(self, name=None, index=None):
+        """The layer called ``name``, or at position ``index`` of ``layers``."""
+        if index is not None and name is not None:
+            raise ValueError(f"Provide only a layer name or a layer index. Received: index={index}, name={name}.")
+        if isinstance(name, int) and index is None:
+            name, index = None, name
+        if index is not None:
+            if len(self.layers) <= index:
+                raise ValueError(f"Was asked to retrieve layer at index {index} but model only has "
+                                 f"{len(self.layers)} layers.")
+            return self.layers[index]
+        if name is not None:
+            for layer in self.layers:
+                if layer.name == name:
+                    return layer
+            raise ValueError(f"No such layer: {name}. Existing layers are: {[l.name for l in self.layers]}.")
+        raise ValueError("Provide either a layer name or layer index at `get_layer`.")
+
+    def _summary_layers(self):
+        return self.layers, True, None
+
+    def summary(self, line_length=None, positions=None, print_fn=None, expand_nested=False,
+                show_trainable=False, layer_range=None):
+        """Print Keras 3's table of this model's layers, output shapes and parameter counts."""
+        from kerastorch.models.summary import render_summary
+        if not self.built:
+            raise ValueError("This model has not yet been built. Build the model first by calling `build()` or "
+                             "by calling the model on a batch of data.")
+        text = render_summary(self, line_length=line_length, positions=positions, expand_nested=expand_nested,
+                              show_trainable=show_trainable, layer_range=layer_range)
+        if print_fn is None:
+            print(text)
+        else:
+            print_fn(text)
+
+    def build(self, input_shape=None):
+        if input_shape is not None and not self.built and type(self).call is not Model.call:
+            # A subclassed model: build by running it once on zeros of that shape.
+            from kerastorch import backend
+            shape = [1 if d is None else d for d in input_shape]
+            with torch.no_grad():
+                self(torch.zeros(shape, device=backend.device()))
+        self.built = True
+
+    def call(self, inputs, training=None):
+        raise NotImplementedError(f"Model {type(self).__name__} has no `call` method: subclass Model and define "
+                                  f"call(self, inputs, training=None), or use Model(inputs, outputs).")
+
+    def __call__(self, *args, **kwargs):
+        outputs = super().__call__(*args, **kwargs)
+        self.built = True
+        return outputs
+
+    # ---- training API: the work is done in kerastorch.training ------------------------------------------------
+
+    def _get_trainer(self):
+        if self._trainer is None:
+            from kerastorch.training.trainer import Trainer
+            self._trainer = Trainer(self)
+        return self._trainer
+
+    def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
+                run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
+        """Configure training: the optimizer, the loss(es), and the metrics to report."""
+        self._get_trainer().compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
+                                    weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
+                                    jit_compile=jit_compile)
+
+    def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
+            validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
+            initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
+            validation_freq=1):
+        """Train for ``epochs`` epochs; returns a History whose ``history`` dict has one list per logged value."""
+        return self._get_trainer().fit(
+            x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
+            validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
+            class_weight=class_weight, sample_weight=sample_weight, initial_epoch=initial_epoch,
+            steps_per_epoch=steps_per_epoch, validation_steps=validation_steps,
+            validation_batch_size=validation_batch_size, validation_freq=validation_freq)
+
+    def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
+                 callbacks=None, return_dict=False):
+        """The loss and metrics on the given data: a scalar, a list in ``metrics_names`` order, or a dict."""
+        return self._get_trainer().evaluate(x=x, y=y, batch_size=batch_size, verbose=verbose,
+                                            sample_weight=sample_weight, steps=steps, callbacks=callbacks,
+                                            return_dict=return_dict)
+
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
+        """The model's outputs on ``x``, batch by batch, as numpy arrays."""
+        return self._get_trainer().predict(x, batch_size=batch_size, verbose=verbose, steps=steps,
+                                           callbacks=callbacks)
+
+    def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
+        return self._get_trainer().train_on_batch(x, y, sample_weight=sample_weight, class_weight=class_weight,
+                                                  return_dict=return_dict)
+
+    def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
+        return self._get_trainer().test_on_batch(x, y, sample_weight=sample_weight, return_dict=return_dict)
+
+    def predict_on_batch(self, x):
+        return self._get_trainer().predict_on_batch(x)
+
+    @property
+    def metrics_names(self):
+        return self._get_trainer().metrics_names
+
+    @property
+    def metrics(self):
+        return self._get_trainer().metrics
+
+    @property
+    def loss(self):
+        return self._get_trainer().loss
+
+    # ---- configuration ---------------------------------------------------------------------------------------
+
+    def get_config(self):
+        return {"name": self.name, "trainable": self.trainable}

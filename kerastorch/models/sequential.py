@@ -1,0 +1,163 @@
+"""`Sequential`: a plain stack of layers, each taking the previous one's output."""
+import torch
+
+from kerastorch.keras_tensor import KerasTensor
+from kerastorch.layers.core import InputLayer
+from kerastorch.layers.layer import Layer
+from kerastorch.models.model import Model
+
+
+class Sequential(Model):
+    """A linear stack of layers.
+
+    Args:
+        layers: a list of layers (an ``Input`` may come first).
+        trainable: whether the model's weights are trained.
+        name: the model's name (default ``sequential``, ``sequential_1``, ...).
+
+    The layers are registered as submodules under their Keras names, so ``state_dict()`` keys read
+    ``dense.kernel``, ``dense_1.bias``. The model is built, and its output shapes known, as soon as the input
+    shape is: from an ``Input``, a first layer's ``input_shape``, ``build(input_shape)`` or the first call.
+
+    >>> model = Sequential([Input((3,)), Dense(5, activation="relu"), Dense(2, activation="softmax")])
+    """
+
+    def __init__(self, layers=None, trainable=True, name=None, **kwargs):
+        super().__init__(trainable=trainable, name=name, **kwargs)
+        self.__dict__["_input_layer"] = None
+        self.__dict__["_graph_outputs"] = None
+        for layer in layers or []:
+            self.add(layer, rebuild=False)
+        self._maybe_rebuild()
+
+    @property
+    def layers(self):
+        return [m for m in self._modules.values() if isinstance(m, Layer)]
+
+    def add(self, layer, rebuild=True):
+        """Append ``layer`` (or an ``Input``) to the stack."""
+        if isinstance(layer, KerasTensor):
+            history = layer._keras_history
+            if history is None or not isinstance(history.operation, InputLayer):
+                raise ValueError("Only an `Input` tensor can be added to a Sequential model; tensors made by "
+                                 "other layers cannot.")
+            layer = history.operation
+        if not isinstance(layer, Layer):
+            if isinstance(layer, torch.nn.Module):
+                raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: "
+                                 f"{layer} (of type {type(layer).__name__}). Wrap torch modules in "
+                                 f"`kerastorch.layers.TorchModuleWrapper`.")
+            raise ValueError(f"Only instances of `keras.Layer` can be added to a Sequential model. Received: "
+                             f"{layer!r} (of type {type(layer).__name__})")
+        if isinstance(layer, InputLayer):
+            if self._input_layer is not None or self.layers:
+                raise ValueError(f"Sequential model '{self.name}' already has an input; an InputLayer can only "
+                                 f"be its first layer.")
+            self.__dict__["_input_layer"] = layer
+        else:
+            names = {l.name for l in self.layers}
+            if self._input_layer is not None:
+                names.add(self._input_layer.name)
+            if layer.name in names:
+                raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
+                                 f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
+                                 f"argument to pass a unique name.")
+            if self._input_layer is None and not self.layers and layer._batch_input_shape is not None:
+                self.__dict__["_input_layer"] = InputLayer(batch_shape=layer._batch_input_shape)
+            self.add_module(layer.name.replace(".", "_"), layer)
+        if rebuild:
+            self._maybe_rebuild()
+
+    def pop(self, rebuild=True):
+        """Remove and return the last layer."""
+        layers = self.layers
+        if not layers:
+            raise TypeError("There are no layers in the model.")
+        last = layers[-1]
+        for key, module in list(self._modules.items()):
+            if module is last:
+                del self._modules[key]
+        if rebuild:
+            self.built = False
+            self._maybe_rebuild()
+        return last
+
+    def _maybe_rebuild(self):
+        if self._input_layer is not None and self.layers:
+            self._build_graph(self._input_layer)
+
+    def _build_graph(self, input_layer):
+        x = input_layer.output
+        for layer in self.layers:
+            x = layer(x)
+        self.__dict__["_graph_outputs"] = x
+        self._build_shapes = input_layer.batch_shape
+        self.built = True
+
+    def build(self, input_shape=None):
+        if input_shape is None:
+            if self._input_layer is None:
+                raise ValueError("You must provide an `input_shape` argument.")
+            input_shape = self._input_layer.batch_shape
+        input_shape = tuple(input_shape)
+        if self._input_layer is None or tuple(self._input_layer.batch_shape[1:]) != input_shape[1:]:
+            self.__dict__["_input_layer"] = InputLayer(batch_shape=(None,) + input_shape[1:])
+        self._build_graph(self._input_layer)
+
+    def call(self, inputs, training=None):
+        x = inputs
+        for layer in self._modules.values():
+            x = layer(x)
+        return x
+
+    def compute_output_spec(self, inputs, training=None, mask=None):
+        x = inputs
+        for layer in self.layers:
+            layer._maybe_build(x.shape)
+            x = layer.compute_output_spec(x)
+        return x
+
+    def compute_output_shape(self, input_shape):
+        return self.compute_output_spec(KerasTensor(input_shape)).shape
+
+    @property
+    def inputs(self):
+        return [self._input_layer.output] if self._input_layer is not None else None
+
+    @property
+    def input(self):
+        if self._input_layer is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined input yet.")
+        return self._input_layer.output
+
+    @property
+    def outputs(self):
+        return [self._graph_outputs] if self._graph_outputs is not None else None
+
+    @property
+    def output(self):
+        if self._graph_outputs is None:
+            raise AttributeError(f"Sequential model '{self.name}' has no defined output yet.")
+        return self._graph_outputs
+
+    @property
+    def input_shape(self):
+        return self._input_layer.batch_shape if self._input_layer is not None else None
+
+    @property
+    def output_shape(self):
+        return self._graph_outputs.shape if self._graph_outputs is not None else None
+
+    def get_config(self):
+        from kerastorch.models.saving_config import serialize_layer
+        layers = []
+        if self._input_layer is not None:
+            layers.append(serialize_layer(self._input_layer))
+        layers += [serialize_layer(layer) for layer in self.layers]
+        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype, "layers": layers}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        from kerastorch.models.saving_config import deserialize_layer
+        layers = [deserialize_layer(c, custom_objects=custom_objects) for c in config.get("layers", [])]
+        return cls(layers, name=config.get("name"), trainable=config.get("trainable", True))
