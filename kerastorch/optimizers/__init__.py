@@ -1,0 +1,55 @@
+"""Optimizers with Keras 3's names, defaults and update rules, running as torch foreach ops.
+
+``kerastorch.optimizers.get('adam')`` (any case), an instance, or a config dict gives an optimizer;
+``kerastorch.optimizers.schedules`` holds the learning-rate schedules.
+"""
+from kerastorch import _lookup
+from kerastorch.optimizers import schedules
+from kerastorch.optimizers.adadelta import Adadelta
+from kerastorch.optimizers.adagrad import Adagrad
+from kerastorch.optimizers.adam import Adam, AdamW
+from kerastorch.optimizers.adamax import Adamax
+from kerastorch.optimizers.lion import Lion
+from kerastorch.optimizers.nadam import Nadam
+from kerastorch.optimizers.optimizer import Optimizer
+from kerastorch.optimizers.rmsprop import RMSprop
+from kerastorch.optimizers.sgd import SGD
+
+ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax,
+                                                          Nadam, Lion)}
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
+           "schedules", "get", "serialize", "deserialize"]
+
+
+def serialize(optimizer):
+    """The optimizer as Keras 3 writes it: ``{'module', 'class_name', 'config', 'registered_name'}``."""
+    return {"module": "keras.optimizers", "class_name": optimizer.__class__.__name__,
+            "config": optimizer.get_config(), "registered_name": None}
+
+
+def deserialize(config, custom_objects=None):
+    """A new optimizer from ``serialize``'s dict; built-in class names match in any case, and
+    ``custom_objects`` maps the names of user-defined optimizer classes to the classes."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Expected an optimizer config: a dict with 'class_name' and 'config'. Received: {config!r}")
+    class_name = config["class_name"]
+    if custom_objects and class_name in custom_objects:
+        cls = custom_objects[class_name]
+    else:
+        cls = _lookup.lookup("optimizer", str(class_name).lower(), ALL_OPTIMIZERS)
+    return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
+
+
+def get(identifier):
+    """An optimizer from a name (``'adam'``, ``'SGD'``, ...; a new instance with Keras's defaults), a config
+    dict, or an instance (returned as is). None gives None."""
+    if identifier is None or isinstance(identifier, Optimizer):
+        return identifier
+    if isinstance(identifier, str):
+        return _lookup.lookup("optimizer", identifier.lower(), ALL_OPTIMIZERS)()
+    if isinstance(identifier, dict):
+        return deserialize(identifier)
+    raise ValueError(
+        f"Could not interpret optimizer identifier: {identifier!r}. Expected an optimizer name such as 'adam', a "
+        "config dict or an Optimizer instance.")
