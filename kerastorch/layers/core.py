@@ -7,7 +7,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from kerastorch import activations, constraints, initializers, regularizers
+from kerastorch import activations, backend, constraints, initializers, regularizers
 from kerastorch.keras_tensor import KerasTensor, Node
 from kerastorch.layers.layer import InputSpec, Layer, standardize_shape
 
@@ -54,6 +54,7 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + standardize_shape(shape)
         self.batch_shape = tuple(batch_shape)
         self._dtype = str(dtype or self._dtype).replace("torch.", "")
+        self._torch_dtype = backend.torch_dtype(self._dtype)
         self.optional = optional
         self.built = True
         if input_tensor is None:

@@ -135,6 +135,71 @@ def _to_tensor(value, device, float_dtype):
     return value
 
 
+class Variable(torch.nn.Parameter):
+    """A trainable weight: a `torch.nn.Parameter` that also answers to Keras's Variable API (``name``, ``path``,
+    ``numpy()``, ``assign()``, ``value``, ``trainable``), so Keras code written against variables keeps working.
+    """
+
+    def __new__(cls, data, requires_grad=True, name=None, path=None):
+        variable = super().__new__(cls, data, requires_grad)
+        variable._keras_name = name
+        variable._keras_path = path or name
+        return variable
+
+    def __init__(self, data, requires_grad=True, name=None, path=None):
+        pass
+
+    def __deepcopy__(self, memo):
+        copy = Variable(self.data.clone(memory_format=torch.preserve_format), self.requires_grad,
+                        self._keras_name, self._keras_path)
+        copy.regularizer = getattr(self, "regularizer", None)
+        copy.constraint = getattr(self, "constraint", None)
+        memo[id(self)] = copy
+        return copy
+
+    def __reduce_ex__(self, protocol):
+        # Pickled (by torch.save, DataParallel replicas...) as a plain Parameter.
+        return torch.nn.Parameter(self.data, self.requires_grad).__reduce_ex__(protocol)
+
+    @property
+    def name(self):
+        return self._keras_name
+
+    @property
+    def path(self):
+        return self._keras_path
+
+    @property
+    def value(self):
+        return self
+
+    @property
+    def trainable(self):
+        return self.requires_grad
+
+    def numpy(self):
+        return self.detach().cpu().numpy()
+
+    def assign(self, value):
+        with torch.no_grad():
+            self.copy_(torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value))
+        return self
+
+    def assign_add(self, value):
+        with torch.no_grad():
+            self.add_(torch.as_tensor(value, dtype=self.dtype, device=self.device))
+        return self
+
+    def assign_sub(self, value):
+        with torch.no_grad():
+            self.sub_(torch.as_tensor(value, dtype=self.dtype, device=self.device))
+        return self
+
+    def __repr__(self):
+        return f"<Variable path={self._keras_path}, shape={tuple(self.shape)}, dtype={str(self.dtype)[6:]}>\n" + \
+            repr(self.detach())
+
+
 class Layer(torch.nn.Module):
     """The base class of every kerastorch layer and model.
 
@@ -165,6 +230,7 @@ class Layer(torch.nn.Module):
         self.built = False
         self._trainable = bool(trainable)
         self._dtype = _standardize_dtype_name(dtype)
+        self._torch_dtype = backend.torch_dtype(self._dtype)
         self.autocast = autocast
         self.input_spec = None
         self.supports_masking = False
@@ -274,7 +340,7 @@ class Layer(torch.nn.Module):
         value = torch.as_tensor(value, dtype=backend.torch_dtype(dtype)).to(self._weight_device())
         name = self._free_weight_name(name or "variable")
         if trainable:
-            weight = torch.nn.Parameter(value, requires_grad=self.trainable)
+            weight = Variable(value, requires_grad=self.trainable, name=name, path=f"{self.name}/{name}")
             self.register_parameter(name, weight)
         else:
             weight = value
@@ -292,9 +358,7 @@ class Layer(torch.nn.Module):
         return candidate
 
     def _weight_device(self):
-        if self._device is None:
-            self._device = backend.device()
-        return self._device
+        return self._input_device()
 
     def _own_weights(self, trainable):
         result = []
@@ -377,15 +441,16 @@ class Layer(torch.nn.Module):
 
     @property
     def losses(self):
-        """Regularization penalties of the weights and of the last call's outputs, sublayers included."""
-        penalties = list(self._activity_losses)
-        for weight_name in self._weight_names:
-            weight = self._get_own_weight(weight_name)
+        """Penalties from the last call (``add_loss``, activity regularizers) and of the trainable weights'
+        regularizers, sublayers included."""
+        penalties = []
+        for layer in self.modules():
+            if isinstance(layer, Layer):
+                penalties.extend(layer._activity_losses)
+        for weight in self.trainable_weights:
             regularizer = getattr(weight, "regularizer", None)
-            if regularizer is not None and (self.trainable or not isinstance(weight, torch.nn.Parameter)):
+            if regularizer is not None:
                 penalties.append(regularizer(weight))
-        for layer in self._layers:
-            penalties.extend(layer.losses)
         return penalties
 
     def add_loss(self, loss):
@@ -411,25 +476,31 @@ class Layer(torch.nn.Module):
         return self.call(*args, **kwargs)
 
     def __call__(self, *args, **kwargs):
-        if not args:
-            if "inputs" not in kwargs:
-                raise ValueError(f"Layer '{self.name}' was called without inputs.")
-            args = (kwargs.pop("inputs"),)
-        if any_symbolic((args, kwargs)):
+        if args:
+            inputs = args[0]
+        elif "inputs" in kwargs:
+            inputs = kwargs.pop("inputs")
+            args = (inputs,)
+        else:
+            raise ValueError(f"Layer '{self.name}' was called without inputs.")
+        if isinstance(inputs, torch.Tensor):
+            # The hot path: one tensor in, cast to the layer's float type when it is another float type.
+            if self.autocast and inputs.dtype != self._torch_dtype and inputs.is_floating_point():
+                args = (inputs.to(self._torch_dtype),) + args[1:]
+        elif isinstance(inputs, KerasTensor) or any_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
-        device = self._device or backend.device()
-        float_dtype = backend.torch_dtype(self._dtype)
-        inputs = map_structure(lambda v: _to_tensor(v, device, float_dtype), args[0])
-        if self.autocast and isinstance(inputs, torch.Tensor) and inputs.is_floating_point() \
-                and inputs.dtype != float_dtype:
-            inputs = inputs.to(float_dtype)
-        args = (inputs,) + tuple(map_structure(lambda v: _to_tensor(v, device, float_dtype), a) for a in args[1:])
+        else:
+            device = self._input_device()
+            args = tuple(map_structure(lambda v: _to_tensor(v, device, self._torch_dtype), a) for a in args)
+            if self.autocast and isinstance(args[0], torch.Tensor) and args[0].is_floating_point() \
+                    and args[0].dtype != self._torch_dtype:
+                args = (args[0].to(self._torch_dtype),) + args[1:]
         if not self.built:
-            self._maybe_build(shape_of(inputs))
+            self._maybe_build(shape_of(args[0]))
         if self.input_spec is not None:
-            shape = shape_of(inputs)
+            shape = shape_of(args[0])
             if shape != self._checked_input_shape:
-                check_input_spec(self.input_spec, inputs, self.name)
+                check_input_spec(self.input_spec, args[0], self.name)
                 self._checked_input_shape = shape
 
         training = kwargs.get("training")
@@ -439,8 +510,10 @@ class Layer(torch.nn.Module):
                 training = self.training
         if self._call_has_training:
             kwargs["training"] = training
-        else:
-            kwargs.pop("training", None)
+        elif "training" in kwargs:
+            del kwargs["training"]
+        if self._activity_losses:
+            self._activity_losses = []
         if self._modules:
             _TRAINING_CONTEXT.append(training)
             try:
@@ -452,6 +525,32 @@ class Layer(torch.nn.Module):
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(o) / o.shape[0] for o in flatten(outputs)]
         return outputs
+
+    def _input_device(self):
+        """Where numpy inputs go: the device of the layer's weights (or its sublayers'), else the default."""
+        if self._device is None:
+            for tensor in self.parameters():
+                self._device = tensor.device
+                break
+            else:
+                return backend.device()
+        return self._device
+
+    def _apply(self, fn, *args, **kwargs):
+        # `.to()`, `.cuda()`, `.half()`: forget the cached device so the next call looks again.
+        result = super()._apply(fn, *args, **kwargs)
+        for module in self.modules():
+            if isinstance(module, Layer):
+                module._device = None
+                module._torch_dtype_from_weights()
+        return result
+
+    def _torch_dtype_from_weights(self):
+        for tensor in self.parameters(recurse=False):
+            if tensor.is_floating_point():
+                self._dtype = str(tensor.dtype).replace("torch.", "")
+                self._torch_dtype = tensor.dtype
+            break
 
     def _symbolic_call(self, args, kwargs):
         """Record a call on KerasTensors: build from their shapes, check them, and return KerasTensors."""

@@ -1,0 +1,372 @@
+"""One adapter from whatever `fit`, `evaluate` and `predict` accept to batches of tensors on the model's device.
+
+Accepted: numpy arrays and torch tensors (alone, or in lists, tuples and dicts), a torch ``Dataset``, a
+``DataLoader``, a Python generator or iterator, and a ``kerastorch.utils.PyDataset``. Each yields
+``(x, y, sample_weight)`` tuples (y and sample_weight may be None).
+
+In-memory arrays become tensors once and are served by a ``DataLoader`` whose sampler yields a whole batch of
+indices at a time (a slice, or a slice of one ``randperm`` per epoch): one indexing op per array per batch, never
+a per-sample collate. On CUDA, arrays that fit go to the device once and are indexed there; otherwise batches are
+pinned and copied without blocking.
+"""
+import math
+import warnings
+
+import numpy as np
+import torch
+
+from kerastorch import backend
+from kerastorch.keras_tensor import flatten, map_structure
+
+
+def unpack_x_y_sample_weight(data):
+    """Keras's convention for one batch: ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
+    if isinstance(data, list):
+        data = tuple(data)
+    if not isinstance(data, tuple):
+        return data, None, None
+    if len(data) == 1:
+        return data[0], None, None
+    if len(data) == 2:
+        return data[0], data[1], None
+    if len(data) == 3:
+        return data
+    raise ValueError(f"Data is expected to be in format `x`, `(x,)`, `(x, y)`, or `(x, y, sample_weight)`, "
+                     f"found a tuple of {len(data)} elements.")
+
+
+def is_array(value):
+    return isinstance(value, (np.ndarray, torch.Tensor))
+
+
+def is_array_structure(value):
+    """True for an array, or a list/tuple/dict whose leaves are all arrays."""
+    if value is None:
+        return False
+    if is_array(value):
+        return True
+    if isinstance(value, (list, tuple, dict)):
+        leaves = flatten(value)
+        return bool(leaves) and all(is_array(leaf) or isinstance(leaf, (int, float)) for leaf in leaves) and \
+            any(is_array(leaf) for leaf in leaves)
+    return False
+
+
+def to_tensor(value, name="x"):
+    """An array as a tensor, on the CPU: float64 becomes floatx as Keras casts it; ints and bools are kept."""
+    if isinstance(value, torch.Tensor):
+        if value.is_floating_point() and value.dtype == torch.float64:
+            return value.to(backend.torch_dtype())
+        return value
+    array = np.asarray(value)
+    if array.dtype.kind == "f":
+        return torch.from_numpy(np.ascontiguousarray(array, dtype=backend.floatx()))
+    if array.dtype.kind in "iu":
+        if array.dtype == np.uint16 or array.dtype == np.uint32 or array.dtype == np.uint64:
+            array = array.astype(np.int64)
+        return torch.from_numpy(np.ascontiguousarray(array))
+    if array.dtype.kind == "b":
+        return torch.from_numpy(np.ascontiguousarray(array))
+    raise ValueError(f"Unsupported data in '{name}': expected numeric arrays, received an array of dtype "
+                     f"{array.dtype}.")
+
+
+def _named_leaves(structure, name):
+    if isinstance(structure, dict):
+        return [leaf for key in structure for leaf in _named_leaves(structure[key], f"{name}[{key!r}]")]
+    if isinstance(structure, (list, tuple)):
+        return [leaf for i, item in enumerate(structure) for leaf in _named_leaves(item, f"{name}[{i}]")]
+    return [(name, structure)]
+
+
+def warn_non_finite(structure, name):
+    """Warn, naming the array, when a float array holds NaN or inf. Arrays are checked once, before training."""
+    for leaf_name, leaf in _named_leaves(structure, name):
+        if isinstance(leaf, np.ndarray) and leaf.dtype.kind == "f":
+            finite = np.isfinite(leaf).all()
+        elif isinstance(leaf, torch.Tensor) and leaf.is_floating_point():
+            finite = bool(torch.isfinite(leaf).all())
+        else:
+            continue
+        if not finite:
+            warnings.warn(f"The input '{leaf_name}' contains NaN or inf values; training on it will give NaN "
+                          f"losses.", RuntimeWarning, stacklevel=4)
+
+
+def check_cardinality(x, y, sample_weight):
+    sizes = {}
+    for label, structure in (("x", x), ("y", y), ("sample_weight", sample_weight)):
+        if structure is None:
+            continue
+        lengths = [int(leaf.shape[0]) for leaf in flatten(structure) if hasattr(leaf, "shape") and leaf.ndim]
+        if lengths:
+            sizes[label] = lengths
+    distinct = {n for lengths in sizes.values() for n in lengths}
+    if len(distinct) > 1:
+        detail = "\n".join(f"'{label}' sizes: {', '.join(str(n) for n in lengths)}"
+                           for label, lengths in sizes.items())
+        raise ValueError("Data cardinality is ambiguous. Make sure all arrays contain the same number of "
+                         f"samples.\n{detail}")
+    return distinct.pop() if distinct else 0
+
+
+def train_validation_split(arrays, validation_split):
+    """Split arrays into (train, validation): validation is the last ``validation_split`` fraction, taken before
+    any shuffling, as Keras takes it."""
+    if not 0 <= validation_split < 1:
+        raise ValueError(f"`validation_split` must be a float in [0, 1). Received: validation_split="
+                         f"{validation_split}")
+    leaves = [leaf for leaf in flatten(arrays) if leaf is not None]
+    num_samples = int(leaves[0].shape[0])
+    split_at = int(math.floor(num_samples * (1.0 - validation_split)))
+    if split_at == 0 or split_at == num_samples:
+        raise ValueError(f"Training data contains {num_samples} samples, which is not sufficient to split it "
+                         f"into a validation and training set as specified by `validation_split={validation_split}`."
+                         f" Either provide more data, or a different value for the `validation_split` argument.")
+
+    def head(a):
+        return None if a is None else a[:split_at]
+
+    def tail(a):
+        return None if a is None else a[split_at:]
+    return map_structure(head, arrays), map_structure(tail, arrays)
+
+
+class _ArrayBatches(torch.utils.data.Dataset):
+    """A dataset whose items are whole batches: ``batches[index]`` indexes every array with a slice or an index
+    tensor at once."""
+
+    def __init__(self, arrays):
+        self.arrays = arrays
+
+    def __getitem__(self, index):
+        if isinstance(index, torch.Tensor):
+            return map_structure(lambda a: None if a is None else torch.index_select(a, 0, index), self.arrays)
+        return map_structure(lambda a: None if a is None else a[index], self.arrays)
+
+    def __len__(self):
+        return int(flatten(self.arrays)[0].shape[0])
+
+
+class _BatchIndexSampler(torch.utils.data.Sampler):
+    """Yields one index per batch: a slice when not shuffling, else a slice of a fresh permutation."""
+
+    def __init__(self, num_samples, batch_size, shuffle, device):
+        self.num_samples = num_samples
+        self.batch_size = batch_size
+        self.shuffle = shuffle
+        self.device = device
+
+    def __len__(self):
+        return math.ceil(self.num_samples / self.batch_size)
+
+    def __iter__(self):
+        if self.shuffle:
+            # Drawn on the CPU from torch's global generator, so set_random_seed makes epochs reproducible.
+            permutation = torch.randperm(self.num_samples).to(self.device, non_blocking=True)
+            yield from permutation.split(self.batch_size)
+        else:
+            for start in range(0, self.num_samples, self.batch_size):
+                yield slice(start, min(start + self.batch_size, self.num_samples))
+
+
+def _identity(batch):
+    return batch
+
+
+def _move(structure, device, non_blocking):
+    def move(value):
+        if isinstance(value, torch.Tensor) and value.device != device:
+            return value.to(device, non_blocking=non_blocking)
+        if isinstance(value, np.ndarray):
+            return to_tensor(value).to(device, non_blocking=non_blocking)
+        return value
+    return map_structure(move, structure)
+
+
+class DataHandler:
+    """Batches for one call of fit/evaluate/predict.
+
+    Args:
+        x, y, sample_weight: the user's data (see the module docstring).
+        batch_size: the batch size for arrays and Datasets (default 32).
+        shuffle: shuffle arrays each epoch (``"batch"`` is taken as True).
+        steps_per_epoch: steps per epoch; an iterator then continues across epochs.
+        device: where batches go.
+        class_weight: a dict class index -> weight, turned into sample weights.
+    """
+
+    def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps_per_epoch=None,
+                 device=None, class_weight=None):
+        self.device = torch.device(device) if device is not None else backend.device()
+        self.steps_per_epoch = steps_per_epoch
+        self.class_weight = class_weight
+        self._iterator = None
+        self._exhausted_steps = None
+        non_blocking = self.device.type == "cuda"
+        self._non_blocking = non_blocking
+        if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
+                                       or batch_size <= 0):
+            raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
+
+        if is_array_structure(x):
+            self.kind = "arrays"
+            self.num_samples = check_cardinality(x, y, sample_weight)
+            arrays = map_structure(lambda a: None if a is None else to_tensor(a), (x, y, sample_weight))
+            arrays = self._place(arrays)
+            self.batch_size = batch_size or 32
+            sampler = _BatchIndexSampler(self.num_samples, self.batch_size, bool(shuffle), arrays_device(arrays))
+            self.loader = torch.utils.data.DataLoader(
+                _ArrayBatches(arrays), sampler=sampler, batch_size=None, collate_fn=_identity,
+                pin_memory=False)
+            self.batches_per_pass = len(sampler)
+        elif isinstance(x, torch.utils.data.DataLoader):
+            self._reject_y(y, sample_weight, "a DataLoader")
+            self.kind = "loader"
+            self.loader = x
+            self.batch_size = x.batch_size
+            self.batches_per_pass = _length_or_none(x)
+        elif isinstance(x, torch.utils.data.Dataset) and not isinstance(x, torch.utils.data.IterableDataset) \
+                and not _is_py_dataset(x):
+            self._reject_y(y, sample_weight, "a Dataset")
+            self.kind = "dataset"
+            self.batch_size = batch_size or 32
+            self.loader = torch.utils.data.DataLoader(x, batch_size=self.batch_size, shuffle=bool(shuffle),
+                                                      pin_memory=non_blocking)
+            self.batches_per_pass = len(self.loader)
+        elif _is_py_dataset(x):
+            self._reject_y(y, sample_weight, "a PyDataset")
+            self.kind = "pydataset"
+            self.loader = x
+            self.batch_size = None
+            self.batches_per_pass = len(x)
+            self._shuffle_pydataset = bool(shuffle)
+        elif isinstance(x, torch.utils.data.IterableDataset) or hasattr(x, "__next__") or \
+                (hasattr(x, "__iter__") and not isinstance(x, (str, bytes, dict, list, tuple))):
+            self._reject_y(y, sample_weight, "a generator")
+            self.kind = "iterator"
+            self.loader = x
+            self.batch_size = None
+            self.batches_per_pass = _length_or_none(x) if not hasattr(x, "__next__") else None
+        elif x is None:
+            raise ValueError("No data given: pass `x` (and `y`), a Dataset, a DataLoader or a generator.")
+        else:
+            raise ValueError(f"Unrecognized data type: x={x!r} (of type {type(x).__name__}). Expected numpy "
+                             f"arrays, torch tensors, lists or dicts of them, a torch Dataset or DataLoader, a "
+                             f"generator, or a kerastorch.utils.PyDataset.")
+
+    @staticmethod
+    def _reject_y(y, sample_weight, what):
+        if y is not None or sample_weight is not None:
+            raise ValueError(f"When `x` is {what}, it must yield the targets itself: `y` and `sample_weight` must "
+                             f"not be given. Received: y={type(y).__name__}, sample_weight="
+                             f"{type(sample_weight).__name__}")
+
+    def _place(self, arrays):
+        """On CUDA, put arrays that fit comfortably on the device once; else pin them for async copies."""
+        if self.device.type != "cuda":
+            return _move(arrays, self.device, False) if self.device.type != "cpu" else arrays
+        tensors = [t for t in flatten(arrays) if isinstance(t, torch.Tensor)]
+        total = sum(t.numel() * t.element_size() for t in tensors)
+        free, _ = torch.cuda.mem_get_info(self.device)
+        if total < free // 4:
+            return _move(arrays, self.device, False)
+        return map_structure(lambda t: t.pin_memory() if isinstance(t, torch.Tensor) else t, arrays)
+
+    @property
+    def steps(self):
+        """Steps in one epoch, or None when unknown (an iterator without ``steps_per_epoch``)."""
+        if self.steps_per_epoch is not None:
+            return self.steps_per_epoch
+        return self.batches_per_pass
+
+    def _new_pass(self):
+        if self.kind == "arrays":
+            # The DataLoader's own iterator adds a profiler scope and a fetcher per batch; for whole-batch
+            # indexing of in-memory tensors, going to its sampler and dataset directly does the same work.
+            dataset = self.loader.dataset
+            return (dataset[index] for index in self.loader.sampler)
+        if self.kind == "pydataset":
+            order = torch.randperm(len(self.loader)).tolist() if self._shuffle_pydataset else \
+                range(len(self.loader))
+            return (self.loader[i] for i in order)
+        if self.kind == "iterator":
+            return iter(self.loader)
+        return iter(self.loader)
+
+    def _prepare(self, batch):
+        if self.kind == "arrays":
+            x, y, sample_weight = batch
+        else:
+            x, y, sample_weight = unpack_x_y_sample_weight(batch)
+        x, y, sample_weight = _move((x, y, sample_weight), self.device, self._non_blocking)
+        if self.class_weight is not None and y is not None:
+            weights = class_weights_for(y, self.class_weight)
+            sample_weight = weights if sample_weight is None else sample_weight * weights
+        return x, y, sample_weight
+
+    def epoch(self):
+        """The batches of one epoch, as ``(x, y, sample_weight)`` tuples on the device."""
+        if self.steps_per_epoch is None:
+            for batch in self._new_pass():
+                yield self._prepare(batch)
+            if self.kind == "pydataset" and hasattr(self.loader, "on_epoch_end"):
+                self.loader.on_epoch_end()
+            return
+        # With steps_per_epoch, one pass continues across epochs; it restarts only once exhausted.
+        produced = 0
+        while produced < self.steps_per_epoch:
+            if self._iterator is None:
+                self._iterator = self._new_pass()
+            try:
+                batch = next(self._iterator)
+            except StopIteration:
+                self._iterator = None
+                if self.kind == "iterator" and hasattr(self.loader, "__next__"):
+                    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset "
+                                  "or generator can generate at least `steps_per_epoch * epochs` batches.",
+                                  stacklevel=3)
+                    self.exhausted = True
+                    return
+                if produced == 0:
+                    return
+                continue
+            produced += 1
+            yield self._prepare(batch)
+
+    exhausted = False
+
+
+def arrays_device(arrays):
+    for leaf in flatten(arrays):
+        if isinstance(leaf, torch.Tensor):
+            return leaf.device
+    return torch.device("cpu")
+
+
+def _length_or_none(value):
+    try:
+        return len(value)
+    except TypeError:
+        return None
+
+
+def _is_py_dataset(value):
+    from kerastorch.utils.py_dataset import PyDataset
+    return isinstance(value, PyDataset)
+
+
+def class_weights_for(y, class_weight):
+    """Per-sample weights from a {class index: weight} dict, for sparse or one-hot labels."""
+    if isinstance(y, (list, tuple, dict)):
+        raise ValueError("`class_weight` is only supported for models with a single output.")
+    num_classes = max(int(k) for k in class_weight) + 1
+    table = torch.ones(num_classes, dtype=backend.torch_dtype(), device=y.device)
+    for k, v in class_weight.items():
+        table[int(k)] = float(v)
+    if y.ndim >= 2 and y.shape[-1] > 1:
+        labels = y.argmax(dim=-1)
+    else:
+        labels = y.reshape(y.shape[0], -1)[:, 0] if y.ndim >= 2 else y
+        labels = labels.round().long() if labels.is_floating_point() else labels.long()
+    return table[labels]

@@ -1,0 +1,7 @@
+"""Utilities: one-hot encoding, seeding, PyDataset, and (Keras 2's path) ``np_utils``."""
+from kerastorch._porting import missing_attribute
+from kerastorch.backend import set_random_seed
+from kerastorch.utils.numerical_utils import normalize, to_categorical
+from kerastorch.utils.py_dataset import PyDataset, Sequence
+
+__getattr__ = missing_attribute(__name__)
