@@ -285,6 +285,10 @@ class Layer(torch.nn.Module):
                 return
         if isinstance(value, list) and value and all(isinstance(v, torch.nn.Module) for v in value):
             value = torch.nn.ModuleList(value)
+        if _is_metric(value) and "_weight_names" in self.__dict__:
+            tracked = self.__dict__.setdefault("_tracked_metrics", [])
+            if all(m is not value for m in tracked):
+                tracked.append(value)
         super().__setattr__(name, value)
 
     def __getattr__(self, name):
@@ -642,6 +646,11 @@ class Layer(torch.nn.Module):
     def extra_repr(self):
         return f"name={self.name!r}"
 
+
+
+def _is_metric(value):
+    return not isinstance(value, (torch.nn.Module, type)) and all(
+        callable(getattr(value, attr, None)) for attr in ("update_state", "result", "reset_state"))
 
 
 def _unique(weights):

@@ -71,13 +71,27 @@ class Model(Layer):
             print_fn(text)
 
     def build(self, input_shape=None):
-        if input_shape is not None and not self.built and type(self).call is not Model.call:
-            # A subclassed model: build by running it once on zeros of that shape.
-            from kerastorch import backend
-            shape = [1 if d is None else d for d in input_shape]
-            with torch.no_grad():
-                self(torch.zeros(shape, device=backend.device()))
+        """Build a subclassed model for inputs of ``input_shape`` by running it once on zeros of that shape
+        (unknown dimensions taken as 1), in inference mode."""
+        if self.built or input_shape is None or type(self).call is Model.call:
+            self.built = True
+            return
+        from kerastorch import backend
         self.built = True
+        shape = [1 if d is None else d for d in input_shape]
+        was_training = self.training
+        self.eval()
+        with torch.no_grad():
+            self(torch.zeros(shape, device=backend.device()))
+        self.train(was_training)
+
+    def _maybe_build(self, input_shape):
+        if not self.built and type(self).build is Model.build:
+            # A subclassed model builds its layers during its first real call.
+            self._build_shapes = input_shape
+            self.built = True
+            return
+        super()._maybe_build(input_shape)
 
     def call(self, inputs, training=None):
         raise NotImplementedError(f"Model {type(self).__name__} has no `call` method: subclass Model and define "
@@ -137,13 +151,58 @@ class Model(Layer):
     def predict_on_batch(self, x):
         return self._get_trainer().predict_on_batch(x)
 
+    # Keras's overridable steps. Override train_step/test_step for a custom loop (a GAN, say): they receive the
+    # batch as `(x, y)`, `(x, y, sample_weight)` or `(x,)` and return a dict of logs.
+
+    def train_step(self, data):
+        from kerastorch.training.data import unpack_x_y_sample_weight
+        return self._get_trainer().train_step(*unpack_x_y_sample_weight(data))
+
+    def test_step(self, data):
+        from kerastorch.training.data import unpack_x_y_sample_weight
+        return self._get_trainer().test_step(*unpack_x_y_sample_weight(data))
+
+    def predict_step(self, data):
+        from kerastorch.training.data import unpack_x_y_sample_weight
+        x, _, _ = unpack_x_y_sample_weight(data)
+        return self(x, training=False)
+
+    def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
+        """The compiled loss(es) of a batch plus the model's regularization penalties."""
+        trainer = self._get_trainer()
+        if trainer._output_metrics is None and y is not None and y_pred is not None:
+            trainer._setup_outputs(y, y_pred)
+        return trainer.compute_loss(x, y, y_pred, sample_weight, training=training)
+
+    def compute_metrics(self, x, y, y_pred, sample_weight=None):
+        trainer = self._get_trainer()
+        if trainer._output_metrics is None:
+            trainer._setup_outputs(y, y_pred)
+        with torch.no_grad():
+            trainer._update_metrics(y, y_pred, sample_weight)
+        return self.get_metrics_result()
+
+    def get_metrics_result(self):
+        return {metric.name: metric.result() for metric in self.metrics}
+
+    def reset_metrics(self):
+        for metric in self.metrics:
+            metric.reset_state()
+
     @property
     def metrics_names(self):
         return self._get_trainer().metrics_names
 
     @property
     def metrics(self):
-        return self._get_trainer().metrics
+        """The loss tracker and compiled metrics, then metrics assigned as attributes of the model or its
+        layers (``self.loss_tracker = Mean(name="loss")``)."""
+        found = list(self._get_trainer().metrics)
+        for module in self.modules():
+            for metric in module.__dict__.get("_tracked_metrics", ()):
+                if all(m is not metric for m in found):
+                    found.append(metric)
+        return found
 
     @property
     def loss(self):

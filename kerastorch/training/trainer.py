@@ -77,6 +77,7 @@ class Trainer:
         self._y_all = None
         self._regularized = None
         self._layers_with_calls = []
+        self._trainable = None
 
     # ---- compile ---------------------------------------------------------------------------------------------
 
@@ -330,10 +331,12 @@ class Trainer:
             self._labels_checked = True
 
     def train_step(self, x, y, sample_weight):
-        model = self.model
         y_pred = self._forward(x, True)
         if self._output_metrics is None or not self._signature_checked:
             self._first_batch(x, y, y_pred, self._y_all)
+        if self._trainable is None:
+            # An unbuilt model has just created its weights in this first forward pass.
+            self._prepare_training()
         loss = self.compute_loss(x, y, y_pred, sample_weight)
         self._loss_tracker.update_state(loss.detach(), sample_weight=flatten(x)[0].shape[0])
         params = self._trainable
@@ -410,24 +413,29 @@ class Trainer:
             callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                                      verbose=verbose, epochs=epochs, steps=data.steps)
         model.stop_training = False
-        self._prepare_training()
+        self._trainable = None
+        if model.built and model.weights:
+            self._prepare_training()
+        train_step = self._step_function("train_step")
         callbacks.on_train_begin()
         initial_epoch = getattr(model, "_initial_epoch", None) or initial_epoch
         training_logs = {}
         epoch_logs = {}
         try:
             for epoch in range(initial_epoch, epochs):
-                self.reset_metrics()
+                for metric in model.metrics:
+                    metric.reset_state()
                 callbacks.on_epoch_begin(epoch)
                 model.train()
+                logs = None
                 for step, (bx, by, bsw) in enumerate(data.epoch()):
                     callbacks.on_train_batch_begin(step)
-                    logs = self.train_step(bx, by, bsw)
+                    logs = train_step(bx, by, bsw)
                     callbacks.on_train_batch_end(step, logs)
                     if model.stop_training:
                         break
                 model.eval()
-                epoch_logs = self._float_logs()
+                epoch_logs = {name: _as_float(value) for name, value in (logs or self._logs or {}).items()}
                 if val_data is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_handler(val_data, callbacks)
                     epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
@@ -455,6 +463,35 @@ class Trainer:
         if self.jit_compile and self._compiled_forward is None:
             self._compiled_forward = torch.compile(model)
 
+    def _step_function(self, name):
+        """The trainer's own step, or a wrapper around the model's override of ``train_step``/``test_step``
+        (Keras's hook for GANs and custom loops), which receives the batch as Keras passes it."""
+        from kerastorch.models.model import Model
+        override = getattr(type(self.model), name)
+        if override is getattr(Model, name):
+            return getattr(self, name)
+        user_step = getattr(self.model, name)
+
+        def step(x, y, sample_weight):
+            if self._output_metrics is None and y is not None:
+                self._setup_from_batch(x, y)
+            if name == "train_step" and self._trainable is None:
+                self._prepare_training()
+            data = (x,) if y is None and sample_weight is None else \
+                (x, y) if sample_weight is None else (x, y, sample_weight)
+            return user_step(data)
+        return step
+
+    def _setup_from_batch(self, x, y):
+        """Resolve the compiled metrics from one inference pass, before a user's step uses ``model.metrics``."""
+        model = self.model
+        was_training = model.training
+        model.eval()
+        with torch.no_grad():
+            y_pred = model(x, training=False)
+        model.train(was_training)
+        self._setup_outputs(y, y_pred)
+
     def _float_logs(self):
         return {name: _as_float(value) for name, value in (self._logs or {}).items()}
 
@@ -468,14 +505,15 @@ class Trainer:
         model.eval()
         if callbacks is not None:
             callbacks.on_test_begin()
-        logs = {}
+        logs = None
+        test_step = self._step_function("test_step")
         for step, (bx, by, bsw) in enumerate(data.epoch()):
             if callbacks is not None:
                 callbacks.on_test_batch_begin(step)
-            logs = self.test_step(bx, by, bsw)
+            logs = test_step(bx, by, bsw)
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, logs)
-        logs = self._float_logs()
+        logs = {name: _as_float(value) for name, value in (logs or self._logs or {}).items()}
         if callbacks is not None:
             callbacks.on_test_end(logs)
         model.train(was_training)
@@ -519,7 +557,7 @@ class Trainer:
         data = DataHandler(x, y, sample_weight, batch_size=_num_samples(x), device=self._device(),
                            class_weight=class_weight)
         self._y_all = None
-        if not hasattr(self, "_trainable") or self._output_metrics is None:
+        if self._trainable is None and self.model.built and self.model.weights:
             self._prepare_training()
         self.reset_metrics()
         self.model.train()
