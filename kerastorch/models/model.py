@@ -65,10 +65,11 @@ class Model(Layer):
                              "by calling the model on a batch of data.")
         text = render_summary(self, line_length=line_length, positions=positions, expand_nested=expand_nested,
                               show_trainable=show_trainable, layer_range=layer_range)
+        # As Keras does, the text handed to print_fn ends with a newline.
         if print_fn is None:
             print(text)
         else:
-            print_fn(text)
+            print_fn(text + "\n")
 
     def build(self, input_shape=None):
         """Build a subclassed model for inputs of ``input_shape`` by running it once on zeros of that shape

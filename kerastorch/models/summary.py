@@ -46,15 +46,11 @@ def _ratio_reduce(total, ratios, maximums, values):
 
 
 def _wrap(text, width):
-    """Greedy word wrap; words longer than ``width`` are cut."""
+    """Greedy word wrap, as rich wraps table cells; a word longer than ``width`` is cut with an ellipsis."""
     lines, current = [], ""
     for word in text.split(" "):
-        while len(word) > width:
-            if current:
-                lines.append(current)
-                current = ""
-            lines.append(word[:width])
-            word = word[width:]
+        if len(word) > width:
+            word = word[:width - 1] + "…"
         if not current:
             current = word
         elif len(current) + 1 + len(word) <= width:

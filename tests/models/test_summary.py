@@ -1,0 +1,42 @@
+"""`summary()` prints Keras 3's table: compared, text for text, with fixtures from tools/golden_summaries.py."""
+import json
+import pathlib
+import warnings
+
+import pytest
+
+import kerastorch
+
+CASES = json.loads((pathlib.Path(__file__).parent.parent / "golden" / "summaries.json").read_text())["cases"]
+
+
+def build(source):
+    kerastorch.backend.clear_session()
+    scope = {"keras": kerastorch}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        exec(source, scope)
+    return scope
+
+
+@pytest.mark.parametrize("name", sorted(CASES))
+def test_summary_matches_keras(name, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    case = CASES[name]
+    scope = build(case["source"])
+    lines = []
+    scope["model"].summary(print_fn=lines.append, **scope.get("SUMMARY_KWARGS", {}))
+    assert "\n".join(lines) == case["summary"]
+
+
+def test_summary_prints_to_stdout_by_default(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "80")
+    scope = build(CASES["s01_sequential"]["source"])
+    scope["model"].summary()
+    assert capsys.readouterr().out == CASES["s01_sequential"]["summary"]
+
+
+def test_summary_of_unbuilt_model_is_refused():
+    model = kerastorch.Sequential([kerastorch.layers.Dense(3)])
+    with pytest.raises(ValueError, match="not yet been built"):
+        model.summary()
