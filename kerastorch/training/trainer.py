@@ -21,10 +21,10 @@ _STRICT_SHAPE_LOSSES = ("categorical_crossentropy", "binary_crossentropy", "cate
 
 class BatchLogs(Mapping):
     """The logs of one batch: metric name -> 0-dim tensor, computed only when read (reading one costs a host
-    sync when the model is on a GPU)."""
+    sync when the model is on a GPU). Names come in sorted order, as Keras hands logs to callbacks."""
 
     def __init__(self, metrics):
-        self._metrics = metrics
+        self._metrics = sorted(metrics, key=lambda metric: metric.name)
 
     def __getitem__(self, name):
         for metric in self._metrics:
@@ -46,6 +46,13 @@ def _as_float(value):
     if isinstance(value, torch.Tensor):
         return float(value.detach().cpu()) if value.numel() == 1 else value.detach().cpu().numpy()
     return value
+
+
+def _python_logs(logs):
+    """Logs as Python numbers, keyed in sorted order: Keras sorts every logs dict it gives to callbacks, so
+    History's keys and evaluate's dict come out sorted (``accuracy``, ``loss``, ``val_accuracy``, ...)."""
+    logs = logs or {}
+    return {name: _as_float(logs[name]) for name in sorted(logs)}
 
 
 def _loss_name(loss):
@@ -435,10 +442,11 @@ class Trainer:
                     if model.stop_training:
                         break
                 model.eval()
-                epoch_logs = {name: _as_float(value) for name, value in (logs or self._logs or {}).items()}
+                epoch_logs = _python_logs(logs or self._logs)
                 if val_data is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_handler(val_data, callbacks)
                     epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
+                    epoch_logs = _python_logs(epoch_logs)
                 callbacks.on_epoch_end(epoch, epoch_logs)
                 training_logs = epoch_logs
                 if model.stop_training or data.exhausted:
@@ -493,7 +501,7 @@ class Trainer:
         self._setup_outputs(y, y_pred)
 
     def _float_logs(self):
-        return {name: _as_float(value) for name, value in (self._logs or {}).items()}
+        return _python_logs(self._logs)
 
     # ---- evaluate --------------------------------------------------------------------------------------------
 
@@ -513,7 +521,7 @@ class Trainer:
             logs = test_step(bx, by, bsw)
             if callbacks is not None:
                 callbacks.on_test_batch_end(step, logs)
-        logs = {name: _as_float(value) for name, value in (logs or self._logs or {}).items()}
+        logs = _python_logs(logs or self._logs)
         if callbacks is not None:
             callbacks.on_test_end(logs)
         model.train(was_training)
@@ -537,7 +545,13 @@ class Trainer:
         logs = self._evaluate_handler(data, callbacks)
         if return_dict:
             return logs
-        values = [logs[name] for name in self.metrics_names if name in logs]
+        return self._in_metrics_order(logs)
+
+    def _in_metrics_order(self, logs):
+        """Logs as a list in ``model.metrics`` order (the loss first), then any other keys sorted, as Keras
+        lists them; a single value alone."""
+        names = [metric.name for metric in self.model.metrics if metric.name in logs]
+        values = [logs[name] for name in names] + [logs[key] for key in sorted(logs) if key not in names]
         return values[0] if len(values) == 1 else values
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
@@ -549,8 +563,7 @@ class Trainer:
         logs = self._float_logs()
         if return_dict:
             return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._in_metrics_order(logs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._require_compiled("train_on_batch")
@@ -569,8 +582,7 @@ class Trainer:
         logs = self._float_logs()
         if return_dict:
             return logs
-        values = list(logs.values())
-        return values[0] if len(values) == 1 else values
+        return self._in_metrics_order(logs)
 
     # ---- predict ---------------------------------------------------------------------------------------------
 
