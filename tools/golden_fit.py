@@ -3,7 +3,8 @@
 Each case trains a small Sequential model (Dense(8, relu, l2) -> Dense(k)) from Keras's initial weights on
 fixed, unshuffled data for 3 epochs with validation_split=0.25 and a batch size that leaves a partial last
 batch, then evaluates and predicts on all the data. The fixtures hold the data, the initial and final weights,
-the History, evaluate's dict and list, metrics_names order, and predict's output.
+the History, evaluate's dict and list, metrics_names order, and predict's output. One more model has two
+inputs and two outputs, with per-output losses, loss weights and metrics.
 
 Run: KERAS_BACKEND=torch /work/kvenv/bin/python tools/golden_fit.py
 """
@@ -46,9 +47,12 @@ def make_data():
     sparse = scores.argmax(axis=1).astype("int64")
     binary = (x[:, 0] + x[:, 1] > 0).astype("float32").reshape(-1, 1)
     sample_weight = rng.uniform(0.2, 2.0, size=(NUM_SAMPLES,)).astype("float32")
+    x_b = rng.normal(size=(NUM_SAMPLES, 2)).astype("float32")
+    y_regression = (x_b[:, :1] - 0.5 * x_b[:, 1:] + 0.1 * rng.normal(size=(NUM_SAMPLES, 1))).astype("float32")
     return {"x": x, "y_sparse": sparse, "y_sparse_column": sparse.reshape(-1, 1).astype("int32"),
             "y_onehot": np.eye(NUM_CLASSES, dtype="float32")[sparse], "y_binary": binary,
-            "y_binary_flat": binary.reshape(-1), "sample_weight": sample_weight}
+            "y_binary_flat": binary.reshape(-1), "sample_weight": sample_weight, "x_b": x_b,
+            "y_regression": y_regression}
 
 
 def build_model(units, activation):
@@ -120,6 +124,44 @@ def run_case(case, data, arrays):
     }
 
 
+MULTI_IO_LAYERS = ["hidden_a", "hidden_b", "cls", "reg"]
+
+
+def run_multi_io(data, arrays):
+    """Two inputs and two outputs (a classifier on one input, a regressor on the other), lists of losses,
+    loss_weights and per-output metrics: per-output logs, their order, and evaluate's list order."""
+    keras.backend.clear_session()
+    keras.utils.set_random_seed(2)
+    input_a, input_b = keras.Input((NUM_FEATURES,), name="a"), keras.Input((2,), name="b")
+    hidden_a = keras.layers.Dense(8, activation="relu", kernel_regularizer=keras.regularizers.l2(L2),
+                                  name="hidden_a")(input_a)
+    hidden_b = keras.layers.Dense(4, activation="tanh", name="hidden_b")(input_b)
+    outputs = [keras.layers.Dense(NUM_CLASSES, activation="softmax", name="cls")(hidden_a),
+               keras.layers.Dense(1, name="reg")(hidden_b)]
+    model = keras.Model([input_a, input_b], outputs)
+    for layer in MULTI_IO_LAYERS:
+        for i, w in enumerate(model.get_layer(layer).get_weights()):
+            arrays[f"multi_io/initial/{layer}/{i}"] = w
+    config = {"loss": ["sparse_categorical_crossentropy", "mse"], "loss_weights": [1.0, 0.5],
+              "metrics": [["accuracy"], ["mae"]]}
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=0.01), **config)
+    x, y = [data["x"], data["x_b"]], [data["y_sparse"], data["y_regression"]]
+    history = model.fit(x, y, batch_size=BATCH_SIZE, epochs=EPOCHS, verbose=0, shuffle=False,
+                        validation_split=VALIDATION_SPLIT)
+    for layer in MULTI_IO_LAYERS:
+        for i, w in enumerate(model.get_layer(layer).get_weights()):
+            arrays[f"multi_io/final/{layer}/{i}"] = w
+    evaluate_dict = model.evaluate(x, y, batch_size=BATCH_SIZE, verbose=0, return_dict=True)
+    evaluate_list = model.evaluate(x, y, batch_size=BATCH_SIZE, verbose=0)
+    predictions = model.predict(x, batch_size=BATCH_SIZE, verbose=0)
+    arrays["multi_io/predict/0"], arrays["multi_io/predict/1"] = predictions
+    return dict(config, layers=MULTI_IO_LAYERS, optimizer_config={"learning_rate": 0.01},
+                history={k: [float(v) for v in values] for k, values in history.history.items()},
+                history_keys=list(history.history),
+                evaluate_dict={k: float(v) for k, v in evaluate_dict.items()}, evaluate_keys=list(evaluate_dict),
+                evaluate_list=[float(v) for v in evaluate_list])
+
+
 def main():
     data = make_data()
     arrays = dict(data)
@@ -129,6 +171,7 @@ def main():
         case = dict(case)
         case.update(run_case(case, data, arrays))
         results["cases"].append(case)
+    results["multi_io"] = run_multi_io(data, arrays)
     np.savez_compressed(OUT_NPZ, **arrays)
     with open(OUT_JSON, "w") as f:
         json.dump(results, f, indent=1)

@@ -295,7 +295,8 @@ class Trainer:
                     continue
                 value = fn(y_true, pred, sample_weight=sw)
                 if self._output_loss_trackers:
-                    self._output_loss_trackers[index].update_state(value.detach())
+                    # Weighted by batch size, as Keras weights them, so a partial last batch counts less.
+                    self._output_loss_trackers[index].update_state(value.detach(), sample_weight=pred.shape[0])
                 value = value * weight if weight != 1.0 else value
                 total = value if total is None else total + value
         for penalty in self._penalties():

@@ -112,3 +112,62 @@ def test_predict_matches_keras(trained):
 def test_fixture_uses_a_partial_last_batch():
     num_train = int(len(ARRAYS["x"]) * (1 - GOLDEN["validation_split"]))
     assert num_train % GOLDEN["batch_size"] != 0
+
+
+def build_multi_io_model(case):
+    input_a, input_b = keras.Input((ARRAYS["x"].shape[1],), name="a"), keras.Input((2,), name="b")
+    hidden_a = keras.layers.Dense(8, activation="relu", kernel_regularizer=regularizers.l2(GOLDEN["l2"]),
+                                  name="hidden_a")(input_a)
+    hidden_b = keras.layers.Dense(4, activation="tanh", name="hidden_b")(input_b)
+    outputs = [keras.layers.Dense(3, activation="softmax", name="cls")(hidden_a),
+               keras.layers.Dense(1, name="reg")(hidden_b)]
+    model = keras.Model([input_a, input_b], outputs)
+    for layer in case["layers"]:
+        count = len(model.get_layer(layer).get_weights())
+        model.get_layer(layer).set_weights([ARRAYS[f"multi_io/initial/{layer}/{i}"] for i in range(count)])
+    model.compile(optimizer=optimizers.Adam(**case["optimizer_config"]), loss=case["loss"],
+                  loss_weights=case["loss_weights"], metrics=case["metrics"])
+    return model
+
+
+@pytest.fixture(scope="module")
+def trained_multi_io():
+    case = GOLDEN["multi_io"]
+    model = build_multi_io_model(case)
+    x, y = [ARRAYS["x"], ARRAYS["x_b"]], [ARRAYS["y_sparse"], ARRAYS["y_regression"]]
+    history = model.fit(x, y, batch_size=GOLDEN["batch_size"], epochs=GOLDEN["epochs"], verbose=0, shuffle=False,
+                        validation_split=GOLDEN["validation_split"])
+    return case, model, history, x, y
+
+
+def test_multi_io_history_matches_keras(trained_multi_io):
+    case, model, history, x, y = trained_multi_io
+    assert list(history.history) == case["history_keys"]
+    for key, expected in case["history"].items():
+        np.testing.assert_allclose(history.history[key], expected, atol=TOLERANCE, err_msg=key)
+
+
+def test_multi_io_final_weights_match_keras(trained_multi_io):
+    case, model, *_ = trained_multi_io
+    for layer in case["layers"]:
+        for i, weight in enumerate(model.get_layer(layer).get_weights()):
+            np.testing.assert_allclose(weight, ARRAYS[f"multi_io/final/{layer}/{i}"], atol=TOLERANCE,
+                                       err_msg=f"{layer} weight {i}")
+
+
+def test_multi_io_evaluate_matches_keras(trained_multi_io):
+    case, model, history, x, y = trained_multi_io
+    result = model.evaluate(x, y, batch_size=GOLDEN["batch_size"], verbose=0, return_dict=True)
+    assert list(result) == case["evaluate_keys"]
+    for key, expected in case["evaluate_dict"].items():
+        assert result[key] == pytest.approx(expected, abs=TOLERANCE), key
+    values = model.evaluate(x, y, batch_size=GOLDEN["batch_size"], verbose=0)
+    np.testing.assert_allclose(values, case["evaluate_list"], atol=TOLERANCE)
+
+
+def test_multi_io_predict_is_a_list_matching_keras(trained_multi_io):
+    case, model, history, x, y = trained_multi_io
+    predictions = model.predict(x, batch_size=GOLDEN["batch_size"], verbose=0)
+    assert isinstance(predictions, list) and len(predictions) == 2
+    for i, prediction in enumerate(predictions):
+        np.testing.assert_allclose(prediction, ARRAYS[f"multi_io/predict/{i}"], atol=TOLERANCE)
