@@ -495,6 +495,8 @@ class Layer(torch.nn.Module):
             return self._symbolic_call(args, kwargs)
         else:
             device = self._input_device()
+            if isinstance(inputs, (list, tuple)) and all(isinstance(v, (int, float)) for v in flatten(inputs)):
+                args = (np.asarray(inputs),) + args[1:]   # a nested list of numbers is one array
             args = tuple(map_structure(lambda v: _to_tensor(v, device, self._torch_dtype), a) for a in args)
             if self.autocast and isinstance(args[0], torch.Tensor) and args[0].is_floating_point() \
                     and args[0].dtype != self._torch_dtype:
