@@ -18,6 +18,8 @@ import torch
 from kerastorch import backend
 from kerastorch.keras_tensor import flatten, map_structure
 
+CPU = torch.device("cpu")
+
 
 def unpack_x_y_sample_weight(data):
     """Keras's convention for one batch: ``x``, ``(x,)``, ``(x, y)`` or ``(x, y, sample_weight)``."""
@@ -200,9 +202,10 @@ class DataHandler:
                  device=None, class_weight=None):
         self.device = torch.device(device) if device is not None else backend.device()
         self.steps_per_epoch = steps_per_epoch
-        self.class_weight = class_weight
+        self.class_weight = None if class_weight is None else _checked_class_weight(class_weight, y, sample_weight)
+        self._class_weight_tables = {}
         self._iterator = None
-        self._exhausted_steps = None
+        self._steps_seen = 0
         non_blocking = self.device.type == "cuda"
         self._non_blocking = non_blocking
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
@@ -213,6 +216,10 @@ class DataHandler:
             self.kind = "arrays"
             self.num_samples = check_cardinality(x, y, sample_weight)
             arrays = map_structure(lambda a: None if a is None else to_tensor(a), (x, y, sample_weight))
+            if self.class_weight is not None and y is not None:
+                # In memory, class weights become sample weights once, as Keras turns them.
+                arrays = (arrays[0], arrays[1], class_weights_for(arrays[1], self._class_weight_table(CPU)))
+                self.class_weight = None
             arrays = self._place(arrays)
             self.batch_size = batch_size or 32
             sampler = _BatchIndexSampler(self.num_samples, self.batch_size, bool(shuffle), arrays_device(arrays))
@@ -301,40 +308,71 @@ class DataHandler:
             x, y, sample_weight = unpack_x_y_sample_weight(batch)
         x, y, sample_weight = _move((x, y, sample_weight), self.device, self._non_blocking)
         if self.class_weight is not None and y is not None:
-            weights = class_weights_for(y, self.class_weight)
-            sample_weight = weights if sample_weight is None else sample_weight * weights
+            if sample_weight is not None:
+                raise ValueError("You cannot `class_weight` and `sample_weight` at the same time: the data yields "
+                                 "sample weights, so fold the class weights into them.")
+            sample_weight = class_weights_for(y, self._class_weight_table(y.device))
         return x, y, sample_weight
 
+    def _class_weight_table(self, device):
+        """``class_weight`` as a tensor indexed by class, made once per device."""
+        if device not in self._class_weight_tables:
+            size = max(self.class_weight) + 1
+            self._class_weight_tables[device] = torch.tensor(
+                [self.class_weight.get(c, 1.0) for c in range(size)], dtype=backend.torch_dtype(), device=device)
+        return self._class_weight_tables[device]
+
     def epoch(self):
-        """The batches of one epoch, as ``(x, y, sample_weight)`` tuples on the device."""
+        """The batches of one epoch, as ``(x, y, sample_weight)`` tuples on the device.
+
+        Without ``steps_per_epoch`` an epoch is one pass over the data. With it, an epoch takes that many batches
+        from a pass that continues across epochs, as Keras's does: a pass that ends early ends the epoch early,
+        with a warning, and the next epoch starts a new pass. A generator cannot start again: once it runs out,
+        ``exhausted`` is set (and fit stops).
+        """
         if self.steps_per_epoch is None:
+            produced = 0
             for batch in self._new_pass():
+                produced += 1
                 yield self._prepare(batch)
-            if self.kind == "pydataset" and hasattr(self.loader, "on_epoch_end"):
-                self.loader.on_epoch_end()
-            return
-        # With steps_per_epoch, one pass continues across epochs; it restarts only once exhausted.
-        produced = 0
-        while produced < self.steps_per_epoch:
+            if produced == 0 and self._single_pass:
+                self._ran_out()
+        else:
             if self._iterator is None:
-                self._iterator = self._new_pass()
-            try:
-                batch = next(self._iterator)
-            except StopIteration:
+                self._iterator, self._steps_seen = self._new_pass(), 0
+            for _ in range(self.steps_per_epoch):
+                try:
+                    batch = next(self._iterator)
+                except StopIteration:
+                    self._iterator = None
+                    self._ran_out()
+                    break
+                self._steps_seen += 1
+                yield self._prepare(batch)
+            if self.batches_per_pass is not None and self._steps_seen >= self.batches_per_pass:
                 self._iterator = None
-                if self.kind == "iterator" and hasattr(self.loader, "__next__"):
-                    warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset "
-                                  "or generator can generate at least `steps_per_epoch * epochs` batches.",
-                                  stacklevel=3)
-                    self.exhausted = True
-                    return
-                if produced == 0:
-                    return
-                continue
-            produced += 1
-            yield self._prepare(batch)
+        if self.kind == "pydataset":
+            self.loader.on_epoch_end()
+
+    @property
+    def _single_pass(self):
+        """True for a generator or iterator, which is exhausted after one pass."""
+        return self.kind == "iterator" and iter(self.loader) is self.loader
+
+    def _ran_out(self):
+        warnings.warn("Your input ran out of data; interrupting training. Make sure that your dataset or generator "
+                      "can generate at least `steps_per_epoch * epochs` batches.", stacklevel=4)
+        if self._single_pass:
+            self.exhausted = True
 
     exhausted = False
+    # Set by the trainer once this data's targets have been checked against the model's outputs.
+    checked = False
+
+    @property
+    def targets(self):
+        """All of ``y`` when the data is in memory (for checks made once, before any batch), else None."""
+        return self.loader.dataset.arrays[1] if self.kind == "arrays" else None
 
 
 def arrays_device(arrays):
@@ -356,17 +394,28 @@ def _is_py_dataset(value):
     return isinstance(value, PyDataset)
 
 
-def class_weights_for(y, class_weight):
-    """Per-sample weights from a {class index: weight} dict, for sparse or one-hot labels."""
+def _checked_class_weight(class_weight, y, sample_weight):
+    """``class_weight`` as {int class: float weight}, or a ValueError for what Keras refuses with it."""
+    if not isinstance(class_weight, dict):
+        raise ValueError(f"`class_weight` must be a dict mapping class indices to weights. Received: "
+                         f"class_weight={class_weight!r}")
+    if sample_weight is not None:
+        raise ValueError("You cannot `class_weight` and `sample_weight` at the same time.")
     if isinstance(y, (list, tuple, dict)):
-        raise ValueError("`class_weight` is only supported for models with a single output.")
-    num_classes = max(int(k) for k in class_weight) + 1
-    table = torch.ones(num_classes, dtype=backend.torch_dtype(), device=y.device)
-    for k, v in class_weight.items():
-        table[int(k)] = float(v)
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
+    return {int(k): float(v) for k, v in class_weight.items()}
+
+
+def class_weights_for(y, table):
+    """Per-sample weights for sparse or one-hot labels ``y``, from ``table[class] = weight``. Labels beyond the
+    table weigh 1, as classes missing from Keras's ``class_weight`` do."""
+    if isinstance(y, (list, tuple, dict)):
+        raise ValueError("`class_weight` is only supported for Models with a single output.")
     if y.ndim >= 2 and y.shape[-1] > 1:
         labels = y.argmax(dim=-1)
     else:
         labels = y.reshape(y.shape[0], -1)[:, 0] if y.ndim >= 2 else y
         labels = labels.round().long() if labels.is_floating_point() else labels.long()
-    return table[labels]
+    in_table = (labels >= 0) & (labels < table.shape[0])
+    return torch.where(in_table, table[labels.clamp(0, table.shape[0] - 1)], torch.ones((), dtype=table.dtype,
+                                                                                        device=table.device))

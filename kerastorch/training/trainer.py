@@ -293,7 +293,13 @@ class Trainer:
                     zip(self._loss_fns, ys, preds, sample_weights, self._loss_weight_values)):
                 if fn is None:
                     continue
-                value = fn(y_true, pred, sample_weight=sw)
+                try:
+                    value = fn(y_true, pred, sample_weight=sw)
+                except (RuntimeError, IndexError):
+                    # A bad class index fails deep in a kernel (batches of a generator are not checked up
+                    # front); name the label instead, when that is the cause.
+                    self._check_sparse_labels(y, y_pred)
+                    raise
                 if self._output_loss_trackers:
                     # Weighted by batch size, as Keras weights them, so a partial last batch counts less.
                     self._output_loss_trackers[index].update_state(value.detach(), sample_weight=pred.shape[0])
@@ -362,7 +368,7 @@ class Trainer:
     def test_step(self, x, y, sample_weight):
         y_pred = self.model(x, training=False)
         if self._output_metrics is None or not self._signature_checked:
-            self._first_batch(x, y, y_pred)
+            self._first_batch(x, y, y_pred, self._y_all)
         if (y is not None and any(f is not None for f in self._loss_fns)) or self._penalties():
             loss = self.compute_loss(x, y, y_pred, sample_weight, training=False)
             self._loss_tracker.update_state(loss, sample_weight=flatten(x)[0].shape[0])
@@ -389,22 +395,19 @@ class Trainer:
         verbose = 1 if verbose == "auto" else verbose
         if not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"`epochs` must be a non-negative integer. Received: epochs={epochs!r}")
+        if validation_split and not 0 <= validation_split < 1:
+            raise ValueError(f"`validation_split` must be a float in [0, 1). Received: validation_split="
+                             f"{validation_split}")
+        _warn_non_finite_arrays(x, y, "x", "y")
         if validation_split and validation_data is None:
-            if not 0 <= validation_split < 1:
-                raise ValueError(f"`validation_split` must be a float in [0, 1). Received: validation_split="
-                                 f"{validation_split}")
             if not is_array_structure(x):
                 raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays. Found: "
                                  f"x={type(x).__name__}. Pass `validation_data` instead.")
             (x, y, sample_weight), validation_data = train_validation_split((x, y, sample_weight),
                                                                             validation_split)
-        elif validation_split and not 0 <= validation_split < 1:
-            raise ValueError(f"`validation_split` must be a float in [0, 1). Received: validation_split="
-                             f"{validation_split}")
-        if is_array_structure(x):
-            warn_non_finite(x, "x")
-            if y is not None:
-                warn_non_finite(y, "y")
+        elif validation_data is not None:
+            val_x, val_y, _ = _unpack_validation(validation_data)
+            _warn_non_finite_arrays(val_x, val_y, "validation_data[0]", "validation_data[1]")
         device = self._device()
         data = DataHandler(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                            steps_per_epoch=steps_per_epoch, device=device, class_weight=class_weight)
@@ -413,9 +416,10 @@ class Trainer:
             val_x, val_y, val_sw = _unpack_validation(validation_data)
             val_data = DataHandler(val_x, val_y, val_sw, batch_size=validation_batch_size or batch_size,
                                    steps_per_epoch=validation_steps, device=device)
-        self._y_all = data.loader.dataset.arrays[1] if data.kind == "arrays" else None
+        self._y_all = data.targets
         self._labels_checked = False
         self._signature_checked = False
+        data.checked = True
 
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
@@ -435,14 +439,20 @@ class Trainer:
                     metric.reset_state()
                 callbacks.on_epoch_begin(epoch)
                 model.train()
-                logs = None
+                logs, steps_run = None, 0
                 for step, (bx, by, bsw) in enumerate(data.epoch()):
+                    steps_run += 1
                     callbacks.on_train_batch_begin(step)
                     logs = train_step(bx, by, bsw)
                     callbacks.on_train_batch_end(step, logs)
                     if model.stop_training:
                         break
                 model.eval()
+                if steps_run == 0:
+                    if epoch == initial_epoch:
+                        raise ValueError("The training data yielded no batches: `x` is empty, or a generator that "
+                                         "is already exhausted.")
+                    break   # a generator ran out in an earlier epoch (the data handler has warned)
                 epoch_logs = _python_logs(logs or self._logs)
                 if val_data is not None and _should_validate(epoch, validation_freq):
                     val_logs = self._evaluate_handler(val_data, callbacks)
@@ -512,16 +522,25 @@ class Trainer:
         model = self.model
         was_training = model.training
         model.eval()
+        training_targets = self._y_all
+        if not data.checked:
+            # New data gets the checks training data got, once: target shapes, and every sparse label's range.
+            self._signature_checked = self._labels_checked = False
+            self._y_all = data.targets
         if callbacks is not None:
             callbacks.on_test_begin()
         logs = None
         test_step = self._step_function("test_step")
-        for step, (bx, by, bsw) in enumerate(data.epoch()):
-            if callbacks is not None:
-                callbacks.on_test_batch_begin(step)
-            logs = test_step(bx, by, bsw)
-            if callbacks is not None:
-                callbacks.on_test_batch_end(step, logs)
+        try:
+            for step, (bx, by, bsw) in enumerate(data.epoch()):
+                if callbacks is not None:
+                    callbacks.on_test_batch_begin(step)
+                logs = test_step(bx, by, bsw)
+                if callbacks is not None:
+                    callbacks.on_test_batch_end(step, logs)
+        finally:
+            self._y_all = training_targets
+        data.checked = True
         logs = _python_logs(logs or self._logs)
         if callbacks is not None:
             callbacks.on_test_end(logs)
@@ -533,16 +552,12 @@ class Trainer:
         from kerastorch.callbacks import CallbackList
         self._require_compiled("evaluate")
         verbose = 1 if verbose == "auto" else verbose
-        if is_array_structure(x):
-            warn_non_finite(x, "x")
+        _warn_non_finite_arrays(x, y, "x", "y")
         data = DataHandler(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
                            device=self._device())
-        self._y_all = None
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)
-        self._signature_checked = False
-        self._labels_checked = False
         logs = self._evaluate_handler(data, callbacks)
         if return_dict:
             return logs
@@ -638,6 +653,14 @@ def _as_loss(fn):
     if isinstance(fn, losses.Loss):
         return fn
     return losses.LossFunctionWrapper(fn, name=getattr(fn, "__name__", None))
+
+
+def _warn_non_finite_arrays(x, y, x_name, y_name):
+    """Warn once per call, naming the array, when in-memory inputs or targets hold NaN or inf."""
+    if is_array_structure(x):
+        warn_non_finite(x, x_name)
+    if is_array_structure(y):
+        warn_non_finite(y, y_name)
 
 
 def _unpack_validation(validation_data):
