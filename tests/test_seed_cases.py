@@ -39,11 +39,10 @@ def test_s03_mismatched_input_fails_with_keras_error(tmp_path):
     assert last_line == f"ValueError: {keras_message}"
 
 
-def _epoch_line_pattern(keras_line):
-    """A Keras verbose=2 epoch line as a regex: timings vary, the format and metric names must not."""
-    pattern = re.escape(keras_line)
-    pattern = re.sub(r"\\ -\\ \d+s\\ -\\ \d+ms/step", r" - \\d+s - \\d+(?:ms|s|us)/step", pattern)
-    return re.sub(r"\d\\.\d{4}", r"\\d\\.\\d{4}", pattern)
+def _log_format(line):
+    """A verbose=2 log line with its timings and metric values blanked: what must match Keras exactly."""
+    line = re.sub(r"\d+s - \d+(?:ms|us|s)/step", "<time>", line)
+    return re.sub(r"\d+\.\d{4}", "<value>", line)
 
 
 @pytest.mark.parametrize("name", ["s04_regularizer", pytest.param("s05_validation_predict", marks=pytest.mark.slow)])
@@ -55,8 +54,7 @@ def test_training_programs_print_keras_log_format(name, tmp_path):
     epoch_lines = [line for line in keras_lines if line.startswith("Epoch ") or "/step" in line]
     ours = [line for line in lines if line.startswith("Epoch ") or "/step" in line]
     assert len(ours) == len(epoch_lines)
-    for keras_line, line in zip(epoch_lines, ours):
-        assert re.fullmatch(_epoch_line_pattern(keras_line), line), (keras_line, line)
+    assert [_log_format(line) for line in ours] == [_log_format(line) for line in epoch_lines]
     if name == "s04_regularizer":
         assert lines[-1] == keras_lines[-1]   # sorted(history.history)
     else:
