@@ -7,6 +7,16 @@ from kerastorch.layers.layer import Layer
 from kerastorch.models.model import Model
 
 
+def _known_input_shape(model):
+    try:
+        shape = model.input_shape
+    except (AttributeError, ValueError):
+        return None
+    if isinstance(shape, tuple) and all(d is None or isinstance(d, int) for d in shape):
+        return shape
+    return None
+
+
 class Sequential(Model):
     """A linear stack of layers.
 
@@ -62,8 +72,13 @@ class Sequential(Model):
                 raise ValueError(f"All layers added to a Sequential model should have unique names. Name "
                                  f"'{layer.name}' is already the name of a layer in this model. Update the `name` "
                                  f"argument to pass a unique name.")
-            if self._input_layer is None and not self.layers and layer._batch_input_shape is not None:
-                self.__dict__["_input_layer"] = InputLayer(batch_shape=layer._batch_input_shape)
+            if self._input_layer is None and not self.layers:
+                # The first layer may know its input: Keras 2's input_shape=, or a built model's input_shape.
+                known = layer._batch_input_shape
+                if known is None and isinstance(layer, Model):
+                    known = _known_input_shape(layer)
+                if known is not None:
+                    self.__dict__["_input_layer"] = InputLayer(batch_shape=known)
             self.add_module(layer.name.replace(".", "_"), layer)
         if rebuild:
             self._maybe_rebuild()
