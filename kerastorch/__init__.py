@@ -9,6 +9,7 @@ from kerastorch._porting import missing_attribute
 from kerastorch.backend import device_scope as device
 from kerastorch.layers import Input, InputSpec, Layer
 from kerastorch.models import Model, Sequential
+from kerastorch import saving
 
 __version__ = "0.1.0"
 

@@ -31,6 +31,107 @@ class KerasTensor:
     def __iter__(self):
         raise TypeError("A symbolic KerasTensor cannot be iterated; index it or pass it to a layer instead.")
 
+    # Python operators record operations in the graph (kerastorch.operations), as Keras 3 does. `==` keeps
+    # Python's identity meaning, so KerasTensors stay usable in sets and as dict keys.
+    def _operation(self, class_name, *args):
+        from kerastorch.operations import symbolic_call
+        return symbolic_call(class_name, *args)
+
+    def __add__(self, other):
+        return self._operation("Add", self, other)
+
+    def __radd__(self, other):
+        return self._operation("Add", other, self)
+
+    def __sub__(self, other):
+        return self._operation("Subtract", self, other)
+
+    def __rsub__(self, other):
+        return self._operation("Subtract", other, self)
+
+    def __mul__(self, other):
+        return self._operation("Multiply", self, other)
+
+    def __rmul__(self, other):
+        return self._operation("Multiply", other, self)
+
+    def __matmul__(self, other):
+        return self._operation("Matmul", self, other)
+
+    def __rmatmul__(self, other):
+        return self._operation("Matmul", other, self)
+
+    def __truediv__(self, other):
+        return self._operation("TrueDivide", self, other)
+
+    def __rtruediv__(self, other):
+        return self._operation("TrueDivide", other, self)
+
+    def __floordiv__(self, other):
+        return self._operation("FloorDivide", self, other)
+
+    def __rfloordiv__(self, other):
+        return self._operation("FloorDivide", other, self)
+
+    def __mod__(self, other):
+        return self._operation("Mod", self, other)
+
+    def __rmod__(self, other):
+        return self._operation("Mod", other, self)
+
+    def __pow__(self, other):
+        return self._operation("Power", self, other)
+
+    def __rpow__(self, other):
+        return self._operation("Power", other, self)
+
+    def __neg__(self):
+        return self._operation("Negative", self)
+
+    def __abs__(self):
+        return self._operation("Absolute", self)
+
+    def __lt__(self, other):
+        return self._operation("Less", self, other)
+
+    def __le__(self, other):
+        return self._operation("LessEqual", self, other)
+
+    def __gt__(self, other):
+        return self._operation("Greater", self, other)
+
+    def __ge__(self, other):
+        return self._operation("GreaterEqual", self, other)
+
+    def __ne__(self, other):
+        return self._operation("NotEqual", self, other)
+
+    def __and__(self, other):
+        return self._operation("LogicalAnd", self, other)
+
+    def __rand__(self, other):
+        return self._operation("LogicalAnd", other, self)
+
+    def __or__(self, other):
+        return self._operation("LogicalOr", self, other)
+
+    def __ror__(self, other):
+        return self._operation("LogicalOr", other, self)
+
+    def __xor__(self, other):
+        return self._operation("LogicalXor", self, other)
+
+    def __rxor__(self, other):
+        return self._operation("LogicalXor", other, self)
+
+    def __invert__(self):
+        return self._operation("LogicalNot", self)
+
+    def __getitem__(self, key):
+        return self._operation("GetItem", self, key)
+
+    __hash__ = object.__hash__
+
 
 class Node:
     """One call of a layer in a graph: the KerasTensors it took and the ones it made."""

@@ -235,6 +235,96 @@ class Lambda(Layer):
                 "output_shape": self._output_shape, "arguments": self.arguments}
 
 
+class TorchModuleWrapper(Layer):
+    """Any ``torch.nn.Module`` as a layer: its parameters are the layer's trainable weights, and its whole
+    ``state_dict`` (buffers included) is saved and loaded with the model.
+
+    Args:
+        module: the torch module. Lazy modules (``torch.nn.LazyLinear``) are initialized on the first call.
+        output_shape: the output's full shape, for building functional models without running the module;
+            found by running it on zeros when omitted.
+
+    A saved TorchModuleWrapper holds the pickled module, as Keras stores it; unpickling can run code, so loading
+    one needs ``safe_mode=False``.
+
+    >>> layer = TorchModuleWrapper(torch.nn.Linear(4, 2))
+    >>> layer(torch.zeros(3, 4)).shape
+    torch.Size([3, 2])
+    """
+
+    def __init__(self, module, name=None, output_shape=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        if not isinstance(module, torch.nn.Module):
+            raise ValueError(f"Argument `module` must be a torch.nn.Module. Received: module={module!r} (of type "
+                             f"{type(module).__name__})")
+        self.module = module.to(backend.device())
+        self._output_shape = None if output_shape is None else tuple(output_shape)
+        self.built = True
+
+    def _own_weights(self, trainable):
+        # Keras tracks the module's parameters as the layer's variables; buffers travel with the state_dict.
+        return list(self.module.parameters()) if trainable else []
+
+    def call(self, *args, training=None, **kwargs):
+        if training is not None and self.module.training != bool(training):
+            self.module.train(bool(training))
+        return self.module(*args, **kwargs)
+
+    def compute_output_shape(self, input_shape):
+        if self._output_shape is None:
+            raise NotImplementedError
+        return self._output_shape
+
+    def save_own_variables(self, store):
+        for key, value in self.module.state_dict().items():
+            store[key] = value.detach().cpu().numpy()
+
+    def load_own_variables(self, store):
+        expected = self.module.state_dict()
+        missing = [key for key in expected if key not in store]
+        unexpected = [key for key in store if key not in expected]
+        if missing or unexpected:
+            raise ValueError(f"Layer '{self.name}' (TorchModuleWrapper) cannot load the saved state: missing "
+                             f"{missing or 'nothing'}, unexpected {unexpected or 'nothing'}.")
+        state = {}
+        for key, current in expected.items():
+            value = torch.as_tensor(store[key])
+            if tuple(value.shape) != tuple(current.shape):
+                raise ValueError(f"Layer '{self.name}' (TorchModuleWrapper): '{key}' has shape "
+                                 f"{tuple(current.shape)}, but the saved value has shape {tuple(value.shape)}.")
+            state[key] = value.to(dtype=current.dtype)
+        self.module.load_state_dict(state)
+
+    def get_config(self):
+        import base64
+        import io
+        buffer = io.BytesIO()
+        torch.save(self.module, buffer)
+        return {**super().get_config(), "module": base64.b64encode(buffer.getvalue()).decode("ascii"),
+                "output_shape": self._output_shape}
+
+    @classmethod
+    def from_config(cls, config):
+        import base64
+        import io
+        from kerastorch.models.saving_config import dtype_name, safe_mode
+        config = dict(config)
+        if isinstance(config.get("module"), str):
+            if safe_mode():
+                raise ValueError(
+                    "Requested the deserialization of a `TorchModuleWrapper`, whose config holds a pickled torch "
+                    "module. Unpickling can run arbitrary code, so it is disallowed by default. If you trust the "
+                    "source of the artifact, pass `safe_mode=False` to the loading function.")
+            data = base64.b64decode(config["module"])
+            config["module"] = torch.load(io.BytesIO(data), weights_only=False)
+        if "dtype" in config:
+            config["dtype"] = dtype_name(config["dtype"])
+        return cls(**config)
+
+    def extra_repr(self):
+        return f"name={self.name!r}"
+
+
 # Keras 2's `keras.layers.core` also held these.
 from kerastorch.layers.regularization import Dropout  # noqa: E402,F401
 from kerastorch.layers.reshaping import Flatten, Reshape  # noqa: E402,F401

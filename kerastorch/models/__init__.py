@@ -3,5 +3,6 @@ from kerastorch._porting import missing_attribute
 from kerastorch.models.functional import Functional
 from kerastorch.models.model import Model
 from kerastorch.models.sequential import Sequential
+from kerastorch.saving import load_model, model_from_json, save_model
 
 __getattr__ = missing_attribute(__name__)

@@ -1,35 +1,104 @@
 """`Functional`: a model made from symbolic tensors, ``Model(inputs, outputs)``.
 
 Calling layers on KerasTensors recorded a graph of Nodes. This model keeps the nodes that lead from its inputs
-to its outputs, in an order where each node comes after the nodes it depends on, and runs them with real
-tensors.
+to its outputs and runs them, in an order where each node comes after the nodes it depends on, with real
+tensors. Its configuration is Keras 3's: every layer (and operation) with the calls that connect it.
 """
+import collections
+import inspect
+
+import torch
+
 from kerastorch.keras_tensor import KerasTensor, flatten, map_structure
 from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
 from kerastorch.models.model import Model
 
 
-def _topological_nodes(outputs):
-    """The nodes that produce ``outputs``, each after its parents."""
-    ordered, visited = [], set()
+def _node_of(tensor):
+    history = tensor._keras_history
+    if history is None:
+        raise ValueError(f"The tensor {tensor!r} was not made by a layer call on a `keras.Input`, so a model "
+                         f"cannot be built from it.")
+    return history.operation._inbound_nodes[history.node_index]
 
-    def visit(node):
-        if id(node) in visited:
+
+def map_graph(inputs, outputs):
+    """The nodes between ``inputs`` and ``outputs`` (flat lists of KerasTensors), as Keras orders them.
+
+    Returns:
+        ``(nodes, nodes_by_depth, operations)``: the nodes in an executable order, a dict depth -> nodes
+        (depth 0 makes the outputs), and every layer or operation, deepest (closest to the inputs) first and,
+        within a depth, in the order a depth-first walk from the outputs met them.
+    """
+    input_ids = {id(t) for t in inputs}
+    ordered, finished, in_progress, first_seen = [], set(), set(), {}
+
+    def visit(tensor):
+        node = _node_of(tensor)
+        if id(node) in finished:
             return
-        visited.add(id(node))
-        for parent in node.parent_nodes:
-            visit(parent)
+        is_input = isinstance(node.layer, InputLayer)
+        if not is_input and id(tensor) in input_ids:
+            finished.add(id(node))
+            return
+        if id(node) in in_progress:
+            raise ValueError(f"Tensor {tensor!r} from layer '{node.layer.name}' is part of a cycle.")
+        first_seen.setdefault(node.layer, len(first_seen))
+        in_progress.add(id(node))
+        if not is_input:
+            for parent in node.input_tensors:
+                visit(parent)
+        in_progress.discard(id(node))
+        finished.add(id(node))
         ordered.append(node)
 
-    for tensor in flatten(outputs):
-        history = tensor._keras_history
-        visit(history.operation._inbound_nodes[history.node_index])
-    return ordered
+    for tensor in outputs:
+        visit(tensor)
+
+    # Depth: the longest path from a node to an output; a layer takes the largest depth of its nodes.
+    in_graph = {id(node) for node in ordered}
+    node_depth, layer_depth = {}, {}
+    for node in reversed(ordered):
+        depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(node.layer, 0))
+        layer_depth[node.layer] = depth
+        node_depth[id(node)] = depth
+        for parent in node.parent_nodes:
+            if id(parent) in in_graph:
+                node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+    for tensor in inputs:
+        node = _node_of(tensor)
+        if isinstance(node.layer, InputLayer) and node.layer not in layer_depth:
+            layer_depth[node.layer] = 0
+            first_seen[node.layer] = -1
+            node_depth[id(node)] = 0
+            ordered.insert(0, node)
+
+    by_id = {id(node): node for node in ordered}
+    nodes_by_depth = collections.defaultdict(list)
+    for node_id, depth in node_depth.items():
+        nodes_by_depth[depth].append(by_id[node_id])
+    operations = sorted(layer_depth, key=lambda layer: (-layer_depth[layer], first_seen[layer]))
+
+    computable = {id(t) for t in inputs}
+    for node in ordered:
+        for tensor in node.input_tensors:
+            if id(tensor) not in computable:
+                raise ValueError(f"Graph disconnected: cannot find parent for tensor {tensor!r} at layer "
+                                 f"'{node.layer.name}'. Every input the outputs depend on must be among the "
+                                 f"model's inputs.")
+        computable.update(id(t) for t in node.output_tensors)
+
+    names = [op.name for op in operations]
+    for name in names:
+        if names.count(name) > 1:
+            raise ValueError(f'The name "{name}" is used {names.count(name)} times in the model. All operation '
+                             f"names should be unique.")
+    return ordered, dict(nodes_by_depth), operations
 
 
 class Functional(Model):
-    """A model defined by its input and output KerasTensors.
+    """A model defined by its input and output KerasTensors (single tensors, lists or dicts of them).
 
     >>> inputs = Input((64,))
     >>> outputs = Dense(2)(Dense(8, activation="relu")(inputs))
@@ -38,36 +107,44 @@ class Functional(Model):
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
+        if isinstance(inputs, tuple):
+            inputs = list(inputs)
+        if isinstance(outputs, tuple):
+            outputs = list(outputs)
         for tensor in flatten(inputs) + flatten(outputs):
             if not isinstance(tensor, KerasTensor):
                 raise ValueError(f"All `inputs` and `outputs` of a functional model must be KerasTensors (made "
                                  f"by `keras.Input` and layer calls). Received: {tensor!r}")
         self.__dict__["_inputs_struct"] = inputs
         self.__dict__["_outputs_struct"] = outputs
-        nodes = _topological_nodes(outputs)
-        input_ids = {id(t) for t in flatten(inputs)}
-        for node in nodes:
-            if isinstance(node.layer, InputLayer) and id(node.outputs) not in input_ids:
-                raise ValueError(f"Graph disconnected: the output depends on input '{node.layer.name}', which is "
-                                 f"not among the model's inputs.")
+        nodes, nodes_by_depth, operations = map_graph(flatten(inputs), flatten(outputs))
         self.__dict__["_nodes"] = nodes
-        layers = []
-        for node in nodes:
-            if node.layer not in layers:
-                layers.append(node.layer)
-        self.__dict__["_graph_layers"] = layers
-        for layer in layers:
-            if not isinstance(layer, InputLayer):
-                key = layer.name.replace(".", "_")
-                if key in self._modules and self._modules[key] is not layer:
-                    raise ValueError(f"The name \"{layer.name}\" is used 2 times in the model. All operation "
-                                     f"names should be unique.")
-                self.add_module(key, layer)
+        self.__dict__["_node_ids"] = {id(node) for node in nodes}
+        self.__dict__["_nodes_by_depth"] = nodes_by_depth
+        self.__dict__["_operations"] = operations
+        from kerastorch.operations import Operation
+        for layer in operations:
+            if isinstance(layer, (InputLayer, Operation)):
+                continue
+            key = layer.name.replace(".", "_")
+            if key in self._modules and self._modules[key] is not layer:
+                raise ValueError(f'The name "{layer.name}" is used 2 times in the model. All operation names '
+                                 f"should be unique.")
+            self.add_module(key, layer)
+        self._build_shapes = map_structure(lambda t: t.shape, inputs)
         self.built = True
+
+    # ---- structure -------------------------------------------------------------------------------------------
 
     @property
     def layers(self):
-        return list(self._graph_layers)
+        """The model's layers, input layers included, operations (``x + y``) excluded, in Keras's order."""
+        from kerastorch.operations import Operation
+        return [op for op in self._operations if not isinstance(op, Operation)]
+
+    @property
+    def operations(self):
+        return list(self._operations)
 
     @property
     def inputs(self):
@@ -85,44 +162,220 @@ class Functional(Model):
     def output(self):
         return self._outputs_struct
 
-    def _summary_layers(self):
-        relevant = {id(node) for node in self._nodes}
-        sequential_like = all(len(node.input_tensors) <= 1 for node in self._nodes)
-        if sequential_like:
-            counts = {}
-            for node in self._nodes:
-                counts[id(node.layer)] = counts.get(id(node.layer), 0) + 1
-            sequential_like = all(c == 1 for c in counts.values())
-        return self.layers, sequential_like, relevant
+    @property
+    def input_shape(self):
+        return map_structure(lambda t: t.shape, self._inputs_struct)
 
-    def call(self, inputs, training=None):
-        values = {}
-        given = flatten(inputs) if not isinstance(inputs, dict) else \
-            [inputs[t.name] if t.name in inputs else inputs[k] for k, t in _named_inputs(self._inputs_struct)]
-        expected = flatten(self._inputs_struct)
+    @property
+    def output_shape(self):
+        return map_structure(lambda t: t.shape, self._outputs_struct)
+
+    @property
+    def output_names(self):
+        """The name of the layer that made each output."""
+        return [t._keras_history.operation.name for t in self.outputs]
+
+    @property
+    def input_names(self):
+        return [t._keras_history.operation.name for t in self.inputs]
+
+    def _summary_layers(self):
+        sequential_like = True
+        for nodes in self._nodes_by_depth.values():
+            if len(nodes) > 1 or (len(nodes) == 1 and len(nodes[0].input_tensors) > 1):
+                sequential_like = False
+                break
+        if sequential_like:
+            counts = collections.Counter(id(node.layer) for node in self._nodes)
+            sequential_like = all(count == 1 for count in counts.values())
+        return self._operations, sequential_like, self._node_ids
+
+    # ---- running ---------------------------------------------------------------------------------------------
+
+    def _flat_inputs(self, inputs):
+        """The model's inputs, in the order of ``self.inputs``, from a tensor, a list or a dict."""
+        expected = self.inputs
+        if isinstance(inputs, dict):
+            if isinstance(self._inputs_struct, dict):
+                keys = sorted(self._inputs_struct)
+            else:
+                keys = [t.name for t in expected]
+            missing = [key for key in keys if key not in inputs]
+            if missing:
+                if len(inputs) == len(keys) and not isinstance(self._inputs_struct, dict):
+                    return list(inputs.values())
+                raise ValueError(f"Model '{self.name}' expects inputs named {keys}, but the input dict is "
+                                 f"missing {missing}. Received keys: {list(inputs)}")
+            return [inputs[key] for key in keys]
+        given = flatten(inputs)
         if len(given) != len(expected):
             raise ValueError(f"Model '{self.name}' expects {len(expected)} input(s), but it received "
                              f"{len(given)} input tensors.")
-        for tensor, value in zip(expected, given):
-            values[id(tensor)] = value
+        return given
+
+    def _check_input(self, value, reference, index):
+        """Keras's input rank adjustment (a trailing axis of 1 may be added or dropped) and shape check."""
+        if not isinstance(value, torch.Tensor):
+            return value
+        rank, expected_rank = value.dim(), len(reference.shape)
+        if rank == expected_rank + 1 and value.shape[-1] == 1:
+            value = value.squeeze(-1)
+        elif rank == expected_rank - 1 and reference.shape[-1] == 1:
+            value = value.unsqueeze(-1)
+        shape = tuple(value.shape)
+        if len(shape) != expected_rank or any(r is not None and r != d for r, d in zip(reference.shape, shape)):
+            raise ValueError(f'Input {index} of layer "{self.name}" is incompatible with the layer: expected '
+                             f"shape={reference.shape}, found shape={shape}")
+        return value
+
+    def call(self, inputs, training=None):
+        values = {}
+        for index, (tensor, value) in enumerate(zip(self.inputs, self._flat_inputs(inputs))):
+            values[id(tensor)] = self._check_input(value, tensor, index)
+
+        def fill(structure):
+            return map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, structure)
+
         for node in self._nodes:
-            if isinstance(node.layer, InputLayer):
+            if isinstance(node.layer, InputLayer) or all(id(t) in values for t in node.output_tensors):
                 continue
-            args = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.call_args)
-            kwargs = map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, node.call_kwargs)
-            outputs = node.layer(*args, **kwargs)
+            outputs = node.layer(*fill(node.call_args), **fill(node.call_kwargs))
             for tensor, value in zip(node.output_tensors, flatten(outputs)):
                 values[id(tensor)] = value
-        return map_structure(lambda t: values[id(t)], self._outputs_struct)
+        outputs = map_structure(lambda t: values[id(t)], self._outputs_struct)
+        # A one-element output list gives its tensor, as in Keras.
+        return outputs[0] if isinstance(outputs, list) and len(outputs) == 1 else outputs
 
     def compute_output_spec(self, inputs, training=None, mask=None):
-        return map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)
+        outputs = map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)
+        return outputs[0] if isinstance(outputs, list) and len(outputs) == 1 else outputs
+
+    def compute_output_shape(self, input_shape):
+        return map_structure(lambda t: t.shape, self._outputs_struct)
+
+    # ---- configuration ---------------------------------------------------------------------------------------
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        """Keras 3's functional config: ``name``, ``trainable``, ``layers`` (each with its ``inbound_nodes``),
+        ``input_layers`` and ``output_layers``."""
+        from kerastorch.models.saving_config import serialize_layer, serialize_value
+        own = self._node_ids
+        # Node indices count only this model's nodes of each layer; a nested functional model's indices start
+        # at 1 in input_layers/output_layers (Keras 3 reserves 0 for the model's own graph).
+        new_index = {}
+        for layer in self._operations:
+            kept = 1 if isinstance(layer, Functional) else 0
+            for node in layer._inbound_nodes:
+                if id(node) in own:
+                    new_index[id(node)] = kept
+                    kept += 1
+
+        def history_of(tensor):
+            layer, node_index, tensor_index = tensor._keras_history
+            skipped = sum(1 for node in layer._inbound_nodes[:node_index] if id(node) not in own)
+            return [layer.name, node_index - skipped, tensor_index]
+
+        layer_configs = []
+        for layer in self._operations:
+            inbound = []
+            for node in layer._inbound_nodes:
+                if id(node) not in own or not node.input_tensors:
+                    continue
+                inbound.append({"args": serialize_value(node.call_args, history_of),
+                                "kwargs": serialize_value(node.call_kwargs, history_of)})
+            layer_config = serialize_layer(layer)
+            layer_config["name"] = layer.name
+            layer_config["inbound_nodes"] = inbound
+            layer_configs.append(layer_config)
+
+        def reference(tensor):
+            layer, _, tensor_index = tensor._keras_history
+            return [layer.name, new_index[id(_node_of(tensor))], tensor_index]
+
+        return {"name": self.name, "trainable": self.trainable, "layers": layer_configs,
+                "input_layers": map_structure(reference, self._inputs_struct),
+                "output_layers": map_structure(reference, self._outputs_struct)}
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the graph: create every layer from its config, then replay the recorded calls."""
+        from kerastorch.models.saving_config import deserialize_layer, deserialize_value
+        config = dict(config)
+        created = {}
+        pending = collections.OrderedDict()
+        for layer_data in config["layers"]:
+            layer = deserialize_layer(layer_data, custom_objects=custom_objects)
+            name = layer_data.get("name", layer.name)
+            created[name] = layer
+            pending[name] = list(layer_data.get("inbound_nodes") or [])
+
+        def tensor_at(layer_name, node_index, tensor_index):
+            if layer_name not in created:
+                raise ValueError(f"Invalid functional model configuration: it refers to layer '{layer_name}', "
+                                 f"which is not among its layers.")
+            nodes = created[layer_name]._inbound_nodes
+            if node_index >= len(nodes):
+                raise IndexError(layer_name)
+            return nodes[node_index].output_tensors[tensor_index]
+
+        while any(pending.values()):
+            progressed = False
+            for name, node_list in pending.items():
+                while node_list:
+                    try:
+                        args, kwargs = _node_arguments(node_list[0], tensor_at, deserialize_value)
+                    except IndexError:
+                        break
+                    created[name](*args, **_supported_kwargs(created[name], kwargs))
+                    node_list.pop(0)
+                    progressed = True
+            if not progressed:
+                stuck = [name for name, node_list in pending.items() if node_list]
+                raise ValueError(f"Invalid functional model configuration: the calls of layers {stuck} refer to "
+                                 f"tensors that no layer produces (the graph has a loop or is disconnected).")
+
+        def to_tensor(reference):
+            if isinstance(reference, (list, tuple)) and len(reference) == 3 and isinstance(reference[0], str):
+                name, node_index, tensor_index = reference
+                if isinstance(created.get(name), Functional):
+                    node_index -= 1
+                return tensor_at(name, node_index, tensor_index)
+            if isinstance(reference, dict):
+                return {key: to_tensor(value) for key, value in reference.items()}
+            return [to_tensor(value) for value in reference]
+
+        inputs = to_tensor(config["input_layers"])
+        outputs = to_tensor(config["output_layers"])
+        return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
-def _named_inputs(structure):
-    if isinstance(structure, dict):
-        return list(structure.items())
-    return [(t.name, t) for t in flatten(structure)]
+def _node_arguments(node_data, tensor_at, deserialize_value):
+    """The ``(args, kwargs)`` of one recorded call, in Keras 3's form or Keras 2's list of
+    ``[layer_name, node_index, tensor_index, kwargs]``."""
+    if isinstance(node_data, list):
+        tensors, kwargs = [], {}
+        for entry in node_data:
+            if len(entry) not in (3, 4):
+                raise ValueError(f"Invalid functional model configuration: inbound node entry {entry!r}.")
+            tensors.append(tensor_at(entry[0], entry[1], entry[2]))
+            if len(entry) == 4:
+                kwargs = _keras2_call_kwargs(entry[3], tensor_at)
+        return [tensors[0] if len(tensors) == 1 else tensors], kwargs
+    resolve = lambda history: tensor_at(*history)  # noqa: E731
+    args = deserialize_value(node_data.get("args", []), resolve)
+    kwargs = deserialize_value(node_data.get("kwargs", {}), resolve)
+    return list(args), dict(kwargs)
+
+
+def _supported_kwargs(layer, kwargs):
+    """``kwargs`` without the None-valued ones (Keras records ``mask=None``) that ``layer.call`` does not take."""
+    parameters = inspect.signature(layer.call).parameters
+    if any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+        return kwargs
+    return {k: v for k, v in kwargs.items() if k in parameters or v is not None}
+
+
+def _keras2_call_kwargs(kwargs, tensor_at):
+    # Keras 2 stored tensor kwargs as ["layer", node, tensor] triples; plain values stay as they are.
+    return {key: tensor_at(*value) if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
+            else value for key, value in dict(kwargs).items()}

@@ -19,7 +19,11 @@ class Model(Layer):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             from kerastorch.models.functional import Functional
             return Functional.__new__(Functional)
-        return super().__new__(cls)
+        instance = super().__new__(cls)
+        # A subclassed model's constructor arguments, from which get_config() describes it when they are plain
+        # values (as Keras records them).
+        object.__setattr__(instance, "_constructor_arguments", (args, kwargs))
+        return instance
 
     def __init__(self, *, trainable=True, name=None, dtype=None, **kwargs):
         super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)
@@ -114,6 +118,9 @@ class Model(Layer):
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
                 run_eagerly=False, steps_per_execution=1, jit_compile="auto", auto_scale_loss=True):
         """Configure training: the optimizer, the loss(es), and the metrics to report."""
+        self._compile_arguments = {"loss": loss, "loss_weights": loss_weights, "metrics": metrics,
+                                   "weighted_metrics": weighted_metrics, "run_eagerly": run_eagerly,
+                                   "steps_per_execution": steps_per_execution, "jit_compile": jit_compile is True}
         self._get_trainer().compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
                                     weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
                                     jit_compile=jit_compile)
@@ -212,4 +219,146 @@ class Model(Layer):
     # ---- configuration ---------------------------------------------------------------------------------------
 
     def get_config(self):
-        return {"name": self.name, "trainable": self.trainable}
+        """The constructor arguments of a subclassed model when they are plain values (numbers, strings, lists,
+        dicts of them), with ``name``, ``trainable`` and ``dtype``. Override it (and ``from_config``) otherwise."""
+        import inspect
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
+        args, kwargs = getattr(self, "_constructor_arguments", ((), {}))
+        try:
+            bound = inspect.signature(type(self).__init__).bind(self, *args, **kwargs).arguments
+        except TypeError:
+            return config
+        for key, value in list(bound.items())[1:]:
+            if _is_plain(value):
+                if isinstance(value, dict) and key in inspect.signature(type(self).__init__).parameters and \
+                        inspect.signature(type(self).__init__).parameters[key].kind == \
+                        inspect.Parameter.VAR_KEYWORD:
+                    config.update(value)
+                else:
+                    config[key] = value
+        return config
+
+    @classmethod
+    def from_config(cls, config, custom_objects=None):
+        """A model from ``get_config()``'s dict: a functional config rebuilds the graph; otherwise the class is
+        called with the config's entries that its constructor accepts."""
+        import inspect
+        from kerastorch.models.functional import Functional
+        config = dict(config)
+        if "layers" in config and "output_layers" in config and (cls is Model or issubclass(cls, Functional)):
+            return Functional.from_config(config, custom_objects=custom_objects)
+        from kerastorch.models.saving_config import dtype_name
+        if "dtype" in config:
+            config["dtype"] = dtype_name(config["dtype"])
+        parameters = inspect.signature(cls.__init__).parameters
+        if not any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
+            config = {k: v for k, v in config.items() if k in parameters}
+        model = cls(**config)
+        return model
+
+    def get_compile_config(self):
+        """How the model was compiled, in Keras 3's serialized form (empty when it was not)."""
+        if not self.compiled or not hasattr(self, "_compile_arguments"):
+            return {}
+        from kerastorch.models.saving_config import serialize_keras_object
+        arguments = self._compile_arguments
+        return {"optimizer": serialize_keras_object(self.optimizer),
+                "loss": _serialize_spec(arguments["loss"]),
+                "loss_weights": arguments["loss_weights"],
+                "metrics": _serialize_spec(arguments["metrics"]),
+                "weighted_metrics": _serialize_spec(arguments["weighted_metrics"]),
+                "run_eagerly": arguments["run_eagerly"],
+                "steps_per_execution": arguments["steps_per_execution"],
+                "jit_compile": arguments["jit_compile"]}
+
+    def compile_from_config(self, config, custom_objects=None):
+        """Compile as ``get_compile_config()`` describes; the optimizer is built when the model is."""
+        from kerastorch.models.saving_config import deserialize_keras_object
+        config = dict(config)
+        optimizer = config.pop("optimizer", "rmsprop")
+        if isinstance(optimizer, dict):
+            optimizer = deserialize_keras_object(optimizer, custom_objects, kind="optimizer")
+        loss = _deserialize_spec(config.pop("loss", None), custom_objects, "loss")
+        metrics = _deserialize_spec(config.pop("metrics", None), custom_objects, "metric")
+        weighted = _deserialize_spec(config.pop("weighted_metrics", None), custom_objects, "metric")
+        known = ("loss_weights", "run_eagerly", "steps_per_execution", "jit_compile")
+        self.compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted,
+                     **{k: v for k, v in config.items() if k in known})
+
+    def get_build_config(self):
+        return {"input_shape": self._build_shapes} if self.built else None
+
+    def build_from_config(self, config):
+        shape = config.get("input_shape") if isinstance(config, dict) else None
+        if shape is not None:
+            self.build(shape)
+
+    # ---- saving: kerastorch.saving does the work --------------------------------------------------------------
+
+    def save(self, filepath, overwrite=True, zipped=None, **kwargs):
+        """Save the model (config, weights, optimizer state) as a ``.keras`` file that Keras 3 also loads."""
+        from kerastorch import saving
+        if zipped is not None:
+            kwargs["zipped"] = zipped
+        saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
+
+    def save_weights(self, filepath, overwrite=True):
+        """Save the weights to ``.weights.safetensors`` or ``.weights.h5`` (Keras 3's layout; needs h5py)."""
+        from kerastorch import saving
+        saving.save_weights(self, filepath, overwrite=overwrite)
+
+    def load_weights(self, filepath, skip_mismatch=False, **kwargs):
+        """Load weights from ``.weights.safetensors``, ``.weights.h5``, ``.keras`` or Keras 2 ``.h5`` files."""
+        from kerastorch import saving
+        if kwargs.pop("by_name", False):
+            raise ValueError("Loading weights by layer name (`by_name=True`) is not supported; weights are "
+                             "matched by position as Keras 3 does.")
+        if kwargs:
+            raise ValueError(f"Invalid keyword arguments: {list(kwargs)}")
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+
+    def to_json(self, **kwargs):
+        """The model's config (Keras 3's schema) as a JSON string; ``model_from_json`` rebuilds the model."""
+        from kerastorch import saving
+        return saving.model_to_json(self, **kwargs)
+
+
+def _is_plain(value):
+    if value is None or isinstance(value, (bool, int, float, str)):
+        return True
+    if isinstance(value, (list, tuple)):
+        return all(_is_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _is_plain(v) for k, v in value.items())
+    return False
+
+
+def _serialize_spec(spec):
+    """A loss or metric argument of compile() as Keras writes it: names stay names, objects become configs."""
+    if spec is None or isinstance(spec, (str, int, float)):
+        return spec
+    if isinstance(spec, (list, tuple)):
+        return [_serialize_spec(s) for s in spec]
+    if isinstance(spec, dict):
+        return {k: _serialize_spec(v) for k, v in spec.items()}
+    from kerastorch.models.saving_config import serialize_keras_object, serialize_function
+    if hasattr(spec, "get_config"):
+        return serialize_keras_object(spec)
+    return serialize_function(spec)
+
+
+def _deserialize_spec(spec, custom_objects, kind):
+    if isinstance(spec, list):
+        return [_deserialize_spec(s, custom_objects, kind) for s in spec]
+    if isinstance(spec, dict) and "class_name" not in spec:
+        return {k: _deserialize_spec(v, custom_objects, kind) for k, v in spec.items()}
+    if isinstance(spec, dict):
+        if spec.get("class_name") == "function":
+            from kerastorch.models.saving_config import deserialize_function
+            name = spec.get("config")
+            from kerastorch.saving.object_registration import active_custom_objects
+            objects = active_custom_objects(custom_objects)
+            return objects.get(name, name)
+        from kerastorch.models.saving_config import deserialize_keras_object
+        return deserialize_keras_object(spec, custom_objects, kind=kind)
+    return spec

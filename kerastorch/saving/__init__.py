@@ -1,0 +1,167 @@
+"""Saving and loading models and weights, in files that Keras reads and writes too.
+
+- ``.keras``: the whole model (config, weights, optimizer state), Keras 3's format: ``save_model``/``load_model``.
+- ``.weights.h5`` (Keras 3's layout, needs h5py) and ``.weights.safetensors`` (kerastorch's, no extra
+  dependency): weights only, ``save_weights``/``load_weights``.
+- ``.h5``: Keras 2's legacy files, full models and weights, read by ``load_model`` and ``load_weights``.
+
+Loading never runs code from a file: classes come from kerastorch, ``custom_objects`` and the registry
+(``register_keras_serializable``); a Lambda's bytecode is only revived with ``safe_mode=False``.
+"""
+import json
+import os
+
+from kerastorch.models.saving_config import deserialize_keras_object, serialize_keras_object
+from kerastorch.saving.object_registration import (CustomObjectScope, custom_object_scope, get_custom_objects,
+                                                   get_registered_name, get_registered_object,
+                                                   register_keras_serializable)
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+_H5_SUFFIXES = (".h5", ".hdf5")
+
+
+def _path(filepath):
+    try:
+        return os.fspath(filepath)
+    except TypeError:
+        raise ValueError(f"Expected a file path (str or os.PathLike). Received: filepath={filepath!r}") from None
+
+
+def _signature(path):
+    with open(path, "rb") as file:
+        return file.read(8)
+
+
+def save_model(model, filepath, overwrite=True, **kwargs):
+    """Save ``model`` as a ``.keras`` file (config, weights and optimizer state), atomically.
+
+    Args:
+        model: a built kerastorch model.
+        filepath: a path ending in ``.keras``.
+        overwrite: replace an existing file (default True).
+    """
+    from kerastorch.saving import saving_lib
+    path = _path(filepath)
+    if kwargs.pop("zipped", True) is False:
+        raise ValueError("kerastorch writes zipped `.keras` files only; remove `zipped=False`.")
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+    if path.endswith(_H5_SUFFIXES):
+        raise ValueError(f"kerastorch reads Keras 2's legacy `.h5` files but does not write them. Save in Keras 3's "
+                         f"format instead, which Keras reads too: `model.save('{os.path.splitext(path)[0]}.keras')`.")
+    if not path.endswith(".keras"):
+        raise ValueError(f"Invalid filepath extension for saving. Please add the `.keras` extension to the "
+                         f"filepath (e.g. `model.save('my_model.keras')`). Received: filepath={path}")
+    saving_lib.save_model(model, path, overwrite=overwrite)
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a model saved by kerastorch or Keras: a ``.keras`` file, or a Keras 2 ``.h5`` file.
+
+    Args:
+        filepath: the file.
+        custom_objects: ``{name: class_or_function}`` for user classes and functions the config names.
+        compile: compile the loaded model as it was compiled when saved.
+        safe_mode: refuse to revive code (Lambda layers' bytecode, pickled modules) stored in the file.
+
+    Raises:
+        ValueError: for a missing, truncated, corrupted or unsupported file, an unknown class (with how to pass
+            ``custom_objects``), or a Lambda with ``safe_mode=True``.
+    """
+    from kerastorch.saving import keras_h5, legacy_h5, saving_lib
+    path = _path(filepath)
+    if not os.path.exists(path):
+        raise ValueError(f"File not found: filepath={path}. Please ensure the file is an accessible `.keras` zip "
+                         f"file.")
+    if os.path.isdir(path):
+        raise ValueError(f"File format not supported: filepath={path} is a directory (a TensorFlow SavedModel?). "
+                         f"kerastorch loads `.keras` files and Keras 2 `.h5` files.")
+    signature = _signature(path)
+    if path.endswith(".keras") or signature.startswith(b"PK"):
+        return saving_lib.load_model(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
+    if path.endswith(_H5_SUFFIXES) or signature == _HDF5_SIGNATURE:
+        with keras_h5.open_h5(path, path) as h5_file:
+            try:
+                return legacy_h5.load_model(h5_file, path, custom_objects=custom_objects, compile=compile,
+                                            safe_mode=safe_mode)
+            except (KeyError, OSError, RuntimeError) as error:
+                raise ValueError(f"Cannot read {path}: the file is corrupted ({error}).") from None
+    raise ValueError(f"File format not supported: filepath={path}. kerastorch loads `.keras` files and Keras 2 "
+                     f"`.h5` files.")
+
+
+def save_weights(model, filepath, overwrite=True):
+    """Save the model's weights, atomically: ``.weights.safetensors`` (kerastorch's format) or ``.weights.h5``
+    (Keras 3's layout, with the optimizer state; needs h5py)."""
+    from kerastorch.saving import keras_h5, saving_lib, weights
+    path = _path(filepath)
+    if path.endswith(weights.WEIGHTS_SUFFIX):
+        weights.save_weights(model, path, overwrite=overwrite)
+        return
+    if not path.endswith(".weights.h5"):
+        raise ValueError(f"The filename must end in `.weights.h5` or `.weights.safetensors`. Received: "
+                         f"filepath={path}")
+    if not overwrite and os.path.exists(path):
+        raise ValueError(f"{path} already exists. Pass overwrite=True to replace it.")
+    h5py = keras_h5.require_h5py("Saving a .weights.h5 file")
+
+    def write(file):
+        with h5py.File(file, "w") as h5_file:
+            keras_h5.write_weights(model, h5_file)
+
+    saving_lib.atomic_write(path, write)
+
+
+def load_weights(model, filepath, skip_mismatch=False):
+    """Load weights into a built model from ``.weights.safetensors``, ``.weights.h5`` (Keras 3), a ``.keras``
+    file, or a Keras 2 ``.h5`` file (full model or weights)."""
+    from kerastorch.saving import keras_h5, legacy_h5, saving_lib, weights
+    import zipfile
+    path = _path(filepath)
+    if path.endswith(weights.WEIGHTS_SUFFIX):
+        weights.load_weights(model, path, skip_mismatch=skip_mismatch)
+        return
+    if not os.path.exists(path):
+        raise ValueError(f"File not found: filepath={path}.")
+    if path.endswith(".keras"):
+        try:
+            with zipfile.ZipFile(path) as archive:
+                data = saving_lib._read_member(archive, saving_lib.WEIGHTS_FILENAME, path)
+        except zipfile.BadZipFile as error:
+            raise ValueError(f"Cannot read {path}: it is not a valid .keras file ({error}).") from None
+    elif path.endswith(_H5_SUFFIXES):
+        data = path
+    else:
+        raise ValueError(f"File format not supported: filepath={path}. Load weights from `.weights.safetensors`, "
+                         f"`.weights.h5`, `.keras` or Keras 2 `.h5` files.")
+    with keras_h5.open_h5(data, path) as h5_file:
+        try:
+            if "model_weights" in h5_file and "layer_names" not in h5_file.attrs:
+                legacy_h5.load_weights_from_group(h5_file["model_weights"], model, path, skip_mismatch)
+            elif legacy_h5.is_legacy_weights_group(h5_file):
+                legacy_h5.load_weights_from_group(h5_file, model, path, skip_mismatch)
+            else:
+                keras_h5.read_weights(model, h5_file, path, skip_mismatch=skip_mismatch)
+        except (KeyError, OSError, RuntimeError) as error:
+            raise ValueError(f"Cannot read {path}: the file is corrupted ({error}).") from None
+
+
+def model_to_json(model, **kwargs):
+    """The model's config (Keras 3's schema) as a JSON string."""
+    return json.dumps(serialize_keras_object(model), **kwargs)
+
+
+def model_from_json(json_string, custom_objects=None):
+    """A new model (with fresh weights) from ``model.to_json()``'s string."""
+    try:
+        config = json.loads(json_string)
+    except (TypeError, ValueError) as error:
+        raise ValueError(f"Could not parse the model JSON: {error}") from None
+    from kerastorch.saving.saving_lib import model_from_config_dict
+    return model_from_config_dict(config, custom_objects=custom_objects, compile=False)
+
+
+__all__ = ["CustomObjectScope", "custom_object_scope", "get_custom_objects", "get_registered_name",
+           "get_registered_object", "register_keras_serializable", "serialize_keras_object",
+           "deserialize_keras_object", "save_model", "load_model", "save_weights", "load_weights",
+           "model_from_json"]

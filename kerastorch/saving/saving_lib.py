@@ -1,0 +1,162 @@
+"""The ``.keras`` format: a zip holding ``metadata.json``, ``config.json`` (Keras 3's config schema, with the
+compile and build configs) and ``model.weights.h5`` (the weights and optimizer state in Keras 3's HDF5 layout).
+
+Files written here load in Keras 3, and Keras 3's files load here. Writes are atomic: the zip is written to a
+temporary file next to the destination, then renamed over it.
+"""
+import datetime
+import io
+import json
+import os
+import tempfile
+import zipfile
+
+from kerastorch.models import saving_config
+from kerastorch.saving import keras_h5
+
+CONFIG_FILENAME = "config.json"
+METADATA_FILENAME = "metadata.json"
+WEIGHTS_FILENAME = "model.weights.h5"
+# The Keras release whose format these files follow.
+KERAS_FORMAT_VERSION = "3.15.1"
+# A config.json or weights member larger than this, or expanding far beyond its stored size, is refused.
+_MAX_MEMBER_BYTES = 1 << 36
+_MAX_EXPANSION = 100
+_EXPANSION_FLOOR_BYTES = 1 << 28
+
+
+def atomic_write(filepath, write):
+    """Call ``write(file_object)`` on a temporary file next to ``filepath``, then rename it over ``filepath``."""
+    filepath = os.fspath(filepath)
+    directory = os.path.dirname(os.path.abspath(filepath))
+    os.makedirs(directory, exist_ok=True)
+    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(filepath), dir=directory)
+    try:
+        with os.fdopen(handle, "wb") as file:
+            write(file)
+        os.replace(temporary, filepath)
+    except BaseException:
+        if os.path.exists(temporary):
+            os.remove(temporary)
+        raise
+
+
+def model_config(model):
+    """The model's ``config.json`` content: its serialized config with ``compile_config`` and ``build_config``."""
+    config = saving_config.serialize_layer(model)
+    config["compile_config"] = model.get_compile_config() if hasattr(model, "get_compile_config") else {}
+    return config
+
+
+def weights_bytes(model, include_optimizer=True):
+    """The model's ``model.weights.h5`` as bytes."""
+    h5py = keras_h5.require_h5py("Saving a .keras file")
+    buffer = io.BytesIO()
+    with h5py.File(buffer, "w") as h5_file:
+        keras_h5.write_weights(model, h5_file, include_optimizer=include_optimizer)
+    return buffer.getvalue()
+
+
+def save_model(model, filepath, overwrite=True):
+    """Write ``model`` as a ``.keras`` zip at ``filepath``.
+
+    Args:
+        model: a built kerastorch model.
+        filepath: the destination (ends in ``.keras``).
+        overwrite: replace an existing file; when False and the file exists, a ValueError is raised.
+    """
+    filepath = os.fspath(filepath)
+    if not overwrite and os.path.exists(filepath):
+        raise ValueError(f"{filepath} already exists. Pass overwrite=True to replace it.")
+    if not model.built:
+        raise ValueError(f"Model '{model.name}' is not built yet, so it has no weights to save. Build it first: "
+                         f"call it on a batch of data, or call `build(input_shape)`.")
+    config_json = json.dumps(model_config(model))
+    metadata_json = json.dumps({"keras_version": KERAS_FORMAT_VERSION,
+                                "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
+                                "producer": "kerastorch"})
+    weights = weights_bytes(model)
+
+    def write(file):
+        with zipfile.ZipFile(file, "w") as archive:
+            archive.writestr(METADATA_FILENAME, metadata_json)
+            archive.writestr(CONFIG_FILENAME, config_json)
+            archive.writestr(WEIGHTS_FILENAME, weights)
+
+    atomic_write(filepath, write)
+
+
+def _read_member(archive, name, source):
+    try:
+        info = archive.getinfo(name)
+    except KeyError:
+        raise ValueError(f"{source} is not a complete .keras file: it has no '{name}' (it holds "
+                         f"{archive.namelist()}).") from None
+    if info.file_size > _MAX_MEMBER_BYTES or (
+            info.file_size > _EXPANSION_FLOOR_BYTES and info.file_size > _MAX_EXPANSION * info.compress_size):
+        raise ValueError(f"Refusing to read '{name}' from {source}: it declares {info.file_size} bytes but stores "
+                         f"{info.compress_size} (a potential decompression bomb).")
+    try:
+        return archive.read(name)
+    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as error:
+        # zlib.error derives from Exception only; it is caught below.
+        raise ValueError(f"Cannot read '{name}' from {source}: the file is truncated or corrupted ({error}).") \
+            from None
+    except Exception as error:  # zlib.error and other decompression failures
+        raise ValueError(f"Cannot read '{name}' from {source}: the file is truncated or corrupted "
+                         f"({type(error).__name__}: {error}).") from None
+
+
+def model_from_config_dict(config, custom_objects=None, compile=True, safe_mode=True):
+    """A model (compiled when ``compile`` and the config says how) from a ``config.json`` dict."""
+    if not isinstance(config, dict) or "class_name" not in config:
+        raise ValueError(f"Invalid model config: expected a dict with 'class_name' and 'config'. Received a "
+                         f"{type(config).__name__}.")
+    with saving_config.safe_mode_scope(safe_mode):
+        model = saving_config.deserialize_layer(config, custom_objects=custom_objects)
+        compile_config = config.get("compile_config")
+        if compile and compile_config and hasattr(model, "compile_from_config"):
+            model.compile_from_config(compile_config, custom_objects=custom_objects)
+    return model
+
+
+def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
+    """Load a ``.keras`` file written by kerastorch or Keras 3.
+
+    Raises:
+        ValueError: for a file that is not a valid ``.keras`` zip (truncated, corrupted), a config that names an
+            unknown class (with how to pass ``custom_objects``), a Lambda with ``safe_mode=True``, or weights that
+            do not fit the model.
+    """
+    source = os.fspath(filepath)
+    try:
+        archive = zipfile.ZipFile(source, "r")
+    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
+        raise ValueError(f"Cannot read {source}: it is not a valid .keras (zip) file; it may be truncated or "
+                         f"corrupted ({error}).") from None
+    with archive:
+        config_text = _read_member(archive, CONFIG_FILENAME, source)
+        try:
+            config = json.loads(config_text)
+        except (UnicodeDecodeError, ValueError) as error:
+            raise ValueError(f"Cannot read the model config in {source}: config.json is not valid JSON "
+                             f"({error}).") from None
+        model = model_from_config_dict(config, custom_objects=custom_objects, compile=compile,
+                                       safe_mode=safe_mode)
+        names = archive.namelist()
+        if WEIGHTS_FILENAME not in names:
+            if "model.weights.npz" in names:
+                raise ValueError(f"{source} stores its weights as .npz, which kerastorch does not read; save it "
+                                 f"with the default h5 weights format.")
+            raise ValueError(f"{source} is not a complete .keras file: it has no '{WEIGHTS_FILENAME}'.")
+        weights = _read_member(archive, WEIGHTS_FILENAME, source)
+    if compile and getattr(model, "optimizer", None) is not None and not model.optimizer.built:
+        trainable = [w for w in model.trainable_weights if w.requires_grad]
+        if trainable:
+            model.optimizer.build(trainable)
+    with keras_h5.open_h5(weights, f"the weights in {source}") as h5_file:
+        try:
+            keras_h5.read_weights(model, h5_file, source)
+        except (KeyError, OSError, RuntimeError, TypeError) as error:
+            raise ValueError(f"Cannot read the weights in {source}: the file is corrupted ({error}).") from None
+    return model
