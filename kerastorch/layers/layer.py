@@ -416,8 +416,9 @@ class Layer(torch.nn.Module):
     variables = weights
 
     def get_weights(self):
-        """The weights as numpy arrays, in Keras's order and layouts."""
-        return [w.detach().cpu().numpy() for w in self.weights]
+        """The weights as numpy arrays, in Keras's order and layouts: copies, as Keras's are, so a snapshot
+        does not change as training goes on."""
+        return [w.detach().to("cpu", copy=True).numpy() for w in self.weights]
 
     def set_weights(self, weights):
         """Assign numpy arrays (or tensors) to the weights, in the order of ``get_weights()``."""

@@ -458,8 +458,8 @@ class Optimizer:
         return state
 
     def get_weights(self):
-        """The state as NumPy arrays (Keras 2's ``get_weights``)."""
-        return [value.detach().cpu().numpy() for value in self.variables]
+        """The state as NumPy arrays (Keras 2's ``get_weights``): copies, not views of the live slots."""
+        return [value.detach().to("cpu", copy=True).numpy() for value in self.variables]
 
     def set_weights(self, weights):
         """Restore the state from arrays in ``variables``' order."""

@@ -5,7 +5,7 @@ on the model's device with no host sync. Logged values stay tensors until someth
 are read lazily (the progress bar reads them only when it redraws), epoch logs become floats once per epoch.
 """
 import warnings
-from collections.abc import Mapping
+from collections.abc import MutableMapping
 
 import numpy as np
 import torch
@@ -19,24 +19,44 @@ _STRICT_SHAPE_LOSSES = ("categorical_crossentropy", "binary_crossentropy", "cate
                         "binary_focal_crossentropy", "kl_divergence", "categorical_hinge")
 
 
-class BatchLogs(Mapping):
+class BatchLogs(MutableMapping):
     """The logs of one batch: metric name -> 0-dim tensor, computed only when read (reading one costs a host
-    sync when the model is on a GPU). Names come in sorted order, as Keras hands logs to callbacks."""
+    sync when the model is on a GPU). Names come in sorted order, as Keras hands logs to callbacks.
+
+    Each step returns a fresh one (``fresh()``), so a callback may write entries into it, as into Keras's
+    dict of batch logs, without the entries leaking into the next batch.
+    """
 
     def __init__(self, metrics):
         self._metrics = sorted(metrics, key=lambda metric: metric.name)
+        self._written = {}
+
+    def fresh(self):
+        """New logs over the same metrics, with nothing written."""
+        logs = BatchLogs([])
+        logs._metrics = self._metrics
+        return logs
 
     def __getitem__(self, name):
+        if name in self._written:
+            return self._written[name]
         for metric in self._metrics:
             if metric.name == name:
                 return metric.result()
         raise KeyError(name)
 
+    def __setitem__(self, name, value):
+        self._written[name] = value
+
+    def __delitem__(self, name):
+        # Only written entries can go; the metrics' own entries are part of the model.
+        del self._written[name]
+
     def __iter__(self):
-        return iter([m.name for m in self._metrics])
+        return iter(sorted({m.name for m in self._metrics} | set(self._written)))
 
     def __len__(self):
-        return len(self._metrics)
+        return len({m.name for m in self._metrics} | set(self._written))
 
     def copy(self):
         return dict(self)
@@ -362,7 +382,7 @@ class Trainer:
         if y is not None:
             with torch.no_grad():
                 self._update_metrics(y, y_pred, sample_weight)
-        return self._logs
+        return self._logs.fresh()
 
     @torch.no_grad()
     def test_step(self, x, y, sample_weight):
@@ -374,7 +394,7 @@ class Trainer:
             self._loss_tracker.update_state(loss, sample_weight=flatten(x)[0].shape[0])
         if y is not None:
             self._update_metrics(y, y_pred, sample_weight)
-        return self._logs
+        return self._logs.fresh()
 
     # ---- fit -------------------------------------------------------------------------------------------------
 
