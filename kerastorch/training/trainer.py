@@ -12,7 +12,8 @@ import torch
 
 from kerastorch import backend
 from kerastorch.keras_tensor import flatten, map_structure
-from kerastorch.training.data import (DataHandler, is_array_structure, train_validation_split, warn_non_finite)
+from kerastorch.training.data import (DataHandler, is_array_structure, move_to_device, train_validation_split,
+                                      warn_non_finite)
 
 _SPARSE_LOSSES = ("sparse_categorical_crossentropy", "sparse_categorical_focal_crossentropy")
 _STRICT_SHAPE_LOSSES = ("categorical_crossentropy", "binary_crossentropy", "categorical_focal_crossentropy",
@@ -122,6 +123,7 @@ class Trainer:
         self._loss_fns = None
         self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = []
+        self._loss_tracker_order = None
         self._logs = None
         self._labels_checked = False
         self._signature_checked = False
@@ -181,7 +183,8 @@ class Trainer:
         from kerastorch import losses
         from kerastorch import metrics as metrics_module
         preds = flatten(y_pred)
-        names = self._output_names(len(preds))
+        # Dict outputs are named by their keys (flattened in sorted order), others by the layers that made them.
+        names = sorted(y_pred) if isinstance(y_pred, dict) and len(preds) > 1 else self._output_names(len(preds))
         self._names = names
         if self.loss is not None:
             loss_specs = self._per_output(self.loss, names, "loss")
@@ -193,6 +196,9 @@ class Trainer:
         self._loss_weight_values = [1.0 if w is None else float(w) for w in weights]
         if len(preds) > 1:
             self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in names]
+            # Keras lists the per-output losses in the order of a loss dict, else in output order.
+            order = [names.index(k) for k in self.loss if k in names] if isinstance(self.loss, dict) else []
+            self._loss_tracker_order = order + [i for i in range(len(names)) if i not in order]
         ys = self._flatten_targets(y, names)
         self._output_metrics = []
         for index, (name, y_true_i, y_pred_i) in enumerate(zip(names, ys, preds)):
@@ -235,7 +241,8 @@ class Trainer:
         found = []
         if self._loss_tracker is not None:
             found.append(self._loss_tracker)
-        found.extend(self._output_loss_trackers)
+        order = getattr(self, "_loss_tracker_order", None) or range(len(self._output_loss_trackers))
+        found.extend(self._output_loss_trackers[i] for i in order)
         for entries in self._output_metrics or []:
             found.extend(metric for metric, _ in entries)
         return found
@@ -587,6 +594,10 @@ class Trainer:
         """Logs as a list in ``model.metrics`` order (the loss first), then any other keys sorted, as Keras
         lists them; a single value alone."""
         names = [metric.name for metric in self.model.metrics if metric.name in logs]
+        if len(getattr(self, "_names", ())) > 1:
+            # With several outputs Keras lists the losses first, then every other value in sorted order.
+            compiled = {metric.name for entries in self._output_metrics or [] for metric, _ in entries}
+            names = [name for name in names if name not in compiled]
         values = [logs[name] for name in names] + [logs[key] for key in sorted(logs) if key not in names]
         return values[0] if len(values) == 1 else values
 
@@ -651,6 +662,7 @@ class Trainer:
         model = self.model
         was_training = model.training
         model.eval()
+        x = move_to_device(x, self._device())
         with torch.inference_mode():
             outputs = model(x, training=False)
         model.train(was_training)
