@@ -176,7 +176,8 @@ def _identity(batch):
     return batch
 
 
-def _move(structure, device, non_blocking):
+def move_to_device(structure, device, non_blocking=False):
+    """Every array of ``structure`` as a tensor on ``device`` (numpy arrays converted as ``to_tensor`` does)."""
     def move(value):
         if isinstance(value, torch.Tensor) and value.device != device:
             return value.to(device, non_blocking=non_blocking)
@@ -272,12 +273,12 @@ class DataHandler:
     def _place(self, arrays):
         """On CUDA, put arrays that fit comfortably on the device once; else pin them for async copies."""
         if self.device.type != "cuda":
-            return _move(arrays, self.device, False) if self.device.type != "cpu" else arrays
+            return move_to_device(arrays, self.device, False) if self.device.type != "cpu" else arrays
         tensors = [t for t in flatten(arrays) if isinstance(t, torch.Tensor)]
         total = sum(t.numel() * t.element_size() for t in tensors)
         free, _ = torch.cuda.mem_get_info(self.device)
         if total < free // 4:
-            return _move(arrays, self.device, False)
+            return move_to_device(arrays, self.device, False)
         return map_structure(lambda t: t.pin_memory() if isinstance(t, torch.Tensor) else t, arrays)
 
     @property
@@ -306,7 +307,7 @@ class DataHandler:
             x, y, sample_weight = batch
         else:
             x, y, sample_weight = unpack_x_y_sample_weight(batch)
-        x, y, sample_weight = _move((x, y, sample_weight), self.device, self._non_blocking)
+        x, y, sample_weight = move_to_device((x, y, sample_weight), self.device, self._non_blocking)
         if self.class_weight is not None and y is not None:
             if sample_weight is not None:
                 raise ValueError("You cannot `class_weight` and `sample_weight` at the same time: the data yields "
