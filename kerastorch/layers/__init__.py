@@ -4,8 +4,28 @@ from kerastorch.layers.core import Activation, Dense, Input, InputLayer, Lambda
 from kerastorch.layers.layer import InputSpec, Layer
 from kerastorch.layers.regularization import Dropout
 from kerastorch.layers.reshaping import Flatten, Reshape
+
+from kerastorch.layers.convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D,
+                                             Conv3DTranspose, Convolution1D, Convolution1DTranspose, Convolution2D,
+                                             Convolution2DTranspose, Convolution3D, Convolution3DTranspose,
+                                             DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D, SeparableConv2D,
+                                             SeparableConvolution1D, SeparableConvolution2D)
+from kerastorch.layers.normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                                             UnitNormalization)
+from kerastorch.layers.pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D, AvgPool1D, AvgPool2D,
+                                       AvgPool3D, GlobalAveragePooling1D, GlobalAveragePooling2D,
+                                       GlobalAveragePooling3D, GlobalAvgPool1D, GlobalAvgPool2D, GlobalAvgPool3D,
+                                       GlobalMaxPool1D, GlobalMaxPool2D, GlobalMaxPool3D, GlobalMaxPooling1D,
+                                       GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPool1D, MaxPool2D, MaxPool3D,
+                                       MaxPooling1D, MaxPooling2D, MaxPooling3D)
+from kerastorch.layers.regularization import (ActivityRegularization, AlphaDropout, GaussianDropout,
+                                              GaussianNoise, SpatialDropout1D, SpatialDropout2D, SpatialDropout3D)
+from kerastorch.layers.reshaping import (Cropping1D, Cropping2D, Cropping3D, Permute, RepeatVector, UpSampling1D,
+                                         UpSampling2D, UpSampling3D, ZeroPadding1D, ZeroPadding2D, ZeroPadding3D)
 from kerastorch.layers.core import TorchModuleWrapper
 from kerastorch.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                       average, concatenate, dot, maximum, minimum, multiply, subtract)
 
 __getattr__ = missing_attribute(__name__)
+from kerastorch.layers.augmentation import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
+                                            RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing)
