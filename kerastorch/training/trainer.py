@@ -121,7 +121,8 @@ class Trainer:
         self._weighted_metric_specs = weighted_metrics
         self._output_metrics = None
         self._loss_fns = None
-        self._loss_tracker = metrics_module.Mean(name="loss")
+        with backend.device_scope(self._device()):
+            self._loss_tracker = metrics_module.Mean(name="loss")
         self._output_loss_trackers = []
         self._loss_tracker_order = None
         self._logs = None
@@ -180,9 +181,15 @@ class Trainer:
         return [spec] * len(names)
 
     def _setup_outputs(self, y, y_pred):
+        preds = flatten(y_pred)
+        with backend.device_scope(preds[0].device):
+            # Metric state is made where the model's outputs are, whatever the default device is.
+            self._build_output_metrics(y, y_pred, preds)
+        self._logs = BatchLogs(self.metrics)
+
+    def _build_output_metrics(self, y, y_pred, preds):
         from kerastorch import losses
         from kerastorch import metrics as metrics_module
-        preds = flatten(y_pred)
         # Dict outputs are named by their keys (flattened in sorted order), others by the layers that made them.
         names = sorted(y_pred) if isinstance(y_pred, dict) and len(preds) > 1 else self._output_names(len(preds))
         self._names = names
@@ -220,7 +227,6 @@ class Trainer:
         for metric in self.metrics:
             if hasattr(metric, "to"):
                 metric.to(device)
-        self._logs = BatchLogs(self.metrics)
 
     def _flatten_targets(self, y, names):
         if isinstance(y, dict):

@@ -1,0 +1,170 @@
+"""Where models live and where fit / evaluate / predict put their batches.
+
+The CPU path runs everywhere; the CUDA branches are checked not to be taken without a GPU (and not to touch
+torch.cuda), and run for real where CUDA is available.
+"""
+import numpy as np
+import pytest
+import torch
+
+import kerastorch as keras
+from kerastorch import backend, layers
+from kerastorch.training.data import DataHandler
+
+RNG = np.random.default_rng(9)
+X = RNG.normal(size=(12, 4)).astype("float32")
+Y = RNG.integers(0, 3, size=12)
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+
+
+class InputDevices(layers.Layer):
+    """Passes its input through, noting the device it arrived on."""
+
+    def __init__(self):
+        super().__init__()
+        self.seen = set()
+
+    def call(self, inputs):
+        self.seen.add(inputs.device.type)
+        return inputs
+
+
+def classifier():
+    recorder = InputDevices()
+    model = keras.Sequential([keras.Input((4,)), recorder, layers.Dense(3, activation="softmax")])
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    return model, recorder
+
+
+def fake_accelerators(monkeypatch, cuda, mps):
+    monkeypatch.delenv("KERASTORCH_DEVICE", raising=False)
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
+
+
+def forbid_cuda_calls(monkeypatch):
+    def no_cuda(*args, **kwargs):
+        raise AssertionError("the CPU path must not call into CUDA")
+    monkeypatch.setattr(torch.cuda, "mem_get_info", no_cuda)
+    monkeypatch.setattr(torch.Tensor, "pin_memory", no_cuda)
+    monkeypatch.setattr(torch.Tensor, "cuda", no_cuda)
+
+
+# ---- the default device -----------------------------------------------------------------------------------------
+
+def test_device_prefers_cuda(monkeypatch):
+    fake_accelerators(monkeypatch, cuda=True, mps=True)
+    assert backend.device() == torch.device("cuda")
+
+
+def test_device_falls_back_to_mps_then_cpu(monkeypatch):
+    fake_accelerators(monkeypatch, cuda=False, mps=True)
+    assert backend.device() == torch.device("mps")
+    fake_accelerators(monkeypatch, cuda=False, mps=False)
+    assert backend.device() == torch.device("cpu")
+
+
+def test_environment_variable_overrides_the_choice(monkeypatch):
+    fake_accelerators(monkeypatch, cuda=True, mps=False)
+    monkeypatch.setenv("KERASTORCH_DEVICE", "cpu")
+    assert backend.device() == torch.device("cpu")
+
+
+def test_device_scope_overrides_the_environment_and_nests(monkeypatch):
+    monkeypatch.setenv("KERASTORCH_DEVICE", "cpu")
+    with keras.device("meta"):
+        assert backend.device() == torch.device("meta")
+        with keras.device("cpu"):
+            assert backend.device() == torch.device("cpu")
+        assert backend.device() == torch.device("meta")
+    assert backend.device() == torch.device("cpu")
+
+
+def test_models_are_built_on_the_scoped_device():
+    with keras.device("meta"):
+        on_meta = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+    with keras.device("cpu"):
+        on_cpu = keras.Sequential([keras.Input((4,)), layers.Dense(3)])
+    assert {w.device.type for w in on_meta.weights} == {"meta"}
+    assert {w.device.type for w in on_cpu.weights} == {"cpu"}
+
+
+# ---- batches follow the model -----------------------------------------------------------------------------------
+
+def test_batches_go_to_the_models_device_not_the_default(monkeypatch):
+    with keras.device("cpu"):
+        model, recorder = classifier()
+    # A default device where nothing can run: the engine must use the model's device instead.
+    monkeypatch.setenv("KERASTORCH_DEVICE", "meta")
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0, validation_split=0.25)
+    model.evaluate(X, Y, verbose=0)
+    assert model.predict(X, verbose=0).shape == (12, 3)
+    model.train_on_batch(X, Y)
+    model.test_on_batch(X, Y)
+    model.predict_on_batch(X.astype("float64"))
+    assert recorder.seen == {"cpu"}
+
+
+def test_cpu_training_never_calls_cuda_even_when_cuda_is_reported(monkeypatch):
+    fake_accelerators(monkeypatch, cuda=True, mps=False)
+    monkeypatch.setenv("KERASTORCH_DEVICE", "cpu")
+    forbid_cuda_calls(monkeypatch)
+    model, _ = classifier()
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y))
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0, shuffle=True, validation_data=(X, Y))
+    model.fit(dataset, batch_size=4, epochs=1, verbose=0)
+    model.evaluate(X, Y, verbose=0)
+    model.predict(X, verbose=0)
+
+
+def test_cpu_data_is_not_pinned_and_copies_block():
+    handler = DataHandler(X, Y, batch_size=4, device="cpu")
+    assert handler._non_blocking is False
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y))
+    assert DataHandler(dataset, device="cpu").loader.pin_memory is False
+
+
+# ---- CUDA, where there is one -----------------------------------------------------------------------------------
+
+@needs_cuda
+def test_cuda_model_trains_on_numpy_and_cpu_tensors():
+    with keras.device("cuda"):
+        model, recorder = classifier()
+    model.fit(X, Y, batch_size=4, epochs=2, verbose=0, validation_split=0.25)
+    model.fit(torch.from_numpy(X), torch.from_numpy(Y), batch_size=4, epochs=1, verbose=0)
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y))
+    model.fit(torch.utils.data.DataLoader(dataset, batch_size=4), epochs=1, verbose=0)
+    predictions = model.predict(X, verbose=0)
+    assert isinstance(predictions, np.ndarray)
+    assert isinstance(model.predict_on_batch(torch.from_numpy(X)), np.ndarray)
+    assert recorder.seen == {"cuda"}
+    assert isinstance(model.evaluate(X, Y, verbose=0, return_dict=True)["loss"], float)
+
+
+@needs_cuda
+def test_cuda_arrays_that_fit_are_placed_once_and_batches_are_copied_without_blocking():
+    handler = DataHandler(X, Y, batch_size=4, shuffle=True, device="cuda")
+    assert handler._non_blocking is True
+    assert handler.targets.device.type == "cuda"
+    dataset = torch.utils.data.TensorDataset(torch.from_numpy(X), torch.from_numpy(Y))
+    assert DataHandler(dataset, device="cuda").loader.pin_memory is True
+
+
+@needs_cuda
+def test_cuda_out_of_range_labels_fail_clearly_before_any_kernel():
+    with keras.device("cuda"):
+        model, _ = classifier()
+    labels = Y.copy()
+    labels[-1] = 3
+    with pytest.raises(ValueError, match=r"label value of 3 .*\[0, 3\)"):
+        model.fit(X, labels, verbose=0)
+
+
+def test_metrics_live_on_the_models_device_whatever_the_default(monkeypatch):
+    with keras.device("cpu"):
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")])
+    monkeypatch.setenv("KERASTORCH_DEVICE", "meta")
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy", "sparse_top_k_categorical_accuracy"])
+    logs = model.fit(X, Y, epochs=1, verbose=0).history
+    assert set(logs) == {"loss", "accuracy", "sparse_top_k_categorical_accuracy"}
+    assert {metric.device.type for metric in model.metrics} == {"cpu"}
