@@ -240,7 +240,13 @@ def softmax(x, axis=-1):
         x: Input tensor.
         axis: The axis (or tuple of axes) normalized over.
     """
-    return _over_axes(F.softmax, _as_tensor(x), axis)
+    x = _as_tensor(x)
+    output = _over_axes(F.softmax, x, axis)
+    if isinstance(axis, int):
+        # As Keras's softmax keeps its logits on the output: crossentropy on these probabilities can then
+        # run on the logits (kerastorch.losses.softmax_log_probabilities), one fused kernel instead of a chain.
+        output._softmax_logits = (x, axis % x.dim() if x.dim() else 0)
+    return output
 
 
 def log_softmax(x, axis=-1):

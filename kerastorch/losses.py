@@ -116,6 +116,27 @@ def _clip_probabilities(p):
     return torch.clamp(p, eps, 1.0 - eps)
 
 
+def _log_clip_bounds():
+    """log(eps) and log(1 - eps) as Keras's float32 clipping of probabilities produces them."""
+    eps = np.float32(backend.epsilon())
+    return float(np.log(eps)), float(np.log(np.float32(1.0) - eps))
+
+
+def softmax_log_probabilities(y_pred, axis):
+    """For probabilities made by kerastorch's softmax along ``axis``: ``log(clip(p, eps, 1 - eps))`` computed
+    from the logits the softmax kept (None otherwise).
+
+    The clipped log of a softmax equals the clamped log-softmax, in value and in gradient (zero where the clip is
+    active), so crossentropy on these probabilities gives Keras's numbers through PyTorch's fused log-softmax
+    kernels, without backpropagating through softmax, division, clip and log one by one.
+    """
+    cached = getattr(y_pred, "_softmax_logits", None)
+    if cached is None or cached[1] != axis % y_pred.dim():
+        return None
+    low, high = _log_clip_bounds()
+    return F.log_softmax(cached[0], dim=axis).clamp(low, high)
+
+
 def _warn_single_class(loss_name, y_pred):
     if y_pred.dim() and y_pred.shape[-1] == 1:
         warnings.warn(f"In loss {loss_name}, expected y_pred.shape to be (batch_size, num_classes) with "
@@ -347,8 +368,10 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     if from_logits:
         log_probabilities = F.log_softmax(y_pred, dim=axis)
     else:
-        probabilities = y_pred / torch.sum(y_pred, dim=axis, keepdim=True)
-        log_probabilities = torch.log(_clip_probabilities(probabilities))
+        log_probabilities = softmax_log_probabilities(y_pred, axis)
+        if log_probabilities is None:
+            probabilities = y_pred / torch.sum(y_pred, dim=axis, keepdim=True)
+            log_probabilities = torch.log(_clip_probabilities(probabilities))
     return -torch.sum(y_true * log_probabilities, dim=axis)
 
 
@@ -426,9 +449,15 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
         else:
             result = F.cross_entropy(y_pred.movedim(class_axis, 1), labels, reduction="none")
     else:
-        true_class = torch.gather(y_pred, class_axis, labels.unsqueeze(class_axis)).squeeze(class_axis)
-        row_sum = torch.sum(y_pred, dim=class_axis)
-        result = -torch.log(_clip_probabilities(true_class / row_sum))
+        cached = getattr(y_pred, "_softmax_logits", None)
+        if cached is not None and cached[1] == class_axis and y_pred.dim() > 1:
+            # -log(clip(softmax(z)[y])) is the crossentropy of the logits clamped to the clip's bounds.
+            low, high = _log_clip_bounds()
+            result = F.cross_entropy(cached[0].movedim(class_axis, 1), labels, reduction="none").clamp(-high, -low)
+        else:
+            true_class = torch.gather(y_pred, class_axis, labels.unsqueeze(class_axis)).squeeze(class_axis)
+            row_sum = torch.sum(y_pred, dim=class_axis)
+            result = -torch.log(_clip_probabilities(true_class / row_sum))
     if ignore_class is not None:
         result = torch.where(valid, result, torch.zeros_like(result))
         result._keras_mask = valid
