@@ -118,7 +118,12 @@ def _clip_probabilities(p):
 
 def _log_clip_bounds():
     """log(eps) and log(1 - eps) as Keras's float32 clipping of probabilities produces them."""
-    eps = np.float32(backend.epsilon())
+    return _log_bounds_for(backend.epsilon())
+
+
+@functools.lru_cache(maxsize=8)
+def _log_bounds_for(epsilon):
+    eps = np.float32(epsilon)
     return float(np.log(eps)), float(np.log(np.float32(1.0) - eps))
 
 
