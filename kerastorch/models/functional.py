@@ -87,7 +87,8 @@ def map_graph(inputs, outputs):
                 raise ValueError(f"Graph disconnected: cannot find parent for tensor {tensor!r} at layer "
                                  f"'{node.layer.name}'. Every input the outputs depend on must be among the "
                                  f"model's inputs.")
-        computable.update(id(t) for t in node.output_tensors)
+        if not isinstance(node.layer, InputLayer):   # an Input is computable only as a model input
+            computable.update(id(t) for t in node.output_tensors)
 
     names = [op.name for op in operations]
     for name in names:
@@ -281,8 +282,11 @@ class Functional(Model):
             for node in layer._inbound_nodes:
                 if id(node) not in own or not node.input_tensors:
                     continue
+                kwargs = dict(node.call_kwargs)
+                if isinstance(layer, Model) or "mask" in inspect.signature(layer.call).parameters:
+                    kwargs.setdefault("mask", None)   # Keras records the mask of layers that take one
                 inbound.append({"args": serialize_value(node.call_args, history_of),
-                                "kwargs": serialize_value(node.call_kwargs, history_of)})
+                                "kwargs": serialize_value(kwargs, history_of)})
             layer_config = serialize_layer(layer)
             layer_config["name"] = layer.name
             layer_config["inbound_nodes"] = inbound
@@ -309,10 +313,22 @@ class Functional(Model):
             created[name] = layer
             pending[name] = list(layer_data.get("inbound_nodes") or [])
 
-        def tensor_at(layer_name, node_index, tensor_index):
+        # Keras 2 (calls stored as lists) counted a nested model's own graph as its node 0; so does Keras 3 in
+        # input_layers/output_layers for nested functional models. kerastorch's models have no such node.
+        keras2 = any(isinstance(node, list) for data in config["layers"] for node in data.get("inbound_nodes") or [])
+
+        def own_graph_nodes(layer):
+            from kerastorch.models.sequential import Sequential
+            if isinstance(layer, Functional):
+                return 1
+            return int(keras2 and isinstance(layer, Sequential) and layer._input_layer is not None)
+
+        def tensor_at(layer_name, node_index, tensor_index, outer_reference=False):
             if layer_name not in created:
                 raise ValueError(f"Invalid functional model configuration: it refers to layer '{layer_name}', "
                                  f"which is not among its layers.")
+            if keras2 or outer_reference:
+                node_index -= own_graph_nodes(created[layer_name])
             nodes = created[layer_name]._inbound_nodes
             if node_index >= len(nodes):
                 raise IndexError(layer_name)
@@ -336,10 +352,7 @@ class Functional(Model):
 
         def to_tensor(reference):
             if isinstance(reference, (list, tuple)) and len(reference) == 3 and isinstance(reference[0], str):
-                name, node_index, tensor_index = reference
-                if isinstance(created.get(name), Functional):
-                    node_index -= 1
-                return tensor_at(name, node_index, tensor_index)
+                return tensor_at(*reference, outer_reference=True)
             if isinstance(reference, dict):
                 return {key: to_tensor(value) for key, value in reference.items()}
             return [to_tensor(value) for value in reference]

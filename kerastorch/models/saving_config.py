@@ -135,7 +135,7 @@ def serialize_function(function):
     return {"class_name": "__lambda__", "config": {"code": code, "defaults": defaults, "closure": closure}}
 
 
-def deserialize_function(config, custom_objects=None, what="Lambda layer"):
+def deserialize_function(config, custom_objects=None, what="Lambda"):
     """A function from :func:`serialize_function`'s dict (or a bare name). Names are looked up in
     ``custom_objects``, the registry and kerastorch's activations; bytecode needs ``safe_mode=False``."""
     from kerastorch.saving.object_registration import active_custom_objects
@@ -144,14 +144,14 @@ def deserialize_function(config, custom_objects=None, what="Lambda layer"):
     if isinstance(config, dict) and config.get("class_name") == "__lambda__":
         if safe_mode():
             raise ValueError(
-                f"Requested the deserialization of a `{what}` whose `function` is a Python lambda. This carries a "
-                f"potential risk of arbitrary code execution and thus it is disallowed by default. If you trust "
-                f"the source of the artifact, you can override this error by passing `safe_mode=False` to the "
-                f"loading function.")
+                f"Requested the deserialization of a `{what}` layer whose `function` is a Python lambda. This "
+                f"carries a potential risk of arbitrary code execution and thus it is disallowed by default. If you "
+                f"trust the source of the artifact, you can override this error by passing `safe_mode=False` to "
+                f"the loading function.")
         return _revive_lambda(config.get("config") or {})
     name = config.get("config") if isinstance(config, dict) else config
     if not isinstance(name, str):
-        raise ValueError(f"Cannot deserialize the function of a {what}: expected a name or a lambda config. "
+        raise ValueError(f"Cannot deserialize the function of a `{what}` layer: expected a name or a lambda config. "
                          f"Received: {config!r}")
     objects = active_custom_objects(custom_objects)
     if name in objects:
@@ -160,7 +160,7 @@ def deserialize_function(config, custom_objects=None, what="Lambda layer"):
     try:
         return activations.get(name)
     except ValueError:
-        raise ValueError(f"Could not locate function '{name}' used by a {what}. Pass it when loading: "
+        raise ValueError(f"Could not locate function '{name}' used by a `{what}` layer. Pass it when loading: "
                          f"`custom_objects={{'{name}': {name}}}`, or register it with "
                          f"`@kerastorch.saving.register_keras_serializable()`.") from None
 
