@@ -86,6 +86,12 @@ class Mean(Metric):
             self.total.add_(values.sum(), alpha=1.0 / per_sample_size if per_sample_size > 1 else 1)
             self.count.add_(batch_size)
             return
+        if isinstance(sample_weight, (int, float)) and values.dim() == 0:
+            # The engine's loss tracker: one scalar per batch, weighted by the batch size (a host number, so no
+            # host-to-device copy of a weight tensor each step).
+            self.total.add_(values.to(self.total.dtype), alpha=float(sample_weight))
+            self.count.add_(float(sample_weight))
+            return
         # Entries a loss masked out (sparse crossentropy's ignore_class) weigh 0. As in Keras, the mask only
         # applies together with sample weights.
         mask = getattr(values, "_keras_mask", None)
