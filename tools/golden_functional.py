@@ -9,7 +9,8 @@ tests/golden/functional.json: for each snippet in GRAPH_CASES (run with `keras` 
     get_config(): each entry's name, class_name, module, registered_name and inbound_nodes, and the
     input_layers/output_layers. For each snippet in TRAINING_CASES: the History keys of a fit with
     validation_split, evaluate(return_dict=True)'s keys, the length of evaluate's list, the names of the values in
-    that list (matched by value to the dict) and the shapes predict returns.
+    that list (matched by value to the dict) and the shapes predict returns. `subclassed_summary`: the summary of
+    a subclassed three-layer model after fit.
 """
 import contextlib
 import io
@@ -162,6 +163,23 @@ y_data = rng.randint(0, 3, 48)
 }
 
 
+SUBCLASSED_SUMMARY = """
+class ThreeLayers(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden1 = keras.layers.Dense(16, activation="relu")
+        self.hidden2 = keras.layers.Dense(8, activation="relu")
+        self.classifier = keras.layers.Dense(3, activation="softmax")
+
+    def call(self, inputs, training=None):
+        return self.classifier(self.hidden2(self.hidden1(inputs)))
+
+model = ThreeLayers(name="three_layers")
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+model.fit(np.random.rand(48, 10).astype("float32"), np.random.randint(0, 3, 48), batch_size=16, verbose=0)
+"""
+
+
 def run(source):
     keras.backend.clear_session()
     keras.utils.set_random_seed(0)
@@ -236,8 +254,11 @@ def main():
                         "layers": [layer.name for layer in model.layers], "config": config_structure(model)}
     training = {name: {"source": source.strip() + "\n", "kind": kind, **training_record(source)}
                 for name, (source, kind) in TRAINING_CASES.items()}
+    subclassed = {"source": SUBCLASSED_SUMMARY.strip() + "\n",
+                  "summary": summary_text(run(SUBCLASSED_SUMMARY)["model"])}
     out = GOLDEN / "functional.json"
-    out.write_text(json.dumps({"keras_version": keras.__version__, "graphs": graphs, "training": training},
+    out.write_text(json.dumps({"keras_version": keras.__version__, "graphs": graphs, "training": training,
+                               "subclassed_summary": subclassed},
                               indent=1) + "\n")
     print(f"wrote {out} and {GOLDEN / 'merging.npz'}")
 

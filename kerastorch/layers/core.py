@@ -275,6 +275,16 @@ class TorchModuleWrapper(Layer):
             raise NotImplementedError
         return self._output_shape
 
+    def compute_output_spec(self, *args, **kwargs):
+        # Without output_shape the module runs once on zeros: in eval mode, so that it changes no running
+        # statistics and accepts a batch of one.
+        was_training = self.module.training
+        self.module.eval()
+        try:
+            return super().compute_output_spec(*args, **kwargs)
+        finally:
+            self.module.train(was_training)
+
     def save_own_variables(self, store):
         for key, value in self.module.state_dict().items():
             store[key] = value.detach().cpu().numpy()
