@@ -84,7 +84,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             try:
                 return legacy_h5.load_model(h5_file, path, custom_objects=custom_objects, compile=compile,
                                             safe_mode=safe_mode)
-            except (KeyError, OSError, RuntimeError) as error:
+            except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError) as error:
                 raise ValueError(f"Cannot read {path}: the file is corrupted ({error}).") from None
     raise ValueError(f"File format not supported: filepath={path}. kerastorch loads `.keras` files and Keras 2 "
                      f"`.h5` files.")
@@ -119,7 +119,13 @@ def load_weights(model, filepath, skip_mismatch=False):
     import zipfile
     path = _path(filepath)
     if path.endswith(weights.WEIGHTS_SUFFIX):
-        weights.load_weights(model, path, skip_mismatch=skip_mismatch)
+        try:
+            weights.load_weights(model, path, skip_mismatch=skip_mismatch)
+        except (ValueError, FileNotFoundError):
+            raise
+        except Exception as error:  # safetensors' SafetensorError and decoding failures of a damaged file
+            raise ValueError(f"Cannot read {path}: the file is truncated or corrupted "
+                             f"({type(error).__name__}: {error}).") from None
         return
     if not os.path.exists(path):
         raise ValueError(f"File not found: filepath={path}.")
@@ -142,7 +148,7 @@ def load_weights(model, filepath, skip_mismatch=False):
                 legacy_h5.load_weights_from_group(h5_file, model, path, skip_mismatch)
             else:
                 keras_h5.read_weights(model, h5_file, path, skip_mismatch=skip_mismatch)
-        except (KeyError, OSError, RuntimeError) as error:
+        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError) as error:
             raise ValueError(f"Cannot read {path}: the file is corrupted ({error}).") from None
 
 

@@ -113,10 +113,15 @@ def model_from_config_dict(config, custom_objects=None, compile=True, safe_mode=
         raise ValueError(f"Invalid model config: expected a dict with 'class_name' and 'config'. Received a "
                          f"{type(config).__name__}.")
     with saving_config.safe_mode_scope(safe_mode):
-        model = saving_config.deserialize_layer(config, custom_objects=custom_objects)
-        compile_config = config.get("compile_config")
-        if compile and compile_config and hasattr(model, "compile_from_config"):
-            model.compile_from_config(compile_config, custom_objects=custom_objects)
+        try:
+            model = saving_config.deserialize_layer(config, custom_objects=custom_objects)
+            compile_config = config.get("compile_config")
+            if compile and compile_config and hasattr(model, "compile_from_config"):
+                model.compile_from_config(compile_config, custom_objects=custom_objects)
+        except (TypeError, KeyError, IndexError, AttributeError, RuntimeError) as error:
+            # A config that kerastorch's classes cannot be built from: a damaged or foreign file.
+            raise ValueError(f"Invalid model config: the model could not be rebuilt from it "
+                             f"({type(error).__name__}: {error}).") from None
     return model
 
 
@@ -157,6 +162,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with keras_h5.open_h5(weights, f"the weights in {source}") as h5_file:
         try:
             keras_h5.read_weights(model, h5_file, source)
-        except (KeyError, OSError, RuntimeError, TypeError) as error:
+        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError) as error:
             raise ValueError(f"Cannot read the weights in {source}: the file is corrupted ({error}).") from None
     return model
