@@ -23,6 +23,7 @@ import math
 import os
 import sys
 import time
+from collections.abc import Mapping
 
 import numpy as np
 import torch
@@ -155,6 +156,7 @@ class Progbar:
         self._seen_so_far = 0
         self._values = {}        # name -> [sum or value (a number or a tensor), count]
         self._values_order = []  # names in order of first appearance
+        self._pending_values = None  # a mapping of values shown as given, read only when a line is drawn
         self._start = _now()
         self._last_update = 0
         self._time_after_first_step = None
@@ -170,12 +172,28 @@ class Progbar:
 
         Args:
             current: the index of the current step (1-based).
-            values: ``(name, value)`` pairs for this step; values may be numbers, arrays or torch tensors (read
-                only when a line is drawn).
+            values: ``(name, value)`` pairs for this step, or a mapping; values may be numbers, arrays or torch
+                tensors (read only when a line is drawn). A mapping whose values are all shown as given is not
+                read at all until a line is drawn.
             finalize: whether this is the last update; defaults to ``current >= target``.
         """
         if finalize is None:
             finalize = self.target is not None and current >= self.target
+        if isinstance(values, Mapping):
+            names = list(values)
+            if not finalize and not any(self._is_averaged(name) for name in names):
+                # Values shown as given need not be looked at until a line is drawn: keep the mapping (the
+                # engine's batch logs compute each value only when it is read).
+                for name in names:
+                    if name not in self._values:
+                        self._values_order.append(name)
+                        self._values[name] = [None, 1]
+                self._pending_values = values
+                values = ()
+            else:
+                values = values.items()
+        if values:
+            self._apply_pending_values()  # older than these values
         for name, value in values or ():
             if name not in self._values:
                 self._values_order.append(name)
@@ -206,8 +224,15 @@ class Progbar:
         """Advance by ``n`` steps (``update(seen + n, values)``)."""
         self.update(self._seen_so_far + n, values)
 
+    def _apply_pending_values(self):
+        if self._pending_values is not None:
+            for name, value in self._pending_values.items():
+                self._values[name] = [value, 1]
+            self._pending_values = None
+
     def _averages(self):
         """Each value's average (or value), as numbers, in display order: one device transfer at most."""
+        self._apply_pending_values()
         names = self._values_order
         totals = to_host_numbers([self._values[name][0] for name in names])
         averages = []
