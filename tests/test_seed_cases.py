@@ -58,7 +58,7 @@ def test_training_programs_print_keras_log_format(name, tmp_path):
     if name == "s04_regularizer":
         assert lines[-1] == keras_lines[-1]   # sorted(history.history)
     else:
-        assert lines[-4].startswith("(300, 2) [[")
+        assert lines[-3].startswith("(300, 2) [[")
 
 
 def test_s11_concepts_run(tmp_path):
