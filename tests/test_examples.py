@@ -11,6 +11,7 @@ EXPECTED_OUTPUT = {
     "tutorial_demo.py": "test accuracy:",
     "regularized_classifier.py": "weight penalty now:",
     "validation_and_predict.py": "agreement with the held-out labels:",
+    "convnet.py": "test accuracy:",
 }
 
 
