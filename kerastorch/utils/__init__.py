@@ -2,6 +2,8 @@
 from kerastorch._porting import missing_attribute
 from kerastorch.backend import set_random_seed
 from kerastorch.utils.numerical_utils import normalize, to_categorical
+from kerastorch.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from kerastorch.utils.py_dataset import PyDataset, Sequence
+from kerastorch.training.progbar import Progbar
 
 __getattr__ = missing_attribute(__name__)
