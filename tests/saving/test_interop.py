@@ -111,7 +111,12 @@ def test_kerastorch_still_writes_what_keras_loaded(name, tmp_path):
     model.save_weights(tmp_path / "model.weights.h5")
     with zipfile.ZipFile(tmp_path / "model.keras") as archive:
         assert archive.namelist() == ["metadata.json", "config.json", "model.weights.h5"]
-        assert json.loads(archive.read("config.json")) == record["config"]
+        config = json.loads(archive.read("config.json"))
+    # The optimizer's automatic name depends on how many optimizers this process made before.
+    expected = json.loads(json.dumps(record["config"]))
+    for written in (config, expected):
+        written["compile_config"]["optimizer"]["config"].pop("name")
+    assert config == expected
     datasets = []
     with h5py.File(tmp_path / "model.weights.h5", "r") as f:
         f.visititems(lambda path, obj: datasets.append([path, list(obj.shape), str(obj.dtype)])
