@@ -234,7 +234,7 @@ def load_weights(model, path):
                 group = h5_file["model_weights"] if "model_weights" in h5_file else h5_file
                 entries = keras2_entries(group)
             else:
-                entries = keras3_entries(h5_file, model, path)
+                entries = keras3_entries(h5_file, model)
     assign_entries(model, entries, path)
 
 
@@ -274,26 +274,25 @@ def keras2_entries(group):
     return entries
 
 
-def keras3_entries(h5_file, model, source):
-    """``[(path, [arrays])]`` of a Keras 3 weights file, one per layer of ``model`` that has weights, found at the
-    path Keras 3 stores that layer under; layers the model does not have in the file are reported."""
+def keras3_entries(h5_file, model):
+    """``[(path, [arrays])]`` of a Keras 3 weights file: one per layer of ``model`` that has weights, read at the
+    path Keras 3 stores that layer under (an empty list when the file has nothing there), then one per further
+    layer the file holds weights for, so that a file of another architecture shows where it first differs."""
     from kerastorch.saving.keras_h5 import saveable_paths
     paths = {id(obj): path for path, obj in saveable_paths(model, include_optimizer=False)}
-    entries, used = [], set()
+    entries = []
     for layer in _layers_with_weights(model):
         path = paths[id(layer)]
         group = h5_file.get(f"{path}/vars")
         values = [np.asarray(group[str(i)]) for i in range(len(group))] if group is not None else []
-        entries.append((path, values))
-        used.add(path)
-    extra = []
-    h5_file.visit(lambda name: extra.append(name[:-len("/vars")]) if name.endswith("/vars") and
-                  len(h5_file[name]) and not name.startswith("optimizer") else None)
-    extra = [name for name in extra if name not in used]
-    if extra:
-        raise ValueError(f"The weights in {source} do not fit model '{model.name}': the file holds weights for "
-                         f"layers the model does not have ({', '.join(extra)}). Another architecture, or another "
-                         f"include_top?")
+        entries.append((path if group is not None else f"{path}, absent", values))
+    used = {path for path, _ in entries}
+    stored = []
+    h5_file.visit(lambda name: stored.append(name[:-len("/vars")]) if name.endswith("/vars") else None)
+    for path in stored:
+        if path not in used and not path.startswith("optimizer") and len(h5_file[f"{path}/vars"]):
+            group = h5_file[f"{path}/vars"]
+            entries.append((path, [np.asarray(group[str(i)]) for i in range(len(group))]))
     return entries
 
 
