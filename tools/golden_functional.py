@@ -46,8 +46,7 @@ MERGE_CASES = [
     ("dot_vector_matrix", "Dot", {"axes": [1, 1]}, [(2, 4), (2, 4, 3)]),
 ]
 
-GRAPH_CASES = {
-    "residual_mlp": """
+RESIDUAL_MLP = """
 inputs = keras.Input((16,), name="features")
 x = keras.layers.Dense(16, activation="relu")(inputs)
 residual = x
@@ -55,8 +54,9 @@ x = keras.layers.Dense(16, activation="relu")(x)
 x += residual
 outputs = keras.layers.Dense(1)(x)
 model = keras.Model(inputs, outputs, name="residual_mlp")
-""",
-    "two_inputs_two_outputs": """
+"""
+
+TICKET_ROUTER = """
 title = keras.Input((6,), name="title")
 body = keras.Input((10,), name="body")
 merged = keras.layers.concatenate([keras.layers.Dense(4, name="title_dense")(title),
@@ -66,7 +66,26 @@ priority = keras.layers.Dense(1, name="priority")(hidden)
 department = keras.layers.Dense(3, activation="softmax", name="department")(hidden)
 model = keras.Model({"title": title, "body": body}, {"priority": priority, "department": department},
                     name="ticket_router")
-""",
+"""
+
+THREE_LAYERS = """
+class ThreeLayers(keras.Model):
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.hidden1 = keras.layers.Dense(16, activation="relu")
+        self.hidden2 = keras.layers.Dense(8, activation="relu")
+        self.classifier = keras.layers.Dense(3, activation="softmax")
+
+    def call(self, inputs, training=None):
+        return self.classifier(self.hidden2(self.hidden1(inputs)))
+
+model = ThreeLayers(name="three_layers")
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+"""
+
+GRAPH_CASES = {
+    "residual_mlp": RESIDUAL_MLP,
+    "two_inputs_two_outputs": TICKET_ROUTER,
     "operations": """
 inputs = keras.Input((4,), name="x")
 h = keras.layers.Dense(4, name="dense")(inputs)
@@ -101,28 +120,12 @@ model = keras.Model([a, b], keras.layers.Flatten()(dot), name="zoo")
 }
 
 TRAINING_CASES = {
-    "residual_mlp": ("""
-inputs = keras.Input((16,), name="features")
-x = keras.layers.Dense(16, activation="relu")(inputs)
-residual = x
-x = keras.layers.Dense(16, activation="relu")(x)
-x += residual
-outputs = keras.layers.Dense(1)(x)
-model = keras.Model(inputs, outputs, name="residual_mlp")
+    "residual_mlp": (RESIDUAL_MLP + """
 model.compile(optimizer="adam", loss="mse", metrics=["mae"])
 x_data = np.random.RandomState(0).rand(64, 16).astype("float32")
 y_data = x_data.sum(axis=1, keepdims=True)
 """, "single"),
-    "two_inputs_two_outputs": ("""
-title = keras.Input((6,), name="title")
-body = keras.Input((10,), name="body")
-merged = keras.layers.concatenate([keras.layers.Dense(4, name="title_dense")(title),
-                                   keras.layers.Dense(4, name="body_dense")(body)])
-hidden = keras.layers.Dense(8, activation="relu", name="hidden")(merged)
-priority = keras.layers.Dense(1, name="priority")(hidden)
-department = keras.layers.Dense(3, activation="softmax", name="department")(hidden)
-model = keras.Model({"title": title, "body": body}, {"priority": priority, "department": department},
-                    name="ticket_router")
+    "two_inputs_two_outputs": (TICKET_ROUTER + """
 model.compile(optimizer="rmsprop",
               loss={"priority": "mse", "department": "sparse_categorical_crossentropy"},
               loss_weights={"priority": 1.0, "department": 0.2},
@@ -143,39 +146,14 @@ rng = np.random.RandomState(0)
 x_data = rng.rand(40, 5).astype("float32")
 y_data = [rng.rand(40, 1).astype("float32"), rng.randint(0, 2, 40)]
 """, "list"),
-    "subclassed": ("""
-class ThreeLayers(keras.Model):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.hidden1 = keras.layers.Dense(16, activation="relu")
-        self.hidden2 = keras.layers.Dense(8, activation="relu")
-        self.classifier = keras.layers.Dense(3, activation="softmax")
-
-    def call(self, inputs, training=None):
-        return self.classifier(self.hidden2(self.hidden1(inputs)))
-
-model = ThreeLayers(name="three_layers")
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    "subclassed": (THREE_LAYERS + """
 rng = np.random.RandomState(0)
 x_data = rng.rand(48, 10).astype("float32")
 y_data = rng.randint(0, 3, 48)
 """, "single"),
 }
 
-
-SUBCLASSED_SUMMARY = """
-class ThreeLayers(keras.Model):
-    def __init__(self, **kwargs):
-        super().__init__(**kwargs)
-        self.hidden1 = keras.layers.Dense(16, activation="relu")
-        self.hidden2 = keras.layers.Dense(8, activation="relu")
-        self.classifier = keras.layers.Dense(3, activation="softmax")
-
-    def call(self, inputs, training=None):
-        return self.classifier(self.hidden2(self.hidden1(inputs)))
-
-model = ThreeLayers(name="three_layers")
-model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+SUBCLASSED_SUMMARY = THREE_LAYERS + """
 model.fit(np.random.rand(48, 10).astype("float32"), np.random.randint(0, 3, 48), batch_size=16, verbose=0)
 """
 

@@ -89,17 +89,14 @@ class LoopModel(keras.Model):
         gradients = [v.value.grad for v in trainable_weights]
         with torch.no_grad():
             self.optimizer.apply(gradients, trainable_weights)
-        for metric in self.metrics:
-            if metric.name == "loss":
-                metric.update_state(loss)
-            else:
-                metric.update_state(y, y_pred)
-        return {m.name: m.result() for m in self.metrics}
+        return self.update_metrics(loss, y, y_pred)
 
     def test_step(self, data):
         x, y = data
         y_pred = self(x, training=False)
-        loss = self.compute_loss(y=y, y_pred=y_pred)
+        return self.update_metrics(self.compute_loss(y=y, y_pred=y_pred), y, y_pred)
+
+    def update_metrics(self, loss, y, y_pred):
         for metric in self.metrics:
             if metric.name == "loss":
                 metric.update_state(loss)
