@@ -62,21 +62,30 @@ def test_fitting_with_a_frozen_base_changes_only_the_head():
     assert changed(model, before) == ["dense/kernel", "dense/bias"]
 
 
+def unfreeze_block5(base):
+    base.trainable = True
+    for layer in base.layers:
+        layer.trainable = layer.name.startswith("block5")
+
+
+def test_unfreezing_block5_by_name_as_in_keras():
+    base, model = frozen_base_model()
+    unfreeze_block5(base)
+    expected = TRANSFER["block5_unfrozen"]
+    assert [w.path for w in model.trainable_weights] == expected["trainable_paths"]
+    assert summary_text(model) == expected["summary"]
+
+
 def test_unfreezing_block5_and_compiling_again_fine_tunes_exactly_its_six_weights():
     base, model = frozen_base_model()
     model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
     model.fit(*small_data(), batch_size=4, epochs=1, verbose=0)     # first the head alone
-    base.trainable = True
-    for layer in base.layers:
-        layer.trainable = layer.name.startswith("block5")
-    expected = TRANSFER["block5_unfrozen"]
-    assert [w.path for w in model.trainable_weights] == expected["trainable_paths"]
-    assert summary_text(model) == expected["summary"]
+    unfreeze_block5(base)
     model.compile(optimizer=keras.optimizers.SGD(learning_rate=1e-3), loss="sparse_categorical_crossentropy")
     before = snapshot(model)
     model.fit(*small_data(), batch_size=4, epochs=1, verbose=0)
     trained = changed(model, before)
-    assert sorted(trained) == sorted(expected["trainable_paths"])
+    assert sorted(trained) == sorted(TRANSFER["block5_unfrozen"]["trainable_paths"])
     assert len([path for path in trained if path.startswith("block5")]) == 6
 
 
