@@ -11,7 +11,6 @@ import torch
 
 from kerastorch.keras_tensor import KerasTensor, flatten, map_structure
 from kerastorch.layers.core import InputLayer
-from kerastorch.layers.layer import Layer
 from kerastorch.models.model import Model
 
 
@@ -301,17 +300,26 @@ class Functional(Model):
                 "output_layers": map_structure(reference, self._outputs_struct)}
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
-        """Rebuild the graph: create every layer from its config, then replay the recorded calls."""
+    def from_config(cls, config, custom_objects=None, layers=None):
+        """Rebuild the graph: create every layer from its config, then replay the recorded calls.
+
+        Args:
+            config: the dict of ``get_config()``.
+            custom_objects: user classes and functions the config names.
+            layers: optional ``{layer name: layer}`` to use instead of creating those layers (``clone_model``).
+        """
         from kerastorch.models.saving_config import deserialize_layer, deserialize_value
         config = dict(config)
-        created = {}
+        created, earlier_calls = {}, {}
         pending = collections.OrderedDict()
         for layer_data in config["layers"]:
-            layer = deserialize_layer(layer_data, custom_objects=custom_objects)
+            given = (layers or {}).get(layer_data.get("name"))
+            layer = given if given is not None else deserialize_layer(layer_data, custom_objects=custom_objects)
             name = layer_data.get("name", layer.name)
             created[name] = layer
             pending[name] = list(layer_data.get("inbound_nodes") or [])
+            # A layer given in `layers` may have been called before; the config counts only the calls replayed here.
+            earlier_calls[name] = len(layer._inbound_nodes) if given is not None else 0
 
         # Keras 2 (calls stored as lists) counted a nested model's own graph as its node 0; so does Keras 3 in
         # input_layers/output_layers for nested functional models. kerastorch's models have no such node.
@@ -329,6 +337,7 @@ class Functional(Model):
                                  f"which is not among its layers.")
             if keras2 or outer_reference:
                 node_index -= own_graph_nodes(created[layer_name])
+            node_index += earlier_calls[layer_name]
             nodes = created[layer_name]._inbound_nodes
             if node_index >= len(nodes):
                 raise IndexError(layer_name)

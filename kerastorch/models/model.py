@@ -354,11 +354,10 @@ def _deserialize_spec(spec, custom_objects, kind):
         return {k: _deserialize_spec(v, custom_objects, kind) for k, v in spec.items()}
     if isinstance(spec, dict):
         if spec.get("class_name") == "function":
-            from kerastorch.models.saving_config import deserialize_function
-            name = spec.get("config")
+            # A function by name: a registered or custom one, else the built-in of that name.
             from kerastorch.saving.object_registration import active_custom_objects
-            objects = active_custom_objects(custom_objects)
-            return objects.get(name, name)
+            name = spec.get("config")
+            return active_custom_objects(custom_objects).get(name, name)
         from kerastorch.models.saving_config import deserialize_keras_object
         return deserialize_keras_object(spec, custom_objects, kind=kind)
     return spec

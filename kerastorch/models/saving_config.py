@@ -246,14 +246,12 @@ def _class_tables():
     import kerastorch.layers as layers
     from kerastorch.layers.layer import Layer
     from kerastorch.models.functional import Functional
-    from kerastorch.models.model import Model
     from kerastorch.models.sequential import Sequential
     from kerastorch.operations import OPERATIONS
     layer_classes = {name: getattr(layers, name) for name in dir(layers)
                      if inspect.isclass(getattr(layers, name)) and issubclass(getattr(layers, name), Layer)}
+    # Keras 2 saved functional models as class "Model" too.
     layer_classes.update({"Functional": Functional, "Model": Functional, "Sequential": Sequential})
-    layer_classes.setdefault("TorchModuleWrapper", getattr(layers, "TorchModuleWrapper", None))
-    del Model
     return layer_classes, dict(OPERATIONS)
 
 
@@ -290,7 +288,7 @@ def resolve_class(config, custom_objects=None, kind="layer"):
     where = f" (module '{module}')" if module else ""
     hint = ""
     if table:
-        close = closest_first(class_name, [n for n in table if table[n] is not None])[:3]
+        close = closest_first(class_name, list(table))[:3]
         hint = f" kerastorch's {kind} classes closest to it: {', '.join(close)}."
     raise ValueError(
         f"Could not locate {kind} class '{class_name}'{where}.{hint} If it is a custom class, pass it when loading, "
@@ -352,8 +350,6 @@ def deserialize_layer(config, custom_objects=None):
     if not isinstance(layer_config, dict):
         raise ValueError(f"Invalid config for layer class '{config.get('class_name')}': expected a dict under "
                          f"'config'. Received: {layer_config!r}")
-    if cls is None:
-        raise ValueError(f"Layer class '{config['class_name']}' is not available.")
     layer_config = clean_layer_config(cls, layer_config)
     if issubclass(cls, Lambda):
         layer_config["function"] = deserialize_function(layer_config.get("function"), custom_objects)

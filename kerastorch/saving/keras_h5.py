@@ -44,11 +44,13 @@ def _sort_key(attribute):
 
 def _children(obj):
     """``[(attribute, child)]`` in Keras's visiting order; a child is a layer, an optimizer or a list."""
+    from kerastorch.models.functional import Functional
     from kerastorch.models.model import Model
+    from kerastorch.models.sequential import Sequential
     if _is_optimizer(obj):
         return []
     optimizer = getattr(obj, "optimizer", None) if isinstance(obj, Model) else None
-    if type(obj).__name__ in ("Functional", "Sequential") or hasattr(obj, "_operations"):
+    if isinstance(obj, (Functional, Sequential)):
         children = [("layers", list(obj.layers))]
         if optimizer is not None:
             children.append(("optimizer", optimizer))

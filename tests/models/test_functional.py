@@ -225,3 +225,22 @@ def test_functional_model_is_a_torch_module():
     assert set(model.state_dict()) == {"hidden.kernel", "hidden.bias", "out.kernel", "out.bias"}
     params = {name: torch.zeros_like(p) for name, p in model.named_parameters()}
     torch.testing.assert_close(torch.func.functional_call(model, params, (torch.ones(1, 4),)), torch.zeros(1, 2))
+
+
+def test_clone_model_rebuilds_the_architecture_with_new_weights():
+    inputs = Input((4,), name="features")
+    hidden = layers.Dense(3, name="hidden")(inputs)
+    model = Model(inputs, layers.Dense(2, name="out")(hidden + inputs[:, :3]))
+    clone = kerastorch.models.clone_model(model)
+    assert clone.get_config() == model.get_config()
+    assert all(a is not b for a, b in zip(clone.weights, model.weights))
+    clone.set_weights(model.get_weights())
+    x = torch.rand(2, 4)
+    torch.testing.assert_close(clone(x), model(x))
+
+    shared = kerastorch.models.clone_model(model, clone_function=lambda layer: layer)
+    assert shared.get_layer("hidden") is model.get_layer("hidden")
+    sequential = kerastorch.Sequential([Input((3,)), layers.Dense(2)])
+    assert kerastorch.models.clone_model(sequential).get_config() == sequential.get_config()
+    rebuilt = kerastorch.models.clone_model(sequential, input_tensors=Input((3,), batch_size=5))
+    assert rebuilt.input_shape == (5, 3)
