@@ -1,0 +1,29 @@
+"""Seed case s08 (the tutorial's VGG16 filter visualization) runs unmodified through `kerastorch run`, prints
+what Keras 3 prints, and writes its stitched image."""
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from kerastorch.utils import img_to_array, load_img
+from vgg_fixtures import GOLDEN
+
+SEED_CASE = pathlib.Path(__file__).resolve().parents[3] / "shared" / "seed-cases" / "s08_vgg16_filters.py"
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not SEED_CASE.is_file(), reason=f"seed case not found at {SEED_CASE}")
+def test_s08_prints_keras_output_and_writes_the_stitched_filters(tmp_path):
+    env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore", KERASTORCH_DEVICE="cpu")
+    result = subprocess.run([sys.executable, "-m", "kerastorch", "run", str(SEED_CASE)], capture_output=True,
+                            text=True, env=env, cwd=tmp_path, timeout=900)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout == GOLDEN["s08"]["stdout"]
+    assert sorted(os.listdir(tmp_path)) == GOLDEN["s08"]["files"] == ["stitched_filters_2x2.png"]
+    image = img_to_array(load_img(tmp_path / "stitched_filters_2x2.png"))
+    assert image.shape == (2 * 64 + 5, 2 * 64 + 5, 3)
+    assert (image[64:69] == image[64, 0]).all()                  # the margins between the tiles are one color
+    assert image[:64, :64].std() > 10 and image.max() == 255     # the tiles are not flat, and the range is used
