@@ -73,6 +73,36 @@ x = rng.rand(3, 6).astype("float32")
 """,
 }
 
+# Classes a model needs; the Keras side defines (and registers) them before loading.
+CLASSES = {
+    "subclassed_residual": """
+@keras.saving.register_keras_serializable(package="Interop")
+class ResidualBlocks(keras.Model):
+    def __init__(self, units=6, **kwargs):
+        super().__init__(**kwargs)
+        self.units = units
+        self.inner = keras.layers.Dense(units, activation="relu")
+        self.blocks = [keras.layers.Dense(units), keras.layers.Dense(units)]
+        self.head = keras.layers.Dense(2)
+
+    def call(self, inputs, training=None):
+        x = self.inner(inputs)
+        for block in self.blocks:
+            x = x + block(x)
+        return self.head(x)
+
+    def get_config(self):
+        return {**super().get_config(), "units": self.units}
+""",
+}
+MODELS["subclassed_residual"] = CLASSES["subclassed_residual"] + """
+model = ResidualBlocks(units=6, name="residual_blocks")
+model.compile(optimizer="adam", loss="mse")
+rng = np.random.RandomState(3)
+model.fit(rng.rand(12, 5).astype("float32"), rng.rand(12, 2).astype("float32"), epochs=1, batch_size=4, verbose=0)
+x = rng.rand(3, 5).astype("float32")
+"""
+
 
 def build(keras, np, source):
     keras.utils.set_random_seed(0)
@@ -124,6 +154,8 @@ def load_with_keras(folder):
     import numpy as np
     report = {}
     for name in MODELS:
+        if name in CLASSES:
+            exec(CLASSES[name], {"keras": keras})
         x = np.load(folder / f"{name}.x.npy")
         entry = {}
         model = keras.models.load_model(folder / f"{name}.keras")
