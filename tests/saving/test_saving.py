@@ -271,3 +271,17 @@ def test_checkpoints_are_keras_files_and_early_stopping_restores_the_best(tmp_pa
     for a, b in zip(model.get_weights(), best.get_weights()):
         np.testing.assert_array_equal(a, b)
     assert best.evaluate(x_val, y_val, verbose=0)[0] == pytest.approx(min(history.history["val_loss"]), rel=1e-6)
+
+
+def test_without_h5py_keras_files_say_how_to_install_it(tmp_path, monkeypatch):
+    import sys
+    model = keras.Sequential([keras.Input((2,)), layers.Dense(1)])
+    model.save(tmp_path / "m.keras")
+    monkeypatch.setitem(sys.modules, "h5py", None)   # makes `import h5py` fail
+    for action in (lambda: model.save(tmp_path / "again.keras"),
+                   lambda: keras.models.load_model(tmp_path / "m.keras"),
+                   lambda: model.save_weights(tmp_path / "w.weights.h5")):
+        with pytest.raises(ImportError, match=r"pip install kerastorch\[h5\]"):
+            action()
+    model.save_weights(tmp_path / "w.weights.safetensors")   # needs no h5py
+    model.load_weights(tmp_path / "w.weights.safetensors")
