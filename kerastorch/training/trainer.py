@@ -203,8 +203,9 @@ class Trainer:
         self._loss_weight_values = [1.0 if w is None else float(w) for w in weights]
         if len(preds) > 1:
             self._output_loss_trackers = [metrics_module.Mean(name=f"{name}_loss") for name in names]
-            # Keras lists the per-output losses in the order of a loss dict, else in output order.
-            order = [names.index(k) for k in self.loss if k in names] if isinstance(self.loss, dict) else []
+            # Keras lists the per-output losses of dict outputs in the order of the loss dict, else in output order.
+            order = [names.index(k) for k in self.loss if k in names] \
+                if isinstance(self.loss, dict) and isinstance(y_pred, dict) else []
             self._loss_tracker_order = order + [i for i in range(len(names)) if i not in order]
         ys = self._flatten_targets(y, names)
         self._output_metrics = []
