@@ -23,3 +23,9 @@ test: $(STAMP)
 
 test-quick: $(STAMP)
 	$(PY) -m pytest -q -m "not slow"
+
+.PHONY: bench
+# Quick comparison with the hand-written PyTorch loop, Keras 3 and tf.keras (those two when installed:
+# `pip install -e .[bench]`). Full run: $(PY) -m benchmarks --out bench-out
+bench: $(STAMP)
+	$(PY) -m benchmarks --quick --out bench-out

@@ -1,0 +1,254 @@
+"""The workloads. Each is one definition: its model as a tuple of layer specs, its data as numpy arrays made from
+one seed, and, for the small models, its initial weights. Every implementation builds exactly that model, starts
+from exactly those weights and trains on exactly that data, so their losses and accuracies can be compared too.
+
+Only numpy here: the Keras children import this module in interpreters without torch or tensorflow.
+"""
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+SEED = 1337
+
+
+# ---- layer specs: what a layer is, independent of any library -------------------------------------------------
+
+@dataclass(frozen=True)
+class Dense:
+    units: int
+    activation: str = None
+
+
+@dataclass(frozen=True)
+class Conv:
+    """A 2D convolution on channels_last images (square kernel)."""
+    filters: int
+    kernel: int
+    activation: str = None
+    padding: str = "valid"
+
+
+@dataclass(frozen=True)
+class MaxPool:
+    size: int = 2
+
+
+@dataclass(frozen=True)
+class Flatten:
+    pass
+
+
+@dataclass(frozen=True)
+class ConvBNReLU:
+    """Conv (no bias, 'same' padding) -> BatchNormalization -> ReLU: a ResNet stem."""
+    filters: int
+    kernel: int = 3
+    strides: int = 1
+
+
+@dataclass(frozen=True)
+class Residual:
+    """A ResNet basic block: two 3x3 ConvBNs, a 1x1 ConvBN shortcut when the shape changes, add, ReLU."""
+    filters: int
+    strides: int = 1
+
+
+@dataclass(frozen=True)
+class GlobalAvgPool:
+    pass
+
+
+# ---- workloads -------------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Workload:
+    """One benchmark: a model, its data and how it is run.
+
+    Args:
+        name: the workload's name on the command line and in the table.
+        description: one line for the table's notes.
+        input_shape: one sample's shape, channels_last.
+        classes: number of classes (the last layer's units).
+        layers: the model, as a tuple of layer specs; the last is Dense(classes, "softmax").
+        batch_size: the batch size of fit or predict.
+        samples: number of samples at full size.
+        quick_samples: number of samples under ``--quick``.
+        task: "fit" (Adam, sparse categorical crossentropy, accuracy; seconds per epoch) or "predict" (seconds
+            per call of predict on one batch).
+        data: "tutorial" (the tutorial's ages and side effects) or "images" (noisy class prototypes in [0, 1]).
+        epochs: epochs of fit; the table reports the median of the epochs after the first.
+        calls: timed predict calls (after one warm-up call), at full size; ``quick_calls`` under ``--quick``.
+        shared_init: whether every implementation starts from the same initial weights (``initial_weights``);
+            the large models use each library's own initialisation instead.
+        application: the name of a Keras application that builds the same model, used where the library has it.
+        mixed_precision: train with float16 compute (GPU workloads).
+        gpu: part of the GPU set, chosen when CUDA is available.
+    """
+    name: str
+    description: str
+    input_shape: tuple
+    classes: int
+    layers: tuple
+    batch_size: int
+    samples: int
+    quick_samples: int
+    task: str = "fit"
+    data: str = "images"
+    epochs: int = 3
+    calls: int = 5
+    quick_calls: int = 2
+    shared_init: bool = True
+    application: str = None
+    mixed_precision: bool = False
+    gpu: bool = False
+
+    @property
+    def baseline(self):
+        """The implementation that the ratios divide by."""
+        return "torch-loop" if self.task == "fit" else "torchvision"
+
+    @property
+    def unit(self):
+        return "s/epoch" if self.task == "fit" else "s/call"
+
+    @property
+    def is_sequential(self):
+        return all(isinstance(layer, (Dense, Conv, MaxPool, Flatten)) for layer in self.layers)
+
+
+def _vgg16_layers(classes=1000):
+    layers = []
+    for convs, filters in ((2, 64), (2, 128), (3, 256), (3, 512), (3, 512)):
+        layers += [Conv(filters, 3, "relu", "same")] * convs + [MaxPool(2)]
+    return tuple(layers) + (Flatten(), Dense(4096, "relu"), Dense(4096, "relu"), Dense(classes, "softmax"))
+
+
+_TINY_LAYERS = (Dense(16, "relu"), Dense(32, "relu"), Dense(2, "softmax"))
+_MLP_LAYERS = (Dense(256, "relu"), Dense(128, "relu"), Dense(10, "softmax"))
+_CNN_LAYERS = (Conv(32, 3, "relu"), MaxPool(2), Conv(64, 3, "relu"), MaxPool(2), Flatten(), Dense(10, "softmax"))
+_RESNET_LAYERS = (ConvBNReLU(32), Residual(32), Residual(32), Residual(64, 2), Residual(64), Residual(128, 2),
+                  Residual(128), GlobalAvgPool(), Dense(10, "softmax"))
+
+CPU_WORKLOADS = (
+    Workload("tiny", "the tutorial's model: Dense(16, relu) on 1 feature, Dense(32, relu), Dense(2, softmax)",
+             (1,), 2, _TINY_LAYERS, batch_size=10, samples=20_000, quick_samples=1_000, data="tutorial"),
+    Workload("mlp", "MLP 784-256-128-10 (relu, relu, softmax)", (784,), 10, _MLP_LAYERS, batch_size=128,
+             samples=60_000, quick_samples=2_560),
+    Workload("cnn", "Conv2D(32, 3, relu), MaxPooling2D(2), Conv2D(64, 3, relu), MaxPooling2D(2), Flatten, "
+             "Dense(10, softmax) on 28x28x1", (28, 28, 1), 10, _CNN_LAYERS, batch_size=128, samples=8_000,
+             quick_samples=640),
+    Workload("vgg16-predict", "VGG16 (138,357,544 params) predict on one batch of 224x224x3", (224, 224, 3), 1000,
+             _vgg16_layers(), batch_size=4, samples=4, quick_samples=4, task="predict", quick_calls=1,
+             shared_init=False, application="VGG16"),
+)
+
+GPU_WORKLOADS = (
+    Workload("resnet-gpu", "ResNet-style CNN (7 blocks, BatchNormalization) on 32x32x3, mixed precision",
+             (32, 32, 3), 10, _RESNET_LAYERS, batch_size=256, samples=25_600, quick_samples=2_560,
+             shared_init=False, mixed_precision=True, gpu=True),
+    Workload("tiny-gpu", "the tutorial's model at batch 100", (1,), 2, _TINY_LAYERS, batch_size=100,
+             samples=20_000, quick_samples=2_000, data="tutorial", gpu=True),
+    Workload("mlp-gpu", "MLP 784-256-128-10 at batch 1024", (784,), 10, _MLP_LAYERS, batch_size=1024,
+             samples=60_000, quick_samples=6_000, gpu=True),
+    Workload("cnn-gpu", "the cnn workload at batch 512", (28, 28, 1), 10, _CNN_LAYERS, batch_size=512,
+             samples=32_000, quick_samples=4_096, gpu=True),
+    Workload("vgg16-predict-gpu", "VGG16 predict on one batch of 32 images 224x224x3", (224, 224, 3), 1000,
+             _vgg16_layers(), batch_size=32, samples=32, quick_samples=32, task="predict", calls=10,
+             quick_calls=3, shared_init=False, application="VGG16", gpu=True),
+)
+
+WORKLOADS = {w.name: w for w in CPU_WORKLOADS + GPU_WORKLOADS}
+
+
+def get(name):
+    if name not in WORKLOADS:
+        raise ValueError(f"Unknown workload {name!r}. Expected one of: {', '.join(WORKLOADS)}")
+    return WORKLOADS[name]
+
+
+# ---- shapes, data and initial weights --------------------------------------------------------------------------
+
+def layer_input_shapes(workload):
+    """The channels_last shape (without the batch axis) that enters each layer of the workload's model."""
+    shapes = []
+    shape = tuple(workload.input_shape)
+    for layer in workload.layers:
+        shapes.append(shape)
+        if isinstance(layer, Dense):
+            shape = shape[:-1] + (layer.units,)
+        elif isinstance(layer, Conv):
+            if layer.padding == "same":
+                shape = (shape[0], shape[1], layer.filters)
+            else:
+                shape = (shape[0] - layer.kernel + 1, shape[1] - layer.kernel + 1, layer.filters)
+        elif isinstance(layer, (ConvBNReLU, Residual)):
+            strides = layer.strides
+            shape = (math.ceil(shape[0] / strides), math.ceil(shape[1] / strides), layer.filters)
+        elif isinstance(layer, MaxPool):
+            shape = (shape[0] // layer.size, shape[1] // layer.size, shape[2])
+        elif isinstance(layer, Flatten):
+            shape = (int(np.prod(shape)),)
+        elif isinstance(layer, GlobalAvgPool):
+            shape = (shape[-1],)
+        else:
+            raise ValueError(f"Unknown layer spec: {layer!r}")
+    return shapes
+
+
+def make_data(workload, samples, seed=SEED):
+    """The workload's data: ``{"x": float32 array, "y": int64 labels}`` (no "y" for predict workloads).
+
+    Args:
+        workload: a Workload.
+        samples: how many samples.
+        seed: the numpy seed; the parent process makes the data once and every child loads the same file.
+    """
+    rng = np.random.default_rng(seed)
+    if workload.data == "tutorial":
+        # The tutorial's trial: ages 13-100; 95% of those 65 or older have side effects and 95% of the younger
+        # ones do not. The ages are min-max scaled to [0, 1] as the tutorial scales them.
+        ages = rng.integers(13, 101, size=samples)
+        older = ages >= 65
+        outlier = rng.random(samples) < 0.05
+        y = np.where(outlier, ~older, older).astype(np.int64)
+        x = ((ages - 13) / (100 - 13)).astype(np.float32).reshape(samples, 1)
+        return {"x": x, "y": y}
+    shape = tuple(workload.input_shape)
+    if workload.task == "predict":
+        return {"x": rng.random((samples,) + shape, dtype=np.float32)}
+    # Each class has a random prototype; a sample is its class's prototype under heavy uniform noise, so the
+    # task is learnable but not trivial within 3 epochs.
+    prototypes = rng.random((workload.classes,) + shape, dtype=np.float32)
+    y = rng.integers(0, workload.classes, size=samples).astype(np.int64)
+    x = rng.random((samples,) + shape, dtype=np.float32)
+    x *= 0.7
+    x += 0.3 * prototypes[y]
+    return {"x": x, "y": y}
+
+
+def _glorot_uniform(rng, shape, fan_in, fan_out):
+    limit = math.sqrt(6.0 / (fan_in + fan_out))
+    return rng.uniform(-limit, limit, size=shape).astype(np.float32)
+
+
+def initial_weights(workload, seed=SEED):
+    """The model's initial weights in Keras's layouts and ``model.get_weights()`` order (kernel then bias per
+    layer; Dense kernel (in, out), Conv kernel (kh, kw, in, out)): Glorot-uniform kernels and zero biases, as
+    Keras initialises them. None for workloads with ``shared_init=False``."""
+    if not workload.shared_init:
+        return None
+    rng = np.random.default_rng(seed + 1)
+    weights = []
+    for layer, shape in zip(workload.layers, layer_input_shapes(workload)):
+        if isinstance(layer, Dense):
+            weights += [_glorot_uniform(rng, (shape[-1], layer.units), shape[-1], layer.units),
+                        np.zeros(layer.units, np.float32)]
+        elif isinstance(layer, Conv):
+            area = layer.kernel * layer.kernel
+            kernel_shape = (layer.kernel, layer.kernel, shape[-1], layer.filters)
+            weights += [_glorot_uniform(rng, kernel_shape, area * shape[-1], area * layer.filters),
+                        np.zeros(layer.filters, np.float32)]
+        elif not isinstance(layer, (MaxPool, Flatten)):
+            raise ValueError(f"initial_weights supports Dense, Conv, MaxPool and Flatten, not {layer!r}")
+    return weights
