@@ -79,9 +79,8 @@ def build_vgg(model_name, convs_per_block, include_top, weights, input_tensor, i
     model = Functional(inputs, x, name=name)
 
     if weights == "imagenet":
-        path, source = weight_files.imagenet_weights_path(model_name, include_top)
+        path, _ = weight_files.imagenet_weights_path(model_name, include_top)
         weight_files.load_weights(model, path)
-        model._imagenet_weights_source = source
     elif weights is not None:
         weight_files.load_weights(model, os.fspath(weights))
     return model

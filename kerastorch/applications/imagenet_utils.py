@@ -37,9 +37,9 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     """Preprocess a batch of RGB images (or one image) with values in [0, 255] for an ImageNet network.
 
     Args:
-        x: a numpy array or torch tensor, 3D (one image) or 4D (a batch), with 3 color channels. A float numpy
-            array is overwritten with the result where the layouts allow it, as in Keras (pass ``np.copy(x)``
-            to keep it); a torch tensor is never modified.
+        x: a numpy array, a torch tensor or a Keras tensor (in a functional model), 3D (one image) or 4D (a
+            batch), with 3 color channels. A float numpy array is overwritten with the result where the layouts
+            allow it, as in Keras (pass ``np.copy(x)`` to keep it); a torch tensor is never modified.
         data_format: ``"channels_last"`` (NHWC) or ``"channels_first"`` (NCHW); None means
             ``backend.image_data_format()``.
         mode: ``"caffe"`` (VGG16/VGG19 with Keras's weights: RGB to BGR, ImageNet mean subtracted),
@@ -54,6 +54,11 @@ def preprocess_input(x, data_format=None, mode="caffe"):
     """
     mode = lookup("preprocessing mode", mode, _MODES)
     data_format = backend.standardize_data_format(data_format)
+    from kerastorch.keras_tensor import KerasTensor
+    if isinstance(x, KerasTensor):
+        # Inside a functional model (``x = preprocess_input(keras.Input(...))``): a layer of the graph.
+        from kerastorch.layers import Lambda
+        return Lambda(lambda images: preprocess_input(images, data_format, mode), name=f"preprocess_{mode}")(x)
     if not isinstance(x, torch.Tensor):
         x = np.asarray(x)
         if not np.issubdtype(x.dtype, np.floating):

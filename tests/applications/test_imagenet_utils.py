@@ -91,3 +91,11 @@ def test_class_names_agree_with_torchvision_categories():
                  if name != categories[i].replace(" ", "_")]
     # torchvision renamed the two duplicated names ("crane", "maillot") to tell them apart.
     assert different == [(134, "crane", "crane bird"), (639, "maillot", "maillot tank suit")]
+
+
+def test_a_keras_tensor_becomes_a_preprocessing_layer_of_the_model():
+    import kerastorch as keras
+    inputs = keras.Input((4, 5, 3))
+    model = keras.Model(inputs, imagenet_utils.preprocess_input(inputs, mode="torch"))
+    assert model.layers[1].name == "preprocess_torch"
+    np.testing.assert_allclose(model.predict(NHWC, verbose=0), ARRAYS["pre_torch_nhwc"], rtol=1e-6, atol=1e-5)

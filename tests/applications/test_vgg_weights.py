@@ -157,21 +157,35 @@ def test_full_torchvision_vgg16_gives_torchvision_predictions(torchvision_vgg16,
     assert_close(model.predict(images, verbose=0), expected)
 
 
-def test_fc1_rows_go_from_torch_channels_first_order_to_keras_order(tmp_path):
+@pytest.mark.parametrize("data_format", ["channels_last", "channels_first"])
+def test_fc1_rows_go_from_torch_channels_first_order_to_keras_order(tmp_path, data_format):
     # A small VGG-like top: 2x2x3 features flattened into 5 units. Unit u reads feature (h, w, c) with weight
-    # 100*c + 10*h + w in torch's (c, h, w) columns; after conversion Keras's row (h, w, c) must hold the same.
+    # 100*c + 10*h + w in torch's (c, h, w) columns; after conversion Keras's row (h, w, c) must hold the same
+    # (Keras's Flatten orders (h, w, c) in both data formats).
     weight = torch.tensor([[100.0 * c + 10 * h + w for c in range(3) for h in range(2) for w in range(2)]] * 5)
     path = tmp_path / "top.pth"
     torch.save({"features.0.weight": torch.zeros(3, 3, 3, 3), "features.0.bias": torch.zeros(3),
                 "classifier.0.weight": weight, "classifier.0.bias": torch.zeros(5)}, path)
-    inputs = keras.Input((2, 2, 3))
-    x = keras.layers.Conv2D(3, 3, padding="same")(inputs)
-    outputs = keras.layers.Dense(5)(keras.layers.Flatten(name="flatten")(x))
+    inputs = keras.Input((2, 2, 3) if data_format == "channels_last" else (3, 2, 2))
+    x = keras.layers.Conv2D(3, 3, padding="same", data_format=data_format)(inputs)
+    outputs = keras.layers.Dense(5)(keras.layers.Flatten(data_format=data_format, name="flatten")(x))
     model = keras.Model(inputs, outputs)
     weight_files.load_weights(model, str(path))
     kernel = model.layers[-1].kernel.detach().numpy()
     expected_rows = [100.0 * c + 10 * h + w for h in range(2) for w in range(2) for c in range(3)]
     np.testing.assert_array_equal(kernel[:, 0], expected_rows)
+
+
+def test_channels_first_vgg16_with_torchvision_weights(torchvision_vgg16, torchvision_features_file, cheap_init):
+    keras.backend.set_image_data_format("channels_first")
+    try:
+        model = VGG16(weights=torchvision_features_file, include_top=False, input_shape=(3, 32, 32))
+    finally:
+        keras.backend.set_image_data_format("channels_last")
+    images = np.ascontiguousarray(torch_mode_images((2, 32, 32, 3), 4).transpose(0, 3, 1, 2))
+    with torch.inference_mode():
+        expected = torchvision_vgg16.features(torch.from_numpy(images)).numpy()
+    assert_close(model.predict(images, verbose=0), expected)
 
 
 def test_a_pickled_module_is_not_loaded(tmp_path, torchvision_vgg16):
