@@ -6,6 +6,8 @@ crossentropy, validating on held-out patients, then predicts for new ones.
 
 Run it with `make demo`, or `python examples/tutorial_demo.py`.
 """
+import os
+
 import numpy as np
 
 import kerastorch as keras
@@ -34,7 +36,8 @@ def main():
     model.summary()
     model.compile(keras.optimizers.Adam(learning_rate=0.001), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    model.fit(train_x, train_y, validation_split=0.1, batch_size=10, epochs=10, shuffle=True, verbose=2)
+    epochs = 2 if os.environ.get("KERASTORCH_EXAMPLE_QUICK") else 10   # a short run for the test suite
+    model.fit(train_x, train_y, validation_split=0.1, batch_size=10, epochs=epochs, shuffle=True, verbose=2)
 
     loss, accuracy = model.evaluate(test_x, test_y, verbose=0)
     print(f"test loss: {loss:.4f} - test accuracy: {accuracy:.4f}")

@@ -3,6 +3,8 @@
 Patients' ages (13 to 100) are scaled to [0, 1]; older patients mostly report side effects. The validation set
 is passed explicitly as `validation_data=(x, y)`; `predict` returns numpy probabilities, one row per patient.
 """
+import os
+
 import numpy as np
 
 import kerastorch as keras
@@ -27,7 +29,8 @@ def main():
     ])
     model.compile(keras.optimizers.Adam(learning_rate=1e-4), loss="sparse_categorical_crossentropy",
                   metrics=["accuracy"])
-    model.fit(train_x, train_y, validation_data=valid, batch_size=10, epochs=20, shuffle=True, verbose=2)
+    epochs = 2 if os.environ.get("KERASTORCH_EXAMPLE_QUICK") else 20   # a short run for the test suite
+    model.fit(train_x, train_y, validation_data=valid, batch_size=10, epochs=epochs, shuffle=True, verbose=2)
 
     probabilities = model.predict(test_x, batch_size=10, verbose=0)
     print(probabilities.shape, probabilities[:3])
