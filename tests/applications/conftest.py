@@ -4,8 +4,8 @@ import pytest
 
 @pytest.fixture
 def cheap_init(monkeypatch):
-    """Skip drawing random initial weights (seconds for the full networks) where only the architecture counts."""
+    """Zeros instead of random initial weights (seconds to draw for the full networks) where they do not count."""
     import torch
     from kerastorch import initializers
     monkeypatch.setattr(initializers.VarianceScaling, "__call__",
-                        lambda self, shape, dtype=None: torch.empty(tuple(shape)))
+                        lambda self, shape, dtype=None: torch.zeros(tuple(shape)))

@@ -51,7 +51,7 @@ def test_keras_written_files_give_keras_predictions(filename):
 def vgg19_notop_seeded():
     with pytest.MonkeyPatch.context() as patch:
         from kerastorch import initializers
-        patch.setattr(initializers.VarianceScaling, "__call__", lambda self, shape, dtype=None: torch.empty(shape))
+        patch.setattr(initializers.VarianceScaling, "__call__", lambda self, shape, dtype=None: torch.zeros(shape))
         model = VGG19(weights=None, include_top=False, input_shape=(32, 32, 3), pooling="max")
     model.set_weights(seeded_weights(model, 19))
     return model
