@@ -50,6 +50,7 @@ def test_clear_session_resets_names():
     ("kerastorch.layers.pooling", ["MaxPooling2D"]),
     ("kerastorch.layers.normalization", ["BatchNormalization"]),
     ("kerastorch.utils.np_utils", ["to_categorical", "normalize"]),
+    ("kerastorch.preprocessing.image", ["load_img", "img_to_array", "array_to_img", "save_img"]),
     ("kerastorch.metrics", ["categorical_crossentropy", "binary_accuracy"]),
     ("kerastorch.losses", ["logcosh", "cosine_proximity", "kullback_leibler_divergence"]),
 ])
