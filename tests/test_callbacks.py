@@ -22,7 +22,6 @@ from kerastorch import callbacks as callbacks_module
 from kerastorch.callbacks import (BackupAndRestore, Callback, CallbackList, CSVLogger, EarlyStopping, History,
                                   LambdaCallback, LearningRateScheduler, ModelCheckpoint, ProgbarLogger,
                                   ReduceLROnPlateau, TensorBoard, TerminateOnNaN)
-from kerastorch.callbacks import tensorboard as tensorboard_module
 from kerastorch.saving import weights as weights_file
 from kerastorch.training import progbar
 
@@ -596,29 +595,18 @@ def test_tensorboard_without_the_package_says_what_to_install(monkeypatch):
         TensorBoard("logs")
 
 
-class FakeSummaryWriter:
-    """Records what the callback writes, per log directory."""
-    written = []
-
-    def __init__(self, log_dir):
-        self.log_dir = log_dir
-
-    def add_scalar(self, tag, value, step):
-        self.written.append((os.path.basename(self.log_dir), "scalar", tag, round(float(value), 6), int(step)))
-
-    def add_histogram(self, tag, values, step):
-        self.written.append((os.path.basename(self.log_dir), "histogram", tag, tuple(values.shape), int(step)))
-
-    def flush(self):
-        pass
-
-    def close(self):
-        pass
+def _read_events(log_dir):
+    """Every scalar and histogram in a TensorBoard run directory, read back with TensorBoard's own reader."""
+    from tensorboard.backend.event_processing.event_accumulator import EventAccumulator
+    accumulator = EventAccumulator(str(log_dir), size_guidance={"scalars": 0, "histograms": 0})
+    accumulator.Reload()
+    tags = accumulator.Tags()
+    scalars = {tag: [(e.step, round(e.value, 6)) for e in accumulator.Scalars(tag)] for tag in tags["scalars"]}
+    return scalars, set(tags["histograms"])
 
 
-def test_tensorboard_writes_keras_tags(monkeypatch, tmp_path):
-    FakeSummaryWriter.written = []
-    monkeypatch.setattr(tensorboard_module, "summary_writer_class", lambda: FakeSummaryWriter)
+def test_tensorboard_writes_keras_tags(tmp_path):
+    pytest.importorskip("tensorboard")
     callback = TensorBoard(tmp_path, histogram_freq=1, update_freq=2)
     model = tiny_model()
     callback.set_model(model)
@@ -629,17 +617,26 @@ def test_tensorboard_writes_keras_tags(monkeypatch, tmp_path):
     callback.on_test_end({"loss": 0.25})
     callback.on_epoch_end(0, {"loss": 1.5, "val_loss": 0.25})
     callback.on_train_end()
-    assert FakeSummaryWriter.written == [
-        ("train", "scalar", "batch_loss", 1.5, 2),
-        ("validation", "scalar", "evaluation_loss_vs_iterations", 0.25, 0),
-        ("train", "scalar", "epoch_loss", 1.5, 0),
-        ("train", "scalar", "epoch_learning_rate", 0.1, 0),
-        ("validation", "scalar", "epoch_loss", 0.25, 0),
-        ("train", "histogram", "dense/kernel/histogram", (1, 1), 0),
-        ("train", "histogram", "dense/bias/histogram", (1,), 0),
-    ]
+    train_scalars, train_histograms = _read_events(tmp_path / "train")
+    validation_scalars, _ = _read_events(tmp_path / "validation")
+    assert train_scalars == {"batch_loss": [(2, 1.5)], "epoch_loss": [(0, 1.5)], "epoch_learning_rate": [(0, 0.1)]}
+    assert validation_scalars == {"evaluation_loss_vs_iterations": [(0, 0.25)], "epoch_loss": [(0, 0.25)]}
+    assert train_histograms == {"dense/kernel/histogram", "dense/bias/histogram"}
     with pytest.raises(ValueError, match="profile_batch=2"):
         TensorBoard(tmp_path, profile_batch=2)
+
+
+def test_tensorboard_through_fit_writes_epoch_logs(tmp_path):
+    pytest.importorskip("tensorboard")
+    model = tiny_model()
+    model.compile("sgd", "mse")
+    x = np.linspace(0, 1, 16, dtype="float32").reshape(-1, 1)
+    model.fit(x, 2 * x, epochs=2, batch_size=8, verbose=0, validation_split=0.25,
+              callbacks=[TensorBoard(tmp_path)])
+    train_scalars, _ = _read_events(tmp_path / "train")
+    validation_scalars, _ = _read_events(tmp_path / "validation")
+    assert [step for step, _ in train_scalars["epoch_loss"]] == [0, 1]
+    assert [step for step, _ in validation_scalars["epoch_loss"]] == [0, 1]
 
 
 def test_callbacks_module_names_what_kerastorch_lacks():
