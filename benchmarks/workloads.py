@@ -217,13 +217,16 @@ def make_data(workload, samples, seed=SEED):
     shape = tuple(workload.input_shape)
     if workload.task == "predict":
         return {"x": rng.random((samples,) + shape, dtype=np.float32)}
-    # Each class has a random prototype; a sample is its class's prototype under heavy uniform noise, so the
-    # task is learnable but not trivial within 3 epochs.
+    # Each class has a random prototype; a sample is its class's prototype under heavy uniform noise. 5% of the
+    # labels are then redrawn at random, so that, as with real data, the loss does not fall to zero (a loss near
+    # zero would make the gradients, and the time some kernels take on tiny numbers, unrepresentative).
     prototypes = rng.random((workload.classes,) + shape, dtype=np.float32)
     y = rng.integers(0, workload.classes, size=samples).astype(np.int64)
     x = rng.random((samples,) + shape, dtype=np.float32)
     x *= 0.7
     x += 0.3 * prototypes[y]
+    relabelled = rng.random(samples) < 0.05
+    y[relabelled] = rng.integers(0, workload.classes, size=int(relabelled.sum()))
     return {"x": x, "y": y}
 
 
