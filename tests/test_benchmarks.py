@@ -33,7 +33,7 @@ def test_harness_runs_tiny_for_kerastorch_and_torch_loop_and_skips_missing_keras
     runs = {run["impl"]: run for run in results["runs"]}
     for impl in ("kerastorch", "torch-loop"):
         assert runs[impl]["status"] == "ok", runs[impl].get("traceback")
-        assert runs[impl]["seconds"] > 0 and len(runs[impl]["epoch_times"]) == 1
+        assert len(runs[impl]["epoch_times"]) == 1   # a timing was recorded (its value is not asserted)
         assert np.isfinite(runs[impl]["loss"]) and 0 <= runs[impl]["accuracy"] <= 1
         assert runs[impl]["peak_rss_mb"] > 0
     assert runs["keras3-torch"]["status"] == "skipped" and "--keras-python" in runs["keras3-torch"]["note"]

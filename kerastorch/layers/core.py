@@ -326,6 +326,8 @@ class TorchModuleWrapper(Layer):
                     "module. Unpickling can run arbitrary code, so it is disallowed by default. If you trust the "
                     "source of the artifact, pass `safe_mode=False` to the loading function.")
             data = base64.b64decode(config["module"])
+            # The one place a file's content may run code: only after the user passed safe_mode=False, as Keras
+            # requires for the same pickled module (and for Lambda layers).
             config["module"] = torch.load(io.BytesIO(data), weights_only=False)
         if "dtype" in config:
             config["dtype"] = dtype_name(config["dtype"])
