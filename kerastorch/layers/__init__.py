@@ -29,3 +29,4 @@ from kerastorch.layers.merging import (Add, Average, Concatenate, Dot, Maximum, 
 __getattr__ = missing_attribute(__name__)
 from kerastorch.layers.augmentation import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                                             RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing)
+from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax

@@ -504,7 +504,9 @@ class Layer(torch.nn.Module):
                 args = (args[0].to(self._torch_dtype),) + args[1:]
         if not self.built:
             self._maybe_build(shape_of(args[0]))
-        if self.input_spec is not None:
+        if self.input_spec is not None and not torch.compiler.is_compiling():
+            # Checked once per new input shape; skipped while torch.compile traces, where writing the last
+            # checked shape would be a guard that recompiles whenever the batch size changes.
             shape = shape_of(args[0])
             if shape != self._checked_input_shape:
                 check_input_spec(self.input_spec, args[0], self.name)
