@@ -35,8 +35,8 @@ def _optimizer_state(optimizer):
 
 def _restore_optimizer_state(optimizer, tensors, model):
     if "optimizer/state_dict" in tensors:
-        optimizer.load_state_dict(torch.load(io.BytesIO(tensors["optimizer/state_dict"].numpy().tobytes()),
-                                             weights_only=True))
+        state_bytes = io.BytesIO(tensors["optimizer/state_dict"].numpy().tobytes())
+        optimizer.load_state_dict(torch.load(state_bytes, weights_only=True))
         return
     count = sum(key.startswith("optimizer/") for key in tensors)
     if not count:

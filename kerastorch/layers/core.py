@@ -244,8 +244,9 @@ class TorchModuleWrapper(Layer):
         output_shape: the output's full shape, for building functional models without running the module;
             found by running it on zeros when omitted.
 
-    A saved TorchModuleWrapper holds the pickled module, as Keras stores it; unpickling can run code, so loading
-    one needs ``safe_mode=False``.
+    Unlike Keras, which pickles the module into the saved config, kerastorch saves only its class name and its
+    state: loading never unpickles, so the module (or a function building it) is passed back by layer name,
+    ``load_model(path, custom_objects={"block": build_block})``, and the saved state is loaded into it.
 
     >>> layer = TorchModuleWrapper(torch.nn.Linear(4, 2))
     >>> layer(torch.zeros(3, 4)).shape
@@ -306,29 +307,34 @@ class TorchModuleWrapper(Layer):
         self.module.load_state_dict(state)
 
     def get_config(self):
-        import base64
-        import io
-        buffer = io.BytesIO()
-        torch.save(self.module, buffer)
-        return {**super().get_config(), "module": base64.b64encode(buffer.getvalue()).decode("ascii"),
+        # The module itself is not saved: pickling it is the only generic way, and loading a pickle runs code.
+        # Its class is named for the error message; its state (parameters and buffers) is saved as weights.
+        module_class = f"{type(self.module).__module__}.{type(self.module).__qualname__}"
+        return {**super().get_config(), "module": {"torch_class": module_class},
                 "output_shape": self._output_shape}
 
     @classmethod
-    def from_config(cls, config):
-        import base64
-        import io
-        from kerastorch.models.saving_config import dtype_name, safe_mode
+    def from_config(cls, config, custom_objects=None):
+        """Rebuild the wrapper around a module the caller supplies, by layer name, in ``custom_objects``: the
+        module itself or a function that returns one (``load_model(path, custom_objects={"block": make_block})``);
+        its saved state is loaded into it afterwards. A module is never unpickled from a file."""
+        from kerastorch.models.saving_config import dtype_name
+        from kerastorch.saving.object_registration import active_custom_objects
         config = dict(config)
-        if isinstance(config.get("module"), str):
-            if safe_mode():
+        module = config.get("module")
+        if not isinstance(module, torch.nn.Module):
+            name = config.get("name")
+            supplied = active_custom_objects(custom_objects).get(name)
+            if supplied is not None and not isinstance(supplied, torch.nn.Module) and callable(supplied):
+                supplied = supplied()
+            if not isinstance(supplied, torch.nn.Module):
+                described = module.get("torch_class") if isinstance(module, dict) else "a pickled torch module"
                 raise ValueError(
-                    "Requested the deserialization of a `TorchModuleWrapper`, whose config holds a pickled torch "
-                    "module. Unpickling can run arbitrary code, so it is disallowed by default. If you trust the "
-                    "source of the artifact, pass `safe_mode=False` to the loading function.")
-            data = base64.b64decode(config["module"])
-            # The one place a file's content may run code: only after the user passed safe_mode=False, as Keras
-            # requires for the same pickled module (and for Lambda layers).
-            config["module"] = torch.load(io.BytesIO(data), weights_only=False)
+                    f"Layer '{name}' is a TorchModuleWrapper around {described}. kerastorch never unpickles modules "
+                    f"from files (that could run arbitrary code), so pass the module, or a function that builds "
+                    f"it, by layer name: `load_model(path, custom_objects={{'{name}': build_module}})`. Its saved "
+                    f"parameters and buffers are then loaded into it.")
+            config["module"] = supplied
         if "dtype" in config:
             config["dtype"] = dtype_name(config["dtype"])
         return cls(**config)

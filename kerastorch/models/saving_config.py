@@ -3,7 +3,7 @@ and the reverse: objects from configs written by Keras 3, Keras 2 or kerastorch.
 
 Deserializing never imports a module named in a config and never runs code from one: classes come from
 kerastorch's own tables, ``custom_objects`` and the registry (``register_keras_serializable``). A Lambda's
-Python code, or a pickled torch module, is only revived with ``safe_mode=False``.
+Python code is only revived with ``safe_mode=False``; torch modules are never unpickled.
 """
 import base64
 import contextlib
@@ -24,7 +24,7 @@ _IGNORABLE_DEFAULTS = (None, False, {}, [], 0)
 
 
 def safe_mode():
-    """Whether deserialization refuses code (Lambda bytecode, pickles); True unless a load said otherwise."""
+    """Whether deserialization refuses code (Lambda bytecode); True unless a load said otherwise."""
     return getattr(_STATE, "safe_mode", True)
 
 

@@ -62,7 +62,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         filepath: the file.
         custom_objects: ``{name: class_or_function}`` for user classes and functions the config names.
         compile: compile the loaded model as it was compiled when saved.
-        safe_mode: refuse to revive code (Lambda layers' bytecode, pickled modules) stored in the file.
+        safe_mode: refuse to revive code (Lambda layers' bytecode) stored in the file.
 
     Raises:
         ValueError: for a missing, truncated, corrupted or unsupported file, an unknown class (with how to pass

@@ -6,6 +6,8 @@ import json
 import pathlib
 import warnings
 
+import zipfile
+
 import numpy as np
 import pytest
 import torch
@@ -215,7 +217,7 @@ def test_torch_module_wrapper_follows_training_mode_and_freezes():
     assert frozen.trainable_weights == [] and len(frozen.non_trainable_weights) == 2
 
 
-def test_torch_module_wrapper_saves_its_state_dict_and_refuses_pickles_in_safe_mode(tmp_path):
+def test_torch_module_wrapper_saves_its_state_dict_and_is_rebuilt_from_a_supplied_module(tmp_path):
     keras.utils.set_random_seed(0)
     module = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))
     inputs = keras.Input((3,))
@@ -224,9 +226,14 @@ def test_torch_module_wrapper_saves_its_state_dict_and_refuses_pickles_in_safe_m
     model.fit(np.random.rand(16, 3), np.random.rand(16, 4), verbose=0)
     path = tmp_path / "wrapped.keras"
     model.save(path)
-    with pytest.raises(ValueError, match="safe_mode=False"):
-        keras.models.load_model(path)
-    loaded = keras.models.load_model(path, safe_mode=False)
+    # The module is never unpickled from the file, not even with safe_mode=False: the caller supplies it.
+    for safe_mode in (True, False):
+        with pytest.raises(ValueError, match=r"torch.nn.modules.container.Sequential.*custom_objects=\{'block'"):
+            keras.models.load_model(path, safe_mode=safe_mode)
+    with zipfile.ZipFile(path) as archive:
+        assert b"torch.nn.modules.container.Sequential" in archive.read("config.json")
+    loaded = keras.models.load_model(path, custom_objects={
+        "block": lambda: torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.BatchNorm1d(4))})
     x = np.random.rand(5, 3).astype("float32")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-6)
     # The BatchNorm running statistics (buffers) travel too.
