@@ -38,6 +38,7 @@ class _Convolution(Layer):
     channels_first view with 'same'/'causal' padding applied, and the matching configuration entries."""
 
     rank = None
+    _relu_deferred = False   # set by the model executor while it runs a ReLU after the max pooling that follows
 
     def _set_window(self, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                     bias_initializer, bias_regularizer, bias_constraint, paddings=("valid", "same")):
@@ -90,7 +91,8 @@ class _Convolution(Layer):
         return x, 0
 
     def _activated_output(self, outputs):
-        return self.activation(to_channels_last(outputs, self.data_format))
+        outputs = to_channels_last(outputs, self.data_format)
+        return outputs if self._relu_deferred else self.activation(outputs)
 
     def _output_shape(self, input_shape, channels):
         spatial = conv_output_spatial(self, input_shape, self.kernel_size, self.strides, self.padding,

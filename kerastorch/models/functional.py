@@ -11,6 +11,7 @@ import torch
 
 from kerastorch.keras_tensor import KerasTensor, flatten, map_structure
 from kerastorch.layers.core import InputLayer
+from kerastorch.models._fusion import call_without_relu, can_reorder, functional_plan
 from kerastorch.models.model import Model
 
 
@@ -236,15 +237,30 @@ class Functional(Model):
         def fill(structure):
             return map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, structure)
 
+        plan, relu_after = self._execution_plan(), {}
         for node in self._nodes:
             if isinstance(node.layer, InputLayer) or all(id(t) in values for t in node.output_tensors):
                 continue
-            outputs = node.layer(*fill(node.call_args), **fill(node.call_kwargs))
+            args, kwargs = fill(node.call_args), fill(node.call_kwargs)
+            pooling = plan.get(id(node))
+            if pooling is not None and can_reorder(node.layer, pooling.layer):
+                # An exact reordering (models/_fusion.py): this ReLU runs after the max pooling that follows.
+                outputs, relu_after[id(pooling)] = call_without_relu(node.layer, args, kwargs)
+            else:
+                outputs = node.layer(*args, **kwargs)
+                if relu_after and id(node) in relu_after:
+                    outputs = relu_after.pop(id(node))(outputs)
             for tensor, value in zip(node.output_tensors, flatten(outputs)):
                 values[id(tensor)] = value
         outputs = map_structure(lambda t: values[id(t)], self._outputs_struct)
         # A one-element output list gives its tensor, as in Keras.
         return outputs[0] if isinstance(outputs, list) and len(outputs) == 1 else outputs
+
+    def _execution_plan(self):
+        plan = self.__dict__.get("_plan")
+        if plan is None:
+            plan = self.__dict__["_plan"] = functional_plan(self._nodes, flatten(self._outputs_struct))
+        return plan
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         outputs = map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)

@@ -4,6 +4,7 @@ import torch
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
+from kerastorch.models._fusion import sequential_plan
 from kerastorch.models.model import Model
 
 
@@ -121,9 +122,21 @@ class Sequential(Model):
 
     def call(self, inputs, training=None):
         x = inputs
-        for layer in self._modules.values():
-            x = layer(x)
+        # torch.compile fuses the element-wise passes by itself; it traces the plain stack.
+        steps = self._modules.values() if torch.compiler.is_compiling() else self._execution_plan()
+        for step in steps:
+            x = step(x)
         return x
+
+    def _execution_plan(self):
+        """The layers, with each ReLU-ending layer and the max pooling after it run as pooling, then ReLU (an
+        exact reordering, see models/_fusion.py); rebuilt whenever the stack changes."""
+        layers = tuple(self._modules.values())
+        cached = self.__dict__.get("_plan")
+        if cached is None or cached[0] != layers:
+            cached = (layers, sequential_plan(layers))
+            self.__dict__["_plan"] = cached
+        return cached[1]
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         x = inputs

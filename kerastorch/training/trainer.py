@@ -12,6 +12,7 @@ import torch
 
 from kerastorch import backend
 from kerastorch.keras_tensor import flatten, map_structure
+from kerastorch.training.cpu_memory import keep_freed_memory
 from kerastorch.training.data import (DataHandler, is_array_structure, move_to_device, train_validation_split,
                                       warn_non_finite)
 
@@ -419,6 +420,13 @@ class Trainer:
             return b.device
         return self.model._device or backend.device()
 
+    def _loop_device(self):
+        """The device that fit/evaluate/predict run on; on the CPU, freed memory is kept for the next step."""
+        device = self._device()
+        if device.type == "cpu":
+            keep_freed_memory()
+        return device
+
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
@@ -442,7 +450,7 @@ class Trainer:
         elif validation_data is not None:
             val_x, val_y, _ = _unpack_validation(validation_data)
             _warn_non_finite_arrays(val_x, val_y, "validation_data[0]", "validation_data[1]")
-        device = self._device()
+        device = self._loop_device()
         data = DataHandler(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                            steps_per_epoch=steps_per_epoch, device=device, class_weight=class_weight)
         val_data = None
@@ -590,7 +598,7 @@ class Trainer:
         verbose = 1 if verbose == "auto" else verbose
         _warn_non_finite_arrays(x, y, "x", "y")
         data = DataHandler(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
-                           device=self._device())
+                           device=self._loop_device())
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)
@@ -645,7 +653,8 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         from kerastorch.callbacks import CallbackList
         verbose = 1 if verbose == "auto" else verbose
-        data = DataHandler(x, None, None, batch_size=batch_size, steps_per_epoch=steps, device=self._device())
+        data = DataHandler(x, None, None, batch_size=batch_size, steps_per_epoch=steps,
+                           device=self._loop_device())
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)

@@ -1,0 +1,114 @@
+"""An exact reordering that the model executors apply: a ReLU moved past the max pooling that follows it.
+
+Max pooling and ReLU commute, ``relu(max(window)) == max(relu(window))``, value for value (both only compare
+and select), and so do their gradients: where a window's maximum is positive both orders route the gradient to
+the same element (ties included, since ReLU leaves positive values alone); where it is not positive ReLU's
+gradient is zero in both. NaNs propagate the same way in both. So ``Conv2D(32, 3, activation="relu")``
+followed by ``MaxPooling2D(2)`` can run as convolution, pooling, then ReLU on a tensor a quarter the size:
+the forward and backward ReLU passes over the convolution's largest output disappear, about a sixth of a small
+CNN's training step on the CPU. Nothing observable changes: the reordering applies only where nobody can see
+the intermediate tensor (no forward hooks, no activity regularizer) and never while torch.compile traces (it
+fuses such element-wise passes by itself).
+"""
+import collections
+
+import torch
+from torch.nn.modules import module as torch_module
+
+from kerastorch import activations
+from kerastorch.layers.activations import ReLU
+from kerastorch.layers.convolutional import _Convolution
+from kerastorch.layers.core import Activation
+from kerastorch.layers.pooling import BaseGlobalPooling, BasePooling
+
+
+def _ends_in_relu(layer):
+    """How ``layer``'s output is a plain ReLU of something: "activation" for a convolution whose activation is
+    ``relu`` (it can run with its activation deferred), "layer" for a layer that is only a plain ReLU."""
+    if isinstance(layer, _Convolution) and layer.activation is activations.relu:
+        return "activation"
+    if type(layer) is Activation and layer.activation is activations.relu:
+        return "layer"
+    if type(layer) is ReLU and layer.max_value is None and layer.negative_slope == 0 and layer.threshold == 0:
+        return "layer"
+    return None
+
+
+def _is_max_pooling(layer):
+    return isinstance(layer, (BasePooling, BaseGlobalPooling)) and layer.mode == "max"
+
+
+def _unobserved(layer):
+    """Whether nothing but the next layer sees ``layer``'s output: no hooks, no activity regularizer."""
+    return (layer.activity_regularizer is None and not layer._forward_hooks and not layer._forward_pre_hooks
+            and not torch_module._global_forward_hooks and not torch_module._global_forward_pre_hooks)
+
+
+def can_reorder(source, pooling):
+    """Whether ``source`` (ReLU-ending) and the max ``pooling`` after it may run as pooling, then ReLU now."""
+    return (_ends_in_relu(source) is not None and _unobserved(source) and _unobserved(pooling)
+            and not torch.compiler.is_compiling())
+
+
+def call_without_relu(source, args, kwargs):
+    """Call ``source`` without its final ReLU; returns its output and the ReLU still to apply (after pooling)."""
+    if _ends_in_relu(source) == "layer":
+        return args[0], source   # the ReLU layer itself runs after the pooling
+    source.__dict__["_relu_deferred"] = True
+    try:
+        return source(*args, **kwargs), torch.relu
+    finally:
+        del source.__dict__["_relu_deferred"]
+
+
+class ReluAfterPooling:
+    """A Sequential step: ``source`` (a convolution with ``activation="relu"``, or a plain ReLU layer) and the
+    max ``pooling`` after it, run as pooling first, then the ReLU."""
+
+    def __init__(self, source, pooling):
+        self.source = source
+        self.pooling = pooling
+
+    def __call__(self, inputs):
+        if not can_reorder(self.source, self.pooling):
+            return self.pooling(self.source(inputs))
+        pre_activation, relu = call_without_relu(self.source, (inputs,), {})
+        return relu(self.pooling(pre_activation))
+
+
+def sequential_plan(layers):
+    """The steps that compute ``layers`` applied in turn: each layer, or a ``ReluAfterPooling`` in place of a
+    ReLU-ending layer and the max pooling after it."""
+    steps, index = [], 0
+    while index < len(layers):
+        layer = layers[index]
+        following = layers[index + 1] if index + 1 < len(layers) else None
+        if following is not None and _ends_in_relu(layer) and _is_max_pooling(following):
+            steps.append(ReluAfterPooling(layer, following))
+            index += 2
+        else:
+            steps.append(layer)
+            index += 1
+    return steps
+
+
+def functional_plan(nodes, output_tensors):
+    """``{id(node): pooling node}`` for each node of a ReLU-ending layer whose one output goes only to one max
+    pooling node (as its only input) and is not an output of the model."""
+    consumers = collections.defaultdict(list)
+    for node in nodes:
+        for tensor in node.input_tensors:
+            consumers[id(tensor)].append(node)
+    model_outputs = {id(t) for t in output_tensors}
+    plan = {}
+    for node in nodes:
+        if len(node.output_tensors) != 1 or len(node.input_tensors) != 1 or not _ends_in_relu(node.layer):
+            continue
+        output = node.output_tensors[0]
+        users = consumers.get(id(output), [])
+        if id(output) in model_outputs or len(users) != 1:
+            continue
+        pooling = users[0]
+        if _is_max_pooling(pooling.layer) and len(pooling.input_tensors) == 1:
+            plan[id(node)] = pooling
+    return plan
