@@ -143,3 +143,18 @@ def test_readme_tool_refuses_a_lone_marker():
     tool = _load_readme_tool()
     with pytest.raises(ValueError, match="one benchmark marker"):
         tool.updated_readme("text\n" + report.README_START + "\n", "section")
+
+
+def test_readme_section_shows_an_extra_run_after_the_main_table(tmp_path):
+    tool = _load_readme_tool()
+    main_path, extra_path = tmp_path / "main.json", tmp_path / "two-threads.json"
+    main_path.write_text(json.dumps(_fake_results({"kerastorch": [1.0], "torch-loop": [2.0]})))
+    extra = _fake_results({"kerastorch": [1.0], "torch-loop": [4.0]})
+    extra["machine"]["threads"] = 2
+    extra_path.write_text(json.dumps(extra))
+    readme = tmp_path / "README.md"
+    readme.write_text("# Title\n")
+    tool.main([str(main_path), "--extra", str(extra_path), "--readme", str(readme)])
+    text = readme.read_text()
+    assert text.index("0.50x") < text.index("at 2 compute threads") < text.index("0.25x")
+    assert f"--extra {extra_path}" in text

@@ -1,6 +1,6 @@
 """Regenerate README.md's benchmark section from a results JSON written by ``python -m benchmarks``.
 
-    python tools/update_readme_bench.py [benchmarks/results/latest.json] [--readme README.md]
+    python tools/update_readme_bench.py [benchmarks/results/latest.json] [--extra other.json ...] [--readme README.md]
 
 The section lies between ``<!-- bench:start -->`` and ``<!-- bench:end -->``; it is replaced whole, or appended at
 the end of the README when the markers are absent. Nothing else in the README changes. The table is never typed
@@ -38,16 +38,24 @@ def _shown_path(path):
         return str(path)
 
 
+def _load(path):
+    results = json.loads(path.read_text())
+    if "summary" not in results:
+        results["summary"] = report.summarize(results)
+    return results
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("results", nargs="?", default=str(DEFAULT_RESULTS), help="results JSON")
+    parser.add_argument("--extra", action="append", default=[],
+                        help="a further results JSON shown after the main table (repeatable)")
     parser.add_argument("--readme", default=str(REPO_ROOT / "README.md"))
     args = parser.parse_args(argv)
     results_path, readme_path = Path(args.results), Path(args.readme)
-    results = json.loads(results_path.read_text())
-    if "summary" not in results:
-        results["summary"] = report.summarize(results)
-    section = report.readme_section(results, _shown_path(results_path))
+    results = _load(results_path)
+    extras = [(_load(Path(path)), _shown_path(Path(path))) for path in args.extra]
+    section = report.readme_section(results, _shown_path(results_path), extras)
     readme_path.write_text(updated_readme(readme_path.read_text(), section))
     print(f"updated {readme_path} from {results_path}")
     return 0

@@ -7,8 +7,9 @@ gradient is zero in both. NaNs propagate the same way in both. So ``Conv2D(32, 3
 followed by ``MaxPooling2D(2)`` can run as convolution, pooling, then ReLU on a tensor a quarter the size:
 the forward and backward ReLU passes over the convolution's largest output disappear, about a sixth of a small
 CNN's training step on the CPU. Nothing observable changes: the reordering applies only where nobody can see
-the intermediate tensor (no forward hooks, no activity regularizer) and never while torch.compile traces (it
-fuses such element-wise passes by itself).
+the intermediate tensor (no forward hooks, no activity regularizer). torch.compile traces the reordered
+steps too: its fused ReLU-then-pooling kernels were slower than pooling, then ReLU (jit_compile=True on the cnn
+benchmark: 6.4 s/epoch before, 4.4-5.0 after).
 """
 import collections
 
@@ -46,8 +47,7 @@ def _unobserved(layer):
 
 def can_reorder(source, pooling):
     """Whether ``source`` (ReLU-ending) and the max ``pooling`` after it may run as pooling, then ReLU now."""
-    return (_ends_in_relu(source) is not None and _unobserved(source) and _unobserved(pooling)
-            and not torch.compiler.is_compiling())
+    return _ends_in_relu(source) is not None and _unobserved(source) and _unobserved(pooling)
 
 
 def call_without_relu(source, args, kwargs):

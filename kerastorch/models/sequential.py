@@ -123,8 +123,7 @@ class Sequential(Model):
     def call(self, inputs, training=None):
         x = inputs
         # torch.compile fuses the element-wise passes by itself; it traces the plain stack.
-        steps = self._modules.values() if torch.compiler.is_compiling() else self._execution_plan()
-        for step in steps:
+        for step in self._execution_plan():
             x = step(x)
         return x
 

@@ -524,7 +524,9 @@ class Trainer:
         elif not self.optimizer.built:
             self.optimizer.build(self._trainable)
         if self.jit_compile and self._compiled_forward is None:
-            self._compiled_forward = torch.compile(model)
+            # One graph per batch shape (the full batches and the last, partial one), as Keras's XLA path traces:
+            # torch 2.14's dynamic-shape compile failed in inductor on the partial batch of a pooling model.
+            self._compiled_forward = torch.compile(model, dynamic=False)
 
     def _step_function(self, name):
         """The trainer's own step, or a wrapper around the model's override of ``train_step``/``test_step``

@@ -164,3 +164,33 @@ def test_fit_gives_the_same_weights_as_layer_by_layer_training():
 
     for a, b in zip(train(True), train(False)):
         np.testing.assert_array_equal(a, b)
+
+
+@pytest.mark.slow
+def test_torch_compile_traces_the_reordered_steps_and_gives_the_same_outputs():
+    keras.utils.set_random_seed(7)
+    model = keras.Sequential([L.Input((10, 10, 2)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(2),
+                              L.Flatten(), L.Dense(3)])
+    x = _inputs("random", (4, 10, 10, 2))
+    compiled = torch.compile(model)
+    torch.testing.assert_close(compiled(x), model(x), rtol=1e-6, atol=1e-6)
+    assert model.layers[0]._relu_deferred is False
+
+
+@pytest.mark.slow
+def test_fit_with_jit_compile_matches_eager_fit():
+    def train(jit):
+        keras.utils.set_random_seed(8)
+        model = keras.Sequential([L.Input((8, 8, 1)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(2),
+                                  L.Flatten(), L.Dense(3, activation="softmax")])
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", jit_compile=jit)
+        rng = np.random.default_rng(0)
+        history = model.fit(rng.normal(size=(40, 8, 8, 1)).astype("float32"), rng.integers(0, 3, 40),
+                            batch_size=16, epochs=2, verbose=0, shuffle=False)
+        return history.history["loss"], model.get_weights()
+
+    eager_loss, eager_weights = train(False)
+    jit_loss, jit_weights = train(True)
+    np.testing.assert_allclose(jit_loss, eager_loss, rtol=1e-5)
+    for a, b in zip(jit_weights, eager_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
