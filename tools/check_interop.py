@@ -71,6 +71,18 @@ model.fit(rng.rand(16, 6).astype("float32"),
           {"score": rng.rand(16, 1).astype("float32"), "label": rng.randint(0, 3, 16)}, epochs=1, verbose=0)
 x = rng.rand(3, 6).astype("float32")
 """,
+    "mixed_float16": """
+keras.mixed_precision.set_global_policy("mixed_float16")
+try:
+    model = keras.Sequential([keras.Input((5,)), keras.layers.Dense(8, activation="relu"),
+                              keras.layers.Dense(3, activation="softmax", dtype="float32")], name="mixed")
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")   # wrapped in a LossScaleOptimizer
+finally:
+    keras.mixed_precision.set_global_policy("float32")
+rng = np.random.RandomState(4)
+model.fit(rng.rand(16, 5).astype("float32"), rng.randint(0, 3, 16), epochs=1, batch_size=4, verbose=0)
+x = rng.rand(3, 5).astype("float32")
+""",
 }
 
 # Classes a model needs; the Keras side defines (and registers) them before loading.

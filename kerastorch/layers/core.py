@@ -53,8 +53,8 @@ class InputLayer(Layer):
                 raise ValueError("You must pass a `shape` argument.")
             batch_shape = (batch_size,) + standardize_shape(shape)
         self.batch_shape = tuple(batch_shape)
-        self._dtype = str(dtype or self._dtype).replace("torch.", "")
-        self._torch_dtype = backend.torch_dtype(self._dtype)
+        # An input's dtype is floatx unless given: a mixed global policy is about computations, not inputs.
+        self._set_dtype_policy(str(dtype or backend.floatx()).replace("torch.", ""))
         self.optional = optional
         self.built = True
         if input_tensor is None:

@@ -13,12 +13,13 @@ import warnings
 import numpy as np
 import torch
 
-from kerastorch import backend
+from kerastorch import backend, dtype_policies
 from kerastorch.keras_tensor import KerasTensor, Node, any_symbolic, flatten, map_structure
 
 _NAME_COUNTERS = collections.Counter()
 # The `training` value of the outermost call that set one explicitly; inner layers inherit it.
 _TRAINING_CONTEXT = [None]
+_MIXED_DEPTH = [0]   # how many mixed-policy layer calls are running (their autocast is on)
 
 
 def reset_name_counters():
@@ -229,8 +230,7 @@ class Layer(torch.nn.Module):
         self.name = name
         self.built = False
         self._trainable = bool(trainable)
-        self._dtype = _standardize_dtype_name(dtype)
-        self._torch_dtype = backend.torch_dtype(self._dtype)
+        self._set_dtype_policy(dtype)
         self.autocast = autocast
         self.input_spec = None
         self.supports_masking = False
@@ -262,6 +262,26 @@ class Layer(torch.nn.Module):
 
     # ---- dtypes ----------------------------------------------------------------------------------------------
 
+    def _set_dtype_policy(self, dtype):
+        policy = dtype_policies.get(dtype)
+        self._dtype_policy = policy
+        self._dtype = policy.variable_dtype
+        self._torch_dtype = backend.torch_dtype(policy.variable_dtype)
+        self._compute_torch_dtype = backend.torch_dtype(policy.compute_dtype)
+        self._mixed = policy.is_mixed
+
+    @property
+    def dtype_policy(self):
+        """The layer's ``DTypePolicy``: the dtypes of its weights and of its computations."""
+        return self._dtype_policy
+
+    @dtype_policy.setter
+    def dtype_policy(self, value):
+        if self.built and dtype_policies.get(value).variable_dtype != self._dtype:
+            raise ValueError(f"Layer '{self.name}' is already built with {self._dtype} weights; its dtype policy can "
+                             f"only change to one with the same variable dtype. Received: {value!r}")
+        self._set_dtype_policy(value)
+
     @property
     def dtype(self):
         """The dtype of the layer's weights, as a string."""
@@ -269,7 +289,8 @@ class Layer(torch.nn.Module):
 
     @property
     def compute_dtype(self):
-        return self._dtype
+        """The dtype the layer computes in and outputs (float16 under ``"mixed_float16"``)."""
+        return self._dtype_policy.compute_dtype
 
     @property
     def variable_dtype(self):
@@ -488,20 +509,21 @@ class Layer(torch.nn.Module):
             args = (inputs,)
         else:
             raise ValueError(f"Layer '{self.name}' was called without inputs.")
+        compute_dtype = self._compute_torch_dtype
         if isinstance(inputs, torch.Tensor):
             # The hot path: one tensor in, cast to the layer's float type when it is another float type.
-            if self.autocast and inputs.dtype != self._torch_dtype and inputs.is_floating_point():
-                args = (inputs.to(self._torch_dtype),) + args[1:]
+            if self.autocast and inputs.dtype != compute_dtype and inputs.is_floating_point():
+                args = (inputs.to(compute_dtype),) + args[1:]
         elif isinstance(inputs, KerasTensor) or any_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
         else:
             device = self._input_device()
             if isinstance(inputs, (list, tuple)) and all(isinstance(v, (int, float)) for v in flatten(inputs)):
                 args = (np.asarray(inputs),) + args[1:]   # a nested list of numbers is one array
-            args = tuple(map_structure(lambda v: _to_tensor(v, device, self._torch_dtype), a) for a in args)
+            args = tuple(map_structure(lambda v: _to_tensor(v, device, compute_dtype), a) for a in args)
             if self.autocast and isinstance(args[0], torch.Tensor) and args[0].is_floating_point() \
-                    and args[0].dtype != self._torch_dtype:
-                args = (args[0].to(self._torch_dtype),) + args[1:]
+                    and args[0].dtype != compute_dtype:
+                args = (args[0].to(compute_dtype),) + args[1:]
         if not self.built:
             self._maybe_build(shape_of(args[0]))
         if self.input_spec is not None and not torch.compiler.is_compiling():
@@ -523,17 +545,51 @@ class Layer(torch.nn.Module):
             del kwargs["training"]
         if self._activity_losses:
             self._activity_losses = []
-        if self._modules:
-            _TRAINING_CONTEXT.append(training)
-            try:
-                outputs = super().__call__(*args, **kwargs)
-            finally:
-                _TRAINING_CONTEXT.pop()
+        if self._mixed or _MIXED_DEPTH[0]:
+            outputs = self._call_with_policy(args, kwargs, training)
         else:
-            outputs = super().__call__(*args, **kwargs)
+            outputs = self._call_module(args, kwargs, training)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(o) / o.shape[0] for o in flatten(outputs)]
         return outputs
+
+    # A layer's outputs are in its compute dtype even where autocast ran an op in float32 (softmax, layer norm);
+    # a model's outputs are its layers' (a float32 output layer stays float32).
+    _casts_outputs = True
+
+    def _call_module(self, args, kwargs, training):
+        if not self._modules:
+            return super().__call__(*args, **kwargs)
+        _TRAINING_CONTEXT.append(training)
+        try:
+            return super().__call__(*args, **kwargs)
+        finally:
+            _TRAINING_CONTEXT.pop()
+
+    def _call_with_policy(self, args, kwargs, training):
+        """The call under a mixed policy: in torch.autocast at the compute dtype (matrix products and convolutions
+        read half-precision copies of the float32 weights), outputs in the compute dtype. A full-precision layer
+        inside a mixed one (a float32 output layer) runs with that autocast turned off."""
+        first = next((t for t in flatten(args) if isinstance(t, torch.Tensor)), None)
+        device_type = first.device.type if first is not None else backend.device().type
+        compute_dtype = self._compute_torch_dtype
+        if not self._mixed:
+            with torch.autocast(device_type, enabled=False):
+                return self._call_module(args, kwargs, training)
+        _MIXED_DEPTH[0] += 1
+        try:
+            if torch.is_autocast_enabled(device_type) and torch.get_autocast_dtype(device_type) == compute_dtype:
+                outputs = self._call_module(args, kwargs, training)
+            else:
+                with torch.autocast(device_type, dtype=compute_dtype):
+                    outputs = self._call_module(args, kwargs, training)
+        finally:
+            _MIXED_DEPTH[0] -= 1
+        if not self._casts_outputs:
+            return outputs
+        return map_structure(
+            lambda t: t.to(compute_dtype) if isinstance(t, torch.Tensor) and t.is_floating_point()
+            and t.dtype != compute_dtype else t, outputs)
 
     def _input_device(self):
         """Where numpy inputs go: the device of the layer's weights (or its sublayers'), else the default."""
@@ -556,9 +612,9 @@ class Layer(torch.nn.Module):
 
     def _torch_dtype_from_weights(self):
         for tensor in self.parameters(recurse=False):
-            if tensor.is_floating_point():
-                self._dtype = str(tensor.dtype).replace("torch.", "")
-                self._torch_dtype = tensor.dtype
+            if tensor.is_floating_point() and tensor.dtype != self._torch_dtype:
+                # `.half()`, `.double()`, `.to(dtype)`: weights and computation now both use the new type.
+                self._set_dtype_policy(str(tensor.dtype).replace("torch.", ""))
             break
 
     def _symbolic_call(self, args, kwargs):
@@ -607,7 +663,16 @@ class Layer(torch.nn.Module):
         real_args = map_structure(zeros_like_spec, args)
         real_kwargs = map_structure(zeros_like_spec, {k: v for k, v in kwargs.items() if k != "training"})
         with torch.no_grad():
-            outputs = self.call(*real_args, **real_kwargs)
+            if self._mixed:
+                real_args = map_structure(
+                    lambda t: t.to(self._compute_torch_dtype) if isinstance(t, torch.Tensor) and t.is_floating_point()
+                    else t, real_args)
+                with torch.autocast(device.type, dtype=self._compute_torch_dtype):
+                    outputs = self.call(*real_args, **real_kwargs)
+                outputs = map_structure(lambda t: t.to(self._compute_torch_dtype) if isinstance(t, torch.Tensor)
+                                        and t.is_floating_point() else t, outputs)
+            else:
+                outputs = self.call(*real_args, **real_kwargs)
 
         def to_spec(t):
             shape = list(t.shape)
@@ -635,7 +700,7 @@ class Layer(torch.nn.Module):
     # ---- configuration ---------------------------------------------------------------------------------------
 
     def get_config(self):
-        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype}
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self._dtype_policy.name}
         if self._batch_input_shape is not None:
             config["batch_input_shape"] = self._batch_input_shape
         return config

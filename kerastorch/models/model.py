@@ -15,6 +15,8 @@ class Model(Layer):
     subclassing with layers assigned in ``__init__`` and a ``call(self, inputs, training=None)``.
     """
 
+    _casts_outputs = False
+
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
             from kerastorch.models.functional import Functional
@@ -123,7 +125,7 @@ class Model(Layer):
                                    "steps_per_execution": steps_per_execution, "jit_compile": jit_compile is True}
         self._get_trainer().compile(optimizer=optimizer, loss=loss, loss_weights=loss_weights, metrics=metrics,
                                     weighted_metrics=weighted_metrics, run_eagerly=run_eagerly,
-                                    jit_compile=jit_compile)
+                                    jit_compile=jit_compile, auto_scale_loss=auto_scale_loss)
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,

@@ -10,6 +10,7 @@ from kerastorch.optimizers.adagrad import Adagrad
 from kerastorch.optimizers.adam import Adam, AdamW
 from kerastorch.optimizers.adamax import Adamax
 from kerastorch.optimizers.lion import Lion
+from kerastorch.optimizers.loss_scale_optimizer import LossScaleOptimizer
 from kerastorch.optimizers.nadam import Nadam
 from kerastorch.optimizers.optimizer import Optimizer
 from kerastorch.optimizers.rmsprop import RMSprop
@@ -19,7 +20,7 @@ ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSpro
                                                           Nadam, Lion)}
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
-           "schedules", "get", "serialize", "deserialize"]
+           "LossScaleOptimizer", "schedules", "get", "serialize", "deserialize"]
 
 
 def serialize(optimizer):
@@ -37,7 +38,8 @@ def deserialize(config, custom_objects=None):
     if custom_objects and class_name in custom_objects:
         cls = custom_objects[class_name]
     else:
-        cls = _lookup.lookup("optimizer", str(class_name).lower(), ALL_OPTIMIZERS)
+        cls = _lookup.lookup("optimizer", str(class_name).lower(),
+                             {**ALL_OPTIMIZERS, "lossscaleoptimizer": LossScaleOptimizer})
     return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
 
 

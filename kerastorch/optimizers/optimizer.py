@@ -331,13 +331,7 @@ class Optimizer:
         """The training engine's fast path: update each variable from its ``.grad`` (variables without one are
         skipped), in place, and count the step. ``variables`` defaults to those the optimizer was built with;
         the first call builds it."""
-        if variables is None:
-            if not self.built:
-                raise ValueError("Call `optimizer.build(variables)` or pass the variables to `step` first.")
-            variables = self._trainable_variables
-        else:
-            variables = list(variables)
-            self.build(variables)
+        variables = self._step_variables(variables)
         grads = [variable.grad for variable in variables]
         if any(grad is None for grad in grads):
             pairs = [(grad, variable) for grad, variable in zip(grads, variables) if grad is not None]
@@ -345,6 +339,17 @@ class Optimizer:
                 raise ValueError("No gradients provided for any variable.")
             grads, variables = [list(side) for side in zip(*pairs)]
         self._apply_step(grads, variables)
+
+    def _step_variables(self, variables):
+        """``step``'s variables: those given (building the optimizer on the first call), else those it was built
+        with."""
+        if variables is None:
+            if not self.built:
+                raise ValueError("Call `optimizer.build(variables)` or pass the variables to `step` first.")
+            return self._trainable_variables
+        variables = list(variables)
+        self.build(variables)
+        return variables
 
     def apply(self, grads, trainable_variables=None):
         """Update ``trainable_variables`` with ``grads`` (torch tensors or arrays, one per variable; None skips
@@ -450,7 +455,7 @@ class Optimizer:
     def variables(self):
         """The optimizer's state in Keras's order: the step count, the learning rate (when it is a float), the
         slots, then any scalar state. The first two (and the scalars) are copies; the slots are live."""
-        state = [torch.tensor(self._iterations, dtype=torch.int64)]
+        state = [torch.tensor(self._iterations, dtype=torch.int32)]   # int32, as Keras keeps it
         if isinstance(self._learning_rate, float):
             state.append(torch.tensor(self._learning_rate, dtype=torch.float32))
         state += [self._slots[slot_name][i] for slot_name, i in self._slot_order]
@@ -463,11 +468,7 @@ class Optimizer:
 
     def set_weights(self, weights):
         """Restore the state from arrays in ``variables``' order."""
-        if not self.built:
-            raise ValueError(
-                "You are calling `set_weights()` on an optimizer that has not yet been built. Please call "
-                "`optimizer.build(trainable_variables)` to create the optimizer weights before calling "
-                "`set_weights()`.")
+        self._require_built_for_set_weights()
         current = self.variables
         if len(weights) != len(current):
             raise ValueError(f"Expected {len(current)} optimizer weights, received {len(weights)}.")
@@ -484,6 +485,13 @@ class Optimizer:
                 slot = self._slots[slot_name][i]
                 slot.copy_(torch.as_tensor(np.asarray(next(values)), dtype=slot.dtype))
         self._set_host_state([float(value) for value in values])
+
+    def _require_built_for_set_weights(self):
+        if not self.built:
+            raise ValueError(
+                "You are calling `set_weights()` on an optimizer that has not yet been built. Please call "
+                "`optimizer.build(trainable_variables)` to create the optimizer weights before calling "
+                "`set_weights()`.")
 
     def save_own_variables(self, store):
         """Write the state into ``store`` under ``'0'``, ``'1'``, ... (Keras's saving layout)."""

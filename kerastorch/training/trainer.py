@@ -111,10 +111,14 @@ class Trainer:
     # ---- compile ---------------------------------------------------------------------------------------------
 
     def compile(self, optimizer="rmsprop", loss=None, loss_weights=None, metrics=None, weighted_metrics=None,
-                run_eagerly=False, jit_compile="auto"):
+                run_eagerly=False, jit_compile="auto", auto_scale_loss=True):
         from kerastorch import metrics as metrics_module
         from kerastorch import optimizers
         self.optimizer = optimizers.get(optimizer)
+        if auto_scale_loss and self.optimizer is not None and self.model.dtype_policy.name == "mixed_float16" \
+                and not isinstance(self.optimizer, optimizers.LossScaleOptimizer):
+            # float16 gradients underflow without loss scaling (bfloat16 has float32's range and needs none).
+            self.optimizer = optimizers.LossScaleOptimizer(self.optimizer, name="loss_scale_optimizer")
         self.model.optimizer = self.optimizer
         self.loss = loss
         self._loss_weights = loss_weights
@@ -392,7 +396,7 @@ class Trainer:
         if params:
             for p in params:
                 p.grad = None
-            loss.backward()
+            self.optimizer.scale_loss(loss).backward()
             self.optimizer.step(params)
         if y is not None:
             with torch.no_grad():

@@ -94,7 +94,10 @@ def test_weights_file_into_another_architecture_names_the_layer_and_shapes():
 def test_kerastorch_files_were_loaded_by_keras(name):
     record = INTEROP["models"][name]
     assert record["keras_loaded"] and record["weights_h5_loaded"]
-    assert record["max_abs_difference"] < 1e-5 and record["weights_h5_max_abs_difference"] < 1e-5
+    # The mixed_float16 model's hidden layer computes in float16 in both libraries, with different kernels.
+    tolerance = 1e-3 if name == "mixed_float16" else 1e-5
+    assert record["max_abs_difference"] < tolerance and record["weights_h5_max_abs_difference"] < tolerance
+    assert record["optimizer_iterations"] > 0
 
 
 @pytest.mark.parametrize("name", sorted(INTEROP["models"]))
@@ -115,7 +118,10 @@ def test_kerastorch_still_writes_what_keras_loaded(name, tmp_path):
     # The optimizer's automatic name depends on how many optimizers this process made before.
     expected = json.loads(json.dumps(record["config"]))
     for written in (config, expected):
-        written["compile_config"]["optimizer"]["config"].pop("name")
+        optimizer_config = written["compile_config"]["optimizer"]["config"]
+        optimizer_config.pop("name")
+        if "inner_optimizer" in optimizer_config:   # a LossScaleOptimizer's wrapped optimizer is numbered too
+            optimizer_config["inner_optimizer"]["config"].pop("name")
     assert config == expected
     datasets = []
     with h5py.File(tmp_path / "model.weights.h5", "r") as f:
