@@ -12,7 +12,6 @@ A layer built with ``dtype=None`` takes the global policy current at its constru
 from kerastorch import backend
 
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
-_PLAIN = ("float16", "bfloat16", "float32", "float64")
 _GLOBAL = []   # the global policy when one was set; floatx() otherwise
 
 
@@ -36,8 +35,9 @@ class DTypePolicy:
                             f"{type(name)})")
         if name in _MIXED:
             compute, variable = _MIXED[name], "float32"
-        elif name in _PLAIN:
-            compute = variable = name
+        elif _is_dtype_name(name):
+            # Any dtype: float32 weights and maths, or an int32 Input's.
+            compute = variable = str(backend.torch_dtype(name)).replace("torch.", "")
         else:
             raise ValueError(f"Cannot convert '{name}' to a mixed precision DTypePolicy. Valid policies include "
                              f"'mixed_float16', 'mixed_bfloat16', and the name of any float dtype such as "
@@ -82,6 +82,14 @@ class DTypePolicy:
 
 
 Policy = DTypePolicy   # Keras 2's name
+
+
+def _is_dtype_name(name):
+    try:
+        backend.torch_dtype(name)
+    except (ValueError, TypeError):
+        return False
+    return True
 
 
 def get(identifier):

@@ -57,6 +57,13 @@ def test_bad_policies_raise_keras_errors():
         layers.Dense(2, dtype="mixed_float32")
 
 
+def test_inputs_keep_their_own_dtype():
+    with global_policy("mixed_float16"):
+        assert keras.Input((3,)).dtype == "float32"
+        assert keras.Input((3,), dtype="int32").dtype == "int32"
+    assert keras.mixed_precision.DTypePolicy("int64").compute_dtype == "int64"
+
+
 def test_global_policy_spellings():
     assert keras.mixed_precision.global_policy().name == "float32"
     keras.config.set_dtype_policy("mixed_bfloat16")

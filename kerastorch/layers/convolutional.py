@@ -38,7 +38,6 @@ class _Convolution(Layer):
     channels_first view with 'same'/'causal' padding applied, and the matching configuration entries."""
 
     rank = None
-    _relu_deferred = False   # set by the model executor while it runs a ReLU after the max pooling that follows
 
     def _set_window(self, kernel_size, strides, padding, data_format, dilation_rate, activation, use_bias,
                     bias_initializer, bias_regularizer, bias_constraint, paddings=("valid", "same")):
@@ -90,9 +89,9 @@ class _Convolution(Layer):
             return F.pad(x, (self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)), 0
         return x, 0
 
-    def _activated_output(self, outputs):
+    def _activated_output(self, outputs, skip_activation=False):
         outputs = to_channels_last(outputs, self.data_format)
-        return outputs if self._relu_deferred else self.activation(outputs)
+        return outputs if skip_activation else self.activation(outputs)
 
     def _output_shape(self, input_shape, channels):
         spatial = conv_output_spatial(self, input_shape, self.kernel_size, self.strides, self.padding,
@@ -191,11 +190,11 @@ class BaseConv(_Convolution):
         self.kernel = self._add_kernel("kernel", "kernel", self.kernel_size + (channels // self.groups, self.filters))
         self._add_bias_and_input_spec(self.filters, channels)
 
-    def call(self, inputs):
+    def call(self, inputs, _skip_activation=False):
         x, padding = self._padded_channels_first(inputs)
         outputs = _CONV[self.rank](x, _torch_conv_kernel(self.kernel, self.rank), self.bias, self.strides, padding,
                                    self.dilation_rate, self.groups)
-        return self._activated_output(outputs)
+        return self._activated_output(outputs, _skip_activation)
 
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape, self.filters)
@@ -304,7 +303,7 @@ class BaseConvTranspose(_Convolution):
         self.kernel = self._add_kernel("kernel", "kernel", self.kernel_size + (self.filters, channels))
         self._add_bias_and_input_spec(self.filters, channels)
 
-    def call(self, inputs):
+    def call(self, inputs, _skip_activation=False):
         x = to_channels_first(inputs, self.data_format)
         output_padding = self.output_padding or (None,) * self.rank
         crops = [_transpose_crop(*args) for args in zip(x.shape[2:], self.kernel_size, self.strides,
@@ -320,7 +319,7 @@ class BaseConvTranspose(_Convolution):
                                                  torch_output_padding, 1, self.dilation_rate)
         else:
             outputs = self._cropped_conv_transpose(x, kernel, crops)
-        return self._activated_output(outputs)
+        return self._activated_output(outputs, _skip_activation)
 
     def _cropped_conv_transpose(self, x, kernel, crops):
         """The full transposed convolution, sliced (and zero-extended) to Keras's window, then the bias."""
@@ -408,11 +407,11 @@ class BaseDepthwiseConv(_Convolution):
         self.kernel = self._add_kernel("kernel", "depthwise", self.kernel_size + (channels, self.depth_multiplier))
         self._add_bias_and_input_spec(channels * self.depth_multiplier, channels)
 
-    def call(self, inputs):
+    def call(self, inputs, _skip_activation=False):
         x, padding = self._padded_channels_first(inputs)
         outputs = _CONV[self.rank](x, _depthwise_torch_kernel(self.kernel, self.rank), self.bias, self.strides,
                                    padding, self.dilation_rate, x.shape[1])
-        return self._activated_output(outputs)
+        return self._activated_output(outputs, _skip_activation)
 
     def compute_output_shape(self, input_shape):
         channels = channels_of(input_shape, self.data_format)
@@ -473,13 +472,13 @@ class BaseSeparableConv(_Convolution):
                                                  (1,) * self.rank + (channels * self.depth_multiplier, self.filters))
         self._add_bias_and_input_spec(self.filters, channels)
 
-    def call(self, inputs):
+    def call(self, inputs, _skip_activation=False):
         x, padding = self._padded_channels_first(inputs)
         conv = _CONV[self.rank]
         depthwise = conv(x, _depthwise_torch_kernel(self.depthwise_kernel, self.rank), None, self.strides, padding,
                          self.dilation_rate, x.shape[1])
         outputs = conv(depthwise, _torch_conv_kernel(self.pointwise_kernel, self.rank), self.bias)
-        return self._activated_output(outputs)
+        return self._activated_output(outputs, _skip_activation)
 
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape, self.filters)

@@ -25,8 +25,10 @@ from kerastorch.layers.pooling import BaseGlobalPooling, BasePooling
 
 def _ends_in_relu(layer):
     """How ``layer``'s output is a plain ReLU of something: "activation" for a convolution whose activation is
-    ``relu`` (it can run with its activation deferred), "layer" for a layer that is only a plain ReLU."""
-    if isinstance(layer, _Convolution) and layer.activation is activations.relu:
+    ``relu`` and whose ``call`` is kerastorch's own (it takes ``_skip_activation``), "layer" for a layer that is
+    only a plain ReLU."""
+    if isinstance(layer, _Convolution) and layer.activation is activations.relu \
+            and type(layer).call.__module__ == _Convolution.__module__:
         return "activation"
     if type(layer) is Activation and layer.activation is activations.relu:
         return "layer"
@@ -54,11 +56,8 @@ def call_without_relu(source, args, kwargs):
     """Call ``source`` without its final ReLU; returns its output and the ReLU still to apply (after pooling)."""
     if _ends_in_relu(source) == "layer":
         return args[0], source   # the ReLU layer itself runs after the pooling
-    source.__dict__["_relu_deferred"] = True
-    try:
-        return source(*args, **kwargs), torch.relu
-    finally:
-        del source.__dict__["_relu_deferred"]
+    # A call argument, not a flag on the layer: another thread's call of the same layer is not affected.
+    return source(*args, _skip_activation=True, **kwargs), torch.relu
 
 
 class ReluAfterPooling:
