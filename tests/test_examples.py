@@ -12,6 +12,7 @@ EXPECTED_OUTPUT = {
     "regularized_classifier.py": "weight penalty now:",
     "validation_and_predict.py": "agreement with the held-out labels:",
     "convnet.py": "test accuracy:",
+    "mixed_precision.py": "test accuracy:",
     "finetune_vgg16.py": "accuracy after fine-tuning block5:",
     "visualize_filters.py": "wrote stitched_filters_2x2.png",
 }

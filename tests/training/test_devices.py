@@ -151,6 +151,24 @@ def test_cuda_arrays_that_fit_are_placed_once_and_batches_are_copied_without_blo
 
 
 @needs_cuda
+def test_cuda_mixed_float16_trains_with_float16_activations_and_a_loss_scale():
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        with keras.device("cuda"):
+            model = keras.Sequential([keras.Input((4,)), layers.Dense(8),
+                                      layers.Dense(3, activation="softmax", dtype="float32")])
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    model.compile("adam", "sparse_categorical_crossentropy")
+    assert isinstance(model.optimizer, keras.optimizers.LossScaleOptimizer)
+    model.fit(X, Y, batch_size=4, epochs=2, verbose=0)
+    assert int(model.optimizer.iterations) == 6 and model.optimizer.dynamic_scale == 2.0 ** 15
+    hidden = model.layers[0](torch.from_numpy(X).cuda())
+    assert hidden.dtype == torch.float16 and model.layers[0].kernel.dtype == torch.float32
+    assert model.predict(X, verbose=0).dtype == np.float32
+
+
+@needs_cuda
 def test_cuda_out_of_range_labels_fail_clearly_before_any_kernel():
     with keras.device("cuda"):
         model, _ = classifier()
