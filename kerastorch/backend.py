@@ -121,7 +121,8 @@ def device_scope(name):
 # ---- sessions and seeds --------------------------------------------------------------------------------------
 
 def clear_session():
-    """Reset the layer-name counters, so the next Dense is ``dense`` again."""
+    """Reset the name counters of layers and optimizers, so the next Dense is ``dense`` and the next Adam
+    ``adam`` again."""
     from kerastorch.layers import layer as _layer
     _layer.reset_name_counters()
 

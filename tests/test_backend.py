@@ -44,6 +44,14 @@ def test_clear_session_resets_names():
     assert keras.Sequential().name == "sequential"
 
 
+def test_clear_session_resets_optimizer_names_as_keras_does():
+    keras.optimizers.Adam()
+    assert keras.optimizers.Adam().name.startswith("adam_")
+    K.clear_session()
+    # Keras 3.15: adam, then after clear_session adam again (and a Dense is still dense).
+    assert keras.optimizers.Adam().name == "adam" and keras.layers.Dense(1).name == "dense"
+
+
 @pytest.mark.parametrize("path, names", [
     ("kerastorch.layers.core", ["Dense", "Activation", "Dropout", "Flatten", "Reshape", "Lambda"]),
     ("kerastorch.layers.convolutional", ["Conv2D"]),

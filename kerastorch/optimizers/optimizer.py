@@ -8,7 +8,6 @@ Everything that depends on the step number (the learning rate from a schedule, b
 the host from a Python step counter and passed to the kernels as plain numbers, so a step never waits on the
 device. The lists of tensors a step works on are built once and reused while the same variables get gradients.
 """
-import collections
 import numbers
 import re
 import warnings
@@ -16,19 +15,13 @@ import warnings
 import numpy as np
 import torch
 
+from kerastorch.layers.layer import to_snake_case, unique_name
 from kerastorch.optimizers import schedules
 
-_NAME_COUNTS = collections.defaultdict(int)
-
-
 def _auto_name(class_name):
-    """Keras's automatic object name: the class name in snake case, numbered after the first (``adam_1``)."""
-    name = re.sub(r"\W+", "", class_name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    name = re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-    count = _NAME_COUNTS[name]
-    _NAME_COUNTS[name] += 1
-    return f"{name}_{count}" if count else name
+    """Keras's automatic object name: the class name in snake case, numbered after the first (``adam_1``), from
+    the counters that layers use, which ``clear_session`` resets."""
+    return unique_name(to_snake_case(class_name))
 
 
 class StepCount(int):
