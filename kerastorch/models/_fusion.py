@@ -18,9 +18,10 @@ from torch.nn.modules import module as torch_module
 
 from kerastorch import activations
 from kerastorch.layers.activations import ReLU
-from kerastorch.layers.convolutional import _Convolution
+from kerastorch.layers import _conv_pool_kernel
+from kerastorch.layers.convolutional import Conv2D, _Convolution
 from kerastorch.layers.core import Activation
-from kerastorch.layers.pooling import BaseGlobalPooling, BasePooling
+from kerastorch.layers.pooling import BaseGlobalPooling, BasePooling, MaxPooling2D
 
 
 def _ends_in_relu(layer):
@@ -60,6 +61,23 @@ def call_without_relu(source, args, kwargs):
     return source(*args, _skip_activation=True, **kwargs), torch.relu
 
 
+def _fused_kernel_applies(source, pooling, inputs):
+    """Whether ``source`` (a Conv2D with ReLU) and ``pooling`` can run as one fused CPU kernel on ``inputs``: a
+    model's input image batch (no gradient wanted for it), a few channels, a multiple of 16 filters, stride 1
+    'valid' convolution and 2x2 'valid' pooling, float32, channels_last, and the convolution has already checked
+    this input shape once through its own call (so its build and input checks have run)."""
+    return (type(source) is Conv2D and isinstance(pooling, MaxPooling2D)
+            and isinstance(inputs, torch.Tensor) and inputs.device.type == "cpu" and inputs.dtype == torch.float32
+            and not inputs.requires_grad and inputs.dim() == 4 and inputs.is_contiguous()
+            and tuple(inputs.shape) == source._checked_input_shape and inputs.shape[-1] <= 4
+            and source.filters % _conv_pool_kernel.CHANNEL_BLOCK == 0 and source.data_format == "channels_last"
+            and source.strides == (1, 1) and source.dilation_rate == (1, 1) and source.groups == 1
+            and source.padding == "valid" and not source._mixed and source.kernel.dtype == torch.float32
+            and pooling.pool_size == (2, 2) and pooling.strides == (2, 2) and pooling.padding == "valid"
+            and pooling.data_format == "channels_last" and pooling.built
+            and not torch.is_autocast_enabled("cpu") and _conv_pool_kernel.library() is not None)
+
+
 class ReluAfterPooling:
     """A Sequential step: ``source`` (a convolution with ``activation="relu"``, or a plain ReLU layer) and the
     max ``pooling`` after it, run as pooling first, then the ReLU."""
@@ -71,6 +89,8 @@ class ReluAfterPooling:
     def __call__(self, inputs):
         if not can_reorder(self.source, self.pooling):
             return self.pooling(self.source(inputs))
+        if _fused_kernel_applies(self.source, self.pooling, inputs):
+            return torch.relu(_conv_pool_kernel.conv_pool(inputs, self.source.kernel, self.source.bias))
         pre_activation, relu = call_without_relu(self.source, (inputs,), {})
         return relu(self.pooling(pre_activation))
 

@@ -1,0 +1,132 @@
+"""The fused first-convolution + 2x2 max-pooling CPU kernel (layers/_conv_pool_kernel.py): torch's values and
+gradient routing, used by Sequential where it applies, and the torch path wherever it does not."""
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+import kerastorch as keras
+from kerastorch.layers import _conv_pool_kernel as kernel_module
+
+L = keras.layers
+needs_kernel = pytest.mark.skipif(kernel_module.library() is None, reason="no C compiler to build the kernel")
+
+
+def _unfused(x, kernel, bias):
+    conv = F.conv2d(x.permute(0, 3, 1, 2), kernel.permute(3, 2, 0, 1), bias)
+    return F.max_pool2d(conv, 2).permute(0, 2, 3, 1)
+
+
+@needs_kernel
+@pytest.mark.parametrize("n, h, w, ci, co, k", [(4, 28, 28, 1, 32, 3), (3, 9, 10, 3, 48, 3), (2, 12, 11, 2, 16, 5)])
+def test_values_and_gradients_match_convolution_then_pooling(n, h, w, ci, co, k):
+    torch.manual_seed(0)
+    x = torch.rand(n, h, w, ci)
+    kernel = (torch.randn(k, k, ci, co) * 0.3).requires_grad_()
+    bias = torch.randn(co).requires_grad_()
+    expected, fused = _unfused(x, kernel, bias), kernel_module.conv_pool(x, kernel, bias)
+    torch.testing.assert_close(fused, expected, rtol=1e-5, atol=1e-5)
+    grad = torch.randn_like(expected)
+    for a, b in zip(torch.autograd.grad(fused, (kernel, bias), grad),
+                    torch.autograd.grad(expected, (kernel, bias), grad)):
+        torch.testing.assert_close(a, b, rtol=1e-4, atol=1e-4)
+
+
+@needs_kernel
+def test_ties_go_to_the_first_position_and_nans_win_as_in_torch():
+    x = torch.ones(2, 6, 6, 1)          # every window's four outputs are equal
+    x[1, 2, 3, 0] = float("nan")        # a NaN reaches some outputs of the second image
+    kernel = torch.randn(3, 3, 1, 16).requires_grad_()
+    bias = torch.zeros(16, requires_grad=True)
+    fused, won = kernel_module.ConvPool.apply(x, kernel, bias)
+    expected, indices = F.max_pool2d(F.conv2d(x.permute(0, 3, 1, 2), kernel.permute(3, 2, 0, 1), bias), 2,
+                                     return_indices=True)
+    torch.testing.assert_close(fused, expected.permute(0, 2, 3, 1), equal_nan=True)
+    # torch's indices are flat positions in the 4x4 convolution output; the kernel keeps 2 * row + column.
+    rows, cols = indices // 4, indices % 4
+    base_rows = torch.arange(2).view(1, 1, 2, 1) * 2
+    base_cols = torch.arange(2).view(1, 1, 1, 2) * 2
+    expected_won = ((rows - base_rows) * 2 + (cols - base_cols)).permute(0, 2, 3, 1)
+    assert torch.equal(won.long(), expected_won)
+    assert (won[0] == 0).all()
+
+
+def _stem_model(filters=32):
+    keras.utils.set_random_seed(3)
+    return keras.Sequential([L.Input((12, 12, 1)), L.Conv2D(filters, 3, activation="relu"), L.MaxPooling2D(2),
+                             L.Flatten(), L.Dense(3, activation="softmax")])
+
+
+@needs_kernel
+def test_sequential_runs_the_kernel_once_the_convolution_has_checked_its_input():
+    model = _stem_model()
+    x = torch.rand(4, 12, 12, 1)
+    step = model._execution_plan()[0]
+    first = step(x)            # the convolution's own call checks the input shape
+    second = step(x)
+    assert first.grad_fn.name() == "ReluBackward0"
+    assert second.grad_fn.next_functions[0][0].name() == "ConvPoolBackward"
+    torch.testing.assert_close(first, second, rtol=1e-5, atol=1e-6)
+
+
+@needs_kernel
+def test_not_used_where_it_does_not_apply():
+    x = torch.rand(4, 12, 12, 1)
+    for model in (_stem_model(filters=24),                                               # not 16-aligned
+                  keras.Sequential([L.Input((12, 12, 1)), L.Conv2D(16, 3, strides=2, activation="relu"),
+                                    L.MaxPooling2D(2)]),                                  # strided
+                  keras.Sequential([L.Input((12, 12, 1)), L.Conv2D(16, 3, activation="relu"),
+                                    L.MaxPooling2D(3)])):                                 # 3x3 windows
+        step = model._execution_plan()[0]
+        step(x)
+        assert "ConvPool" not in str(step(x).grad_fn.next_functions)
+    step = _stem_model()._execution_plan()[0]
+    step(x)
+    assert "ConvPool" not in str(step(x.clone().requires_grad_()).grad_fn.next_functions)  # input gradient wanted
+
+
+@needs_kernel
+def test_fit_with_the_kernel_matches_fit_without_it():
+    rng = np.random.default_rng(0)
+    x, y = rng.random((64, 12, 12, 1), dtype=np.float32), rng.integers(0, 3, 64)
+
+    def train(use_kernel):
+        model = _stem_model()
+        if not use_kernel:
+            model.__dict__["_execution_plan"] = lambda: list(model.layers)
+        model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+        history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
+        return history.history["loss"], model.get_weights()
+
+    (loss, weights), (plain_loss, plain_weights) = train(True), train(False)
+    np.testing.assert_allclose(loss, plain_loss, rtol=1e-5)
+    for a, b in zip(weights, plain_weights):
+        np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
+
+
+def _library_in_subprocess(tmp_path, **env):
+    code = "from kerastorch.layers import _conv_pool_kernel as k; print(k.library() is not None)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
+                            env={**os.environ, "XDG_CACHE_HOME": str(tmp_path), **env})
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip() == "True"
+
+
+def test_turned_off_or_without_a_compiler_the_torch_path_runs(tmp_path):
+    assert not _library_in_subprocess(tmp_path, KERASTORCH_NATIVE_KERNELS="0")
+    assert not _library_in_subprocess(tmp_path, CC="/bin/false")
+    assert not list(tmp_path.rglob("*.so"))   # nothing half-built was left behind
+
+
+@needs_kernel
+def test_built_once_into_the_cache_and_reused(tmp_path):
+    assert _library_in_subprocess(tmp_path)
+    built = list(tmp_path.rglob("*.so"))
+    assert len(built) == 1
+    stamp = built[0].stat().st_mtime_ns
+    assert _library_in_subprocess(tmp_path)
+    assert built[0].stat().st_mtime_ns == stamp and len(list(tmp_path.rglob("*"))) == 3   # kerastorch/kernels/so
