@@ -98,13 +98,14 @@ void conv_pool_forward(const float *x, const float *w, const float *b, float *ou
 /* The weight and bias gradients from the pooled gradient g: [N][HO][WO][CO] and won. dw: [KH][KW][CI][CO],
    db: [CO], both written (not accumulated). Each thread sums its samples; the threads' sums are added in thread
    order, so the result does not depend on scheduling. */
-void conv_pool_backward(const float *x, const float *g, const uint8_t *won, float *dw, float *db,
-                        int N, int H, int W, int CI, int KH, int KW, int CO, int threads)
+int conv_pool_backward(const float *x, const float *g, const uint8_t *won, float *dw, float *db,
+                       int N, int H, int W, int CI, int KH, int KW, int CO, int threads)
 {
     const int HO = (H - KH + 1) / 2, WO = (W - KW + 1) / 2;
     const size_t nw = (size_t)KH * KW * CI * CO;
     if (threads < 1) threads = 1;
     float *partial = calloc((size_t)threads * (nw + CO), sizeof(float));
+    if (partial == NULL) return 1;
     #pragma omp parallel num_threads(threads)
     {
         int t = 0;
@@ -149,6 +150,7 @@ void conv_pool_backward(const float *x, const float *g, const uint8_t *won, floa
         for (int c = 0; c < CO; c++) db[c] += dbl[c];
     }
     free(partial);
+    return 0;
 }
 """
 _FLAGS = ["-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-std=c11"]
@@ -210,7 +212,8 @@ def _compile():
     pointer, integer = ctypes.c_void_p, ctypes.c_int
     for name in ("conv_pool_forward", "conv_pool_backward"):
         getattr(library, name).argtypes = [pointer] * 5 + [integer] * 8
-        getattr(library, name).restype = None
+    library.conv_pool_forward.restype = None
+    library.conv_pool_backward.restype = integer
     return library
 
 
@@ -257,8 +260,10 @@ class ConvPool(torch.autograd.Function):
         grad_out = grad_out.contiguous()
         grad_kernel = torch.empty(ctx.kernel_shape, dtype=torch.float32)
         grad_bias = torch.empty((ctx.kernel_shape[-1],), dtype=torch.float32)
-        library().conv_pool_backward(x.data_ptr(), grad_out.data_ptr(), won.data_ptr(), grad_kernel.data_ptr(),
-                                     grad_bias.data_ptr(), *_sizes(x, grad_kernel))
+        failed = library().conv_pool_backward(x.data_ptr(), grad_out.data_ptr(), won.data_ptr(),
+                                              grad_kernel.data_ptr(), grad_bias.data_ptr(), *_sizes(x, grad_kernel))
+        if failed:
+            raise MemoryError("The fused convolution + pooling backward could not allocate its per-thread sums.")
         return None, grad_kernel, grad_bias if ctx.has_bias else None
 
 

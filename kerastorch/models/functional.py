@@ -11,7 +11,7 @@ import torch
 
 from kerastorch.keras_tensor import KerasTensor, flatten, map_structure
 from kerastorch.layers.core import InputLayer
-from kerastorch.models._fusion import call_without_relu, can_reorder, functional_plan
+from kerastorch.models._fusion import can_reorder, functional_plan, run_before_pooling
 from kerastorch.models.model import Model
 
 
@@ -237,19 +237,22 @@ class Functional(Model):
         def fill(structure):
             return map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, structure)
 
-        plan, relu_after = self._execution_plan(), {}
+        plan, after_pooling = self._execution_plan(), {}
         for node in self._nodes:
             if isinstance(node.layer, InputLayer) or all(id(t) in values for t in node.output_tensors):
                 continue
             args, kwargs = fill(node.call_args), fill(node.call_kwargs)
             pooling = plan.get(id(node))
+            pending = after_pooling.pop(id(node), None) if after_pooling else None
             if pooling is not None and can_reorder(node.layer, pooling.layer):
-                # An exact reordering (models/_fusion.py): this ReLU runs after the max pooling that follows.
-                outputs, relu_after[id(pooling)] = call_without_relu(node.layer, args, kwargs)
+                # models/_fusion.py: this ReLU runs after the max pooling that follows (or both run fused).
+                outputs, after_pooling[id(pooling)] = run_before_pooling(node.layer, pooling.layer, args, kwargs)
+            elif isinstance(pending, torch.Tensor):
+                outputs = pending   # the fused kernel already computed this pooling
             else:
                 outputs = node.layer(*args, **kwargs)
-                if relu_after and id(node) in relu_after:
-                    outputs = relu_after.pop(id(node))(outputs)
+                if pending is not None:
+                    outputs = pending(outputs)
             for tensor, value in zip(node.output_tensors, flatten(outputs)):
                 values[id(tensor)] = value
         outputs = map_structure(lambda t: values[id(t)], self._outputs_struct)
