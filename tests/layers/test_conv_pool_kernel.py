@@ -155,3 +155,33 @@ def test_functional_models_use_the_kernel_too_and_agree():
     model.__dict__["_plan"] = {}
     torch.testing.assert_close(fused, model(x), rtol=1e-5, atol=1e-6)
     torch.testing.assert_close(first, model(x), rtol=1e-5, atol=1e-6)
+
+
+GOLDEN = np.load(__import__("pathlib").Path(__file__).parent.parent / "golden" / "conv_pool_fit.npz")
+
+
+def _golden_models():
+    return {
+        "gray": keras.Sequential([L.Input((13, 12, 1)), L.Conv2D(16, 3, activation="relu"), L.MaxPooling2D(2),
+                                  L.Flatten(), L.Dense(3, activation="softmax")]),
+        "rgb": keras.Sequential([L.Input((10, 10, 3)), L.Conv2D(32, 3, activation="relu"), L.MaxPooling2D(2),
+                                 L.Conv2D(16, 2, activation="relu"), L.Flatten(), L.Dense(3, activation="softmax")]),
+    }
+
+
+@needs_kernel
+@pytest.mark.parametrize("name", ["gray", "rgb"])
+def test_two_epochs_of_fit_through_the_kernel_match_keras(name):
+    model = _golden_models()[name]
+    count = len(model.get_weights())
+    model.set_weights([GOLDEN[f"initial{i}/{name}"] for i in range(count)])
+    model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
+    x, y = GOLDEN[f"x/{name}"], GOLDEN[f"y/{name}"]
+    history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
+    step, batch = model._execution_plan()[0], torch.from_numpy(x[:16])
+    step(batch)   # after the last, partial batch, the convolution checks this shape again through its own call
+    assert "ConvPoolBackward" in _autograd_names(step(batch))   # and then runs fused, as fit's second batches did
+    np.testing.assert_allclose(history.history["loss"], GOLDEN[f"loss/{name}"], rtol=1e-5)
+    for i, weight in enumerate(model.get_weights()):
+        np.testing.assert_allclose(weight, GOLDEN[f"final{i}/{name}"], rtol=1e-4, atol=1e-5)
+    np.testing.assert_allclose(model.predict(x, verbose=0), GOLDEN[f"predict/{name}"], rtol=1e-4, atol=1e-5)
