@@ -20,7 +20,8 @@ FULL_RUN = {"train_images": 6000, "test_images": 1000, "epochs": 6}
 QUICK_RUN = {"train_images": 1000, "test_images": 200, "epochs": 2}
 
 
-def build_model():
+def build_model(output_dtype=None):
+    """The convnet; ``output_dtype="float32"`` keeps the last layer in full precision under a mixed policy."""
     return keras.Sequential([
         keras.Input(shape=(28, 28, 1)),
         layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
@@ -29,7 +30,7 @@ def build_model():
         layers.MaxPooling2D(pool_size=(2, 2)),
         layers.Flatten(),
         layers.Dropout(0.5),
-        layers.Dense(NUM_CLASSES, activation="softmax"),
+        layers.Dense(NUM_CLASSES, activation="softmax", dtype=output_dtype),
     ])
 
 

@@ -15,25 +15,8 @@ import os
 import torch
 
 import kerastorch as keras
-from kerastorch import layers
+from convnet import FULL_RUN, QUICK_RUN, build_model
 from stroke_shapes import load_data
-
-NUM_CLASSES = 10
-FULL_RUN = {"train_images": 6000, "test_images": 1000, "epochs": 6}
-QUICK_RUN = {"train_images": 1000, "test_images": 200, "epochs": 2}
-
-
-def build_model():
-    return keras.Sequential([
-        keras.Input(shape=(28, 28, 1)),
-        layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
-        layers.MaxPooling2D(pool_size=(2, 2)),
-        layers.Flatten(),
-        layers.Dropout(0.5),
-        layers.Dense(NUM_CLASSES, activation="softmax", dtype="float32"),
-    ])
 
 
 def main():
@@ -43,7 +26,7 @@ def main():
 
     on_gpu = keras.backend.device().type == "cuda" and torch.cuda.is_available()
     keras.mixed_precision.set_global_policy("mixed_float16" if on_gpu else "mixed_bfloat16")
-    model = build_model()
+    model = build_model(output_dtype="float32")
     keras.mixed_precision.set_global_policy("float32")   # layers made from here on are full precision again
     print(f"policy: {model.dtype_policy.name}; first convolution computes in {model.layers[0].compute_dtype}, "
           f"keeps its kernel in {model.layers[0].kernel.dtype}; the output layer computes in "
