@@ -68,7 +68,8 @@ def _fused_kernel_applies(source, pooling, inputs):
     """Whether ``source`` (a Conv2D with ReLU) and ``pooling`` can run as one fused CPU kernel on ``inputs``: a
     model's input image batch (no gradient wanted for it), a few channels, a multiple of 16 filters, stride 1
     'valid' convolution and 2x2 'valid' pooling, float32, channels_last, and the convolution has already checked
-    this input shape once through its own call (so its build and input checks have run)."""
+    this input shape once through its own call (so its build and input checks have run). Never while
+    torch.compile traces: a ctypes call is not traceable, and inductor generates its own kernels."""
     return (type(source) is Conv2D and isinstance(pooling, MaxPooling2D)
             and isinstance(inputs, torch.Tensor) and inputs.device.type == "cpu" and inputs.dtype == torch.float32
             and not inputs.requires_grad and inputs.dim() == 4 and inputs.is_contiguous()
@@ -78,7 +79,8 @@ def _fused_kernel_applies(source, pooling, inputs):
             and source.padding == "valid" and not source._mixed and source.kernel.dtype == torch.float32
             and pooling.pool_size == (2, 2) and pooling.strides == (2, 2) and pooling.padding == "valid"
             and pooling.data_format == "channels_last" and pooling.built
-            and not torch.is_autocast_enabled("cpu") and _conv_pool_kernel.library() is not None)
+            and not torch.is_autocast_enabled("cpu") and not torch.compiler.is_compiling()
+            and _conv_pool_kernel.library() is not None)
 
 
 def run_before_pooling(source, pooling, args, kwargs):
