@@ -221,3 +221,13 @@ def test_a_user_autocast_region_is_left_to_the_user():
     model = keras.Sequential([keras.Input((6,)), layers.Dense(4)])
     with torch.autocast("cpu", dtype=torch.bfloat16):
         assert model(torch.ones(2, 6)).dtype == torch.bfloat16
+
+
+def test_loss_scale_optimizer_apply_checks_like_any_optimizer_and_leaves_the_callers_gradients():
+    optimizer = keras.optimizers.LossScaleOptimizer(keras.optimizers.SGD(0.1), initial_scale=4.0)
+    variable, gradient = torch.nn.Parameter(torch.ones(2)), torch.tensor([8.0, 8.0])
+    with pytest.raises(ValueError, match="Expected one gradient per variable"):
+        optimizer.apply([gradient, gradient], [variable])
+    optimizer.apply([gradient], [variable])
+    assert torch.equal(gradient, torch.tensor([8.0, 8.0]))          # unscaled on a copy
+    np.testing.assert_allclose(variable.detach().numpy(), [0.8, 0.8])   # 1 - 0.1 * 8 / 4

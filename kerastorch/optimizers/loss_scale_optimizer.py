@@ -47,6 +47,8 @@ class LossScaleOptimizer(Optimizer):
     # ---- building and stepping -------------------------------------------------------------------------------
 
     def build(self, variables):
+        if self.built:
+            return
         self.inner_optimizer.build(variables)
         self._trainable_variables = self.inner_optimizer._trainable_variables
         self.built = True
@@ -92,22 +94,13 @@ class LossScaleOptimizer(Optimizer):
             self.inner_optimizer.step(variables)
         self._update_scale(finite)
 
-    def apply(self, grads, trainable_variables=None):
-        """Keras's ``apply``: ``grads`` are scaled gradients (of ``scale_loss(loss)``)."""
-        if trainable_variables is None:
-            if not self.built:
-                raise ValueError(
-                    "When passing `grads` without `variables`, the optimizer must already be built on a list of "
-                    "variables. Call `optimizer.build(trainable_variables)` first.")
-            trainable_variables = self._trainable_variables
-        variables = list(trainable_variables)
-        self.build(variables)
-        pairs = [(self._as_gradient(grad, v).clone(), v) for grad, v in zip(grads, variables) if grad is not None]
-        if not pairs:
-            raise ValueError("No gradients provided for any variable.")
-        finite = self._unscaled_and_finite([grad for grad, _ in pairs])
+    def _apply_step(self, grads, variables):
+        """``apply``'s step, after the base class has checked and paired ``grads`` (scaled gradients of
+        ``scale_loss(loss)``) with ``variables``: unscaled on copies, so the caller's tensors are left as given."""
+        grads = [grad.clone() for grad in grads]
+        finite = self._unscaled_and_finite(grads)
         if finite:
-            self.inner_optimizer.apply([grad for grad, _ in pairs], [v for _, v in pairs])
+            self.inner_optimizer._apply_step(grads, variables)
         self._update_scale(finite)
 
     def finalize_variable_values(self, var_list):
