@@ -152,9 +152,16 @@ def main():
                       "shapes": [list(v.shape) for v in optimizer.variables],
                       "names": [v.name for v in optimizer.variables]}
 
+    # Automatic names across clear_session (after everything above, so the other names are unchanged).
+    before = [keras.optimizers.Adam().name, keras.optimizers.Adam().name]
+    keras.backend.clear_session()
+    after = [keras.optimizers.Adam().name, keras.layers.Dense(1).name, keras.optimizers.Adam().name]
+    names = {"before_clear_session": before, "after_clear_session": after}
+
     golden = {"keras_version": keras.__version__, "initial": [v.ravel().tolist() for v in initial],
               "shapes": [list(s) for s in SHAPES], "cases": cases, "schedule_steps": SCHEDULE_STEPS,
-              "schedules": schedule_values, "default_configs": defaults, "state_layouts": state}
+              "schedules": schedule_values, "default_configs": defaults, "state_layouts": state,
+              "automatic_names": names}
     with open(OUT, "w") as f:
         json.dump(golden, f)
     print(f"wrote {OUT}: {len(cases)} optimizer cases, {len(schedule_values)} schedules")
