@@ -144,3 +144,24 @@ def int_shape(x):
 
 def count_params(x):
     return int(np.prod(int_shape(x)))
+
+
+# ---- masks -----------------------------------------------------------------------------------------------------
+# A layer's output mask travels on the output tensor itself, as Keras's `_keras_mask` attribute (Layer.__call__
+# attaches it; losses and metrics read it from y_pred).
+
+def get_keras_mask(x):
+    """The mask attached to ``x`` (a boolean tensor), or None."""
+    return getattr(x, "_keras_mask", None)
+
+
+def set_keras_mask(x, mask):
+    """Attach ``mask`` to ``x`` (None removes it)."""
+    if mask is None:
+        if getattr(x, "_keras_mask", None) is not None:
+            try:
+                del x._keras_mask
+            except AttributeError:
+                pass
+        return
+    x._keras_mask = mask
