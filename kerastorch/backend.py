@@ -2,17 +2,17 @@
 
 Importable as ``kerastorch.backend`` and, as Keras 2 tutorials spell it, ``from kerastorch import backend as K``.
 """
-import contextlib
 import os
 import random
 
 import numpy as np
 import torch
 
+from kerastorch import global_state
+
 _FLOATX = "float32"
 _EPSILON = 1e-7
 _IMAGE_DATA_FORMAT = "channels_last"
-_DEVICE_STACK = []
 
 _FLOAT_TYPES = ("float16", "bfloat16", "float32", "float64")
 _DATA_FORMATS = ("channels_last", "channels_first")
@@ -103,28 +103,22 @@ def _default_device():
 def device():
     """The device new models are placed on: the innermost ``with kerastorch.device(...)``, else
     ``$KERASTORCH_DEVICE``, else CUDA when available, else MPS, else the CPU."""
-    if _DEVICE_STACK:
-        return _DEVICE_STACK[-1]
-    return _default_device()
+    scoped = global_state.current_device_scope()
+    return scoped if scoped is not None else _default_device()
 
 
-@contextlib.contextmanager
 def device_scope(name):
-    """``with kerastorch.device("cpu"):`` places models built inside the block on that device."""
-    _DEVICE_STACK.append(torch.device(name))
-    try:
-        yield _DEVICE_STACK[-1]
-    finally:
-        _DEVICE_STACK.pop()
+    """``with kerastorch.device("cpu"):`` places models built inside the block (in this thread) on that device."""
+    return global_state.device_scope(torch.device(name))
 
 
 # ---- sessions and seeds --------------------------------------------------------------------------------------
 
 def clear_session():
-    """Reset the name counters of layers and optimizers, so the next Dense is ``dense`` and the next Adam
-    ``adam`` again."""
-    from kerastorch.layers import layer as _layer
-    _layer.reset_name_counters()
+    """Reset this thread's global state (kerastorch.global_state): the name counters of layers, losses, metrics
+    and optimizers (the next Dense is ``dense`` and the next Adam ``adam`` again), the call context, device scopes
+    and mixed-precision depth."""
+    global_state.clear_session()
 
 
 def set_random_seed(seed):

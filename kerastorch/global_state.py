@@ -7,6 +7,7 @@ Nothing here imports another kerastorch module: this is the bottom of the layeri
 """
 import collections
 import contextlib
+import re
 import threading
 
 
@@ -95,6 +96,18 @@ def unique_name(prefix):
     count = counters[prefix]
     counters[prefix] += 1
     return prefix if count == 0 else f"{prefix}_{count}"
+
+
+def to_snake_case(name):
+    """``"GlobalAveragePooling1D"`` -> ``"global_average_pooling1d"``, as Keras names objects."""
+    name = re.sub(r"\W+", "", name)
+    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
+    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
+
+
+def auto_name(class_name):
+    """The next automatic name for an object of ``class_name``: ``dense``, ``dense_1``..."""
+    return unique_name(to_snake_case(class_name))
 
 
 # ---- the trainer's execution plan -----------------------------------------------------------------------------

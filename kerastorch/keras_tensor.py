@@ -8,6 +8,16 @@ import collections
 
 KerasHistory = collections.namedtuple("KerasHistory", ["operation", "node_index", "tensor_index"])
 
+# How a Python operator on KerasTensors records its operation: set by kerastorch.ops.numpy, which defines the
+# operations (it sits above this module, so it registers itself here instead of being imported).
+_operator_dispatch = None
+
+
+def set_operator_dispatch(function):
+    """``function(class_name, *operands)`` records the operation ``class_name`` and returns its KerasTensor."""
+    global _operator_dispatch
+    _operator_dispatch = function
+
 
 class KerasTensor:
     """A placeholder for a tensor of a known shape and dtype in a model being built."""
@@ -34,8 +44,7 @@ class KerasTensor:
     # Python operators record operations in the graph (kerastorch.operations), as Keras 3 does. `==` keeps
     # Python's identity meaning, so KerasTensors stay usable in sets and as dict keys.
     def _operation(self, class_name, *args):
-        from kerastorch.operations import symbolic_call
-        return symbolic_call(class_name, *args)
+        return _operator_dispatch(class_name, *args)
 
     def __add__(self, other):
         return self._operation("Add", self, other)

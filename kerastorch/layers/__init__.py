@@ -1,6 +1,6 @@
 """Keras's layers, each a torch.nn.Module."""
 from kerastorch._porting import missing_attribute
-from kerastorch.layers.core import Activation, Dense, Input, InputLayer, Lambda
+from kerastorch.layers.core import Activation, Dense, Input, InputLayer, Lambda, Masking
 from kerastorch.layers.layer import InputSpec, Layer
 from kerastorch.layers.regularization import Dropout
 from kerastorch.layers.reshaping import Flatten, Reshape

@@ -374,6 +374,7 @@ class Rescaling(Layer):
         super().__init__(**kwargs)
         self.scale = scale
         self.offset = offset
+        self.supports_masking = True
         self.built = True
 
     def call(self, inputs):

@@ -1,7 +1,8 @@
-"""Core layers: Input/InputLayer, Dense, Activation, Lambda.
+"""Core layers: Input/InputLayer, Dense, Activation, Lambda, Masking.
 
 Also the Keras 2 import path ``keras.layers.core``, which held Dropout, Flatten and Reshape too.
 """
+import inspect
 import warnings
 
 import torch
@@ -218,10 +219,25 @@ class Lambda(Layer):
         self.function = function
         self._output_shape = output_shape
         self.mask = mask
+        self.supports_masking = mask is not None
         self.arguments = dict(arguments or {})
+        parameters = inspect.signature(function).parameters if _has_signature(function) else {}
+        self._function_takes_mask = "mask" in parameters
+        self._function_takes_training = "training" in parameters
 
     def call(self, inputs, mask=None, training=None):
-        return self.function(inputs, **self.arguments)
+        kwargs = dict(self.arguments)
+        if self._function_takes_mask:
+            kwargs["mask"] = mask
+        if self._function_takes_training:
+            kwargs["training"] = training
+        return self.function(inputs, **kwargs)
+
+    def compute_mask(self, inputs, previous_mask):
+        """``mask`` given as a function is called as ``mask(inputs, previous_mask)``; a tensor is the mask."""
+        if callable(self.mask):
+            return self.mask(inputs, previous_mask)
+        return self.mask
 
     def compute_output_shape(self, input_shape):
         if self._output_shape is None:
@@ -233,6 +249,58 @@ class Lambda(Layer):
     def get_config(self):
         return {**super().get_config(), "function": getattr(self.function, "__name__", repr(self.function)),
                 "output_shape": self._output_shape, "arguments": self.arguments}
+
+
+def _has_signature(function):
+    try:
+        inspect.signature(function)
+    except (TypeError, ValueError):
+        return False
+    return True
+
+
+class Masking(Layer):
+    """Masks the timesteps whose features all equal ``mask_value``: downstream layers that support masking skip
+    them (an LSTM, ``GlobalAveragePooling1D``, the loss and the metrics).
+
+    Args:
+        mask_value: the value that marks a padded timestep (default 0).
+
+    Input shape: ``(batch, timesteps, features)`` (any rank of at least 2).
+    Output shape: the same; masked timesteps are all zeros, and the output carries the mask
+        ``(batch, timesteps)``: True where a timestep has at least one feature other than ``mask_value``.
+
+    >>> x = np.zeros((1, 3, 2)); x[0, 0] = 1.0
+    >>> Masking(mask_value=0.0)(x)._keras_mask
+    tensor([[ True, False, False]])
+    """
+
+    def __init__(self, mask_value=0.0, **kwargs):
+        super().__init__(**kwargs)
+        if isinstance(mask_value, bool) or not isinstance(mask_value, (int, float)):
+            raise ValueError(f"Argument `mask_value` must be a number. Received: mask_value={mask_value!r}")
+        self.mask_value = mask_value
+        self.supports_masking = True
+        self.built = True
+
+    def _keeps(self, inputs, keepdims):
+        return torch.any(inputs != self.mask_value, dim=-1, keepdim=keepdims)
+
+    def call(self, inputs):
+        return torch.where(self._keeps(inputs, keepdims=True), inputs, torch.zeros((), dtype=inputs.dtype,
+                                                                                  device=inputs.device))
+
+    def compute_mask(self, inputs, previous_mask):
+        return self._keeps(inputs, keepdims=False)
+
+    def compute_output_shape(self, input_shape):
+        return tuple(input_shape)
+
+    def get_config(self):
+        return {**super().get_config(), "mask_value": self.mask_value}
+
+    def extra_repr(self):
+        return f"name={self.name!r}, mask_value={self.mask_value}"
 
 
 class TorchModuleWrapper(Layer):

@@ -5,38 +5,21 @@ Keras's names (``kernel``, ``bias``, ``moving_mean``...) and kept in Keras's lay
 what Keras returns and ``state_dict()`` what PyTorch expects. The computation is ``call()``, which ``forward()``
 runs, so any PyTorch code can use a layer as a module.
 """
-import collections
 import inspect
-import re
 import warnings
 
 import numpy as np
 import torch
 
-from kerastorch import backend, dtype_policies
-from kerastorch.keras_tensor import KerasTensor, Node, any_symbolic, flatten, map_structure
-
-_NAME_COUNTERS = collections.Counter()
-# The `training` value of the outermost call that set one explicitly; inner layers inherit it.
-_TRAINING_CONTEXT = [None]
-_MIXED_DEPTH = [0]   # how many mixed-policy layer calls are running (their autocast is on)
+from kerastorch import backend, dtype_policies, global_state, regularizers
+from kerastorch.global_state import to_snake_case, unique_name  # noqa: F401  (their old home)
+from kerastorch.keras_tensor import KerasTensor, any_symbolic, flatten, map_structure
+from kerastorch.ops.operation import Operation
 
 
 def reset_name_counters():
-    _NAME_COUNTERS.clear()
-
-
-def to_snake_case(name):
-    name = re.sub(r"\W+", "", name)
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def unique_name(prefix):
-    """``prefix`` the first time, then ``prefix_1``, ``prefix_2``... (reset by ``clear_session``)."""
-    count = _NAME_COUNTERS[prefix]
-    _NAME_COUNTERS[prefix] += 1
-    return prefix if count == 0 else f"{prefix}_{count}"
+    """Kept for callers of the old name; ``global_state.clear_session()`` resets every piece of state."""
+    global_state.clear_session()
 
 
 def standardize_shape(shape):
@@ -201,7 +184,7 @@ class Variable(torch.nn.Parameter):
             repr(self.detach())
 
 
-class Layer(torch.nn.Module):
+class Layer(torch.nn.Module, Operation):
     """The base class of every kerastorch layer and model.
 
     Args:
@@ -215,7 +198,7 @@ class Layer(torch.nn.Module):
 
     def __init__(self, *, activity_regularizer=None, trainable=True, dtype=None, autocast=True, name=None,
                  **kwargs):
-        super().__init__()
+        torch.nn.Module.__init__(self)
         input_shape = kwargs.pop("input_shape", None)
         batch_input_shape = kwargs.pop("batch_input_shape", None)
         input_dim = kwargs.pop("input_dim", None)
@@ -223,25 +206,18 @@ class Layer(torch.nn.Module):
         kwargs.pop("input_dtype", None)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to {type(self).__name__}: {kwargs}")
-        if name is None:
-            name = unique_name(to_snake_case(type(self).__name__))
-        elif not isinstance(name, str) or "/" in name:
-            raise ValueError(f"Argument `name` must be a string without '/'. Received: name={name!r}")
-        self.name = name
+        Operation.__init__(self, name=name)
         self.built = False
         self._trainable = bool(trainable)
         self._set_dtype_policy(dtype)
         self.autocast = autocast
         self.input_spec = None
-        self.supports_masking = False
         self._weight_names = []          # attribute names of this layer's own weights, in creation order
         self._weight_aliases = {}        # attribute name -> registered weight name, for `self.w = add_weight(...)`
-        self._inbound_nodes = []
         self._build_shapes = None
         self._checked_input_shape = None
         self._activity_losses = []
         self._device = None
-        from kerastorch import regularizers
         self.activity_regularizer = regularizers.get(activity_regularizer) if activity_regularizer else None
 
         if input_dim is not None and input_shape is None:
@@ -256,7 +232,14 @@ class Layer(torch.nn.Module):
             warnings.warn("Do not pass an `input_shape`/`input_dim` argument to a layer. When using Sequential "
                           "models, prefer using an `Input(shape)` object as the first layer in the model instead.",
                           UserWarning, stacklevel=3)
-        self._call_has_training = "training" in inspect.signature(self.call).parameters
+        call_parameters = inspect.signature(self.call).parameters
+        self._call_has_training = "training" in call_parameters
+        self._call_has_mask = "mask" in call_parameters
+        # Keras passes `<argument>_mask` to calls that name one (an attention layer's `query_mask`...).
+        self._call_mask_arguments = tuple(name[:-len("_mask")] for name in call_parameters
+                                          if name.endswith("_mask") and name[:-len("_mask")] in call_parameters)
+        self._call_parameter_names = tuple(call_parameters)
+        self._computes_mask = type(self).compute_mask is not Layer.compute_mask
         # Keras layers compute in inference mode unless fit (or `training=True`) says otherwise.
         self.training = False
 
@@ -512,8 +495,12 @@ class Layer(torch.nn.Module):
         compute_dtype = self._compute_torch_dtype
         if isinstance(inputs, torch.Tensor):
             # The hot path: one tensor in, cast to the layer's float type when it is another float type.
+            previous_mask = getattr(inputs, "_keras_mask", None)
             if self.autocast and inputs.dtype != compute_dtype and inputs.is_floating_point():
-                args = (inputs.to(compute_dtype),) + args[1:]
+                inputs = inputs.to(compute_dtype)
+                if previous_mask is not None:
+                    inputs._keras_mask = previous_mask
+                args = (inputs,) + args[1:]
         elif isinstance(inputs, KerasTensor) or any_symbolic((args, kwargs)):
             return self._symbolic_call(args, kwargs)
         else:
@@ -524,6 +511,11 @@ class Layer(torch.nn.Module):
             if self.autocast and isinstance(args[0], torch.Tensor) and args[0].is_floating_point() \
                     and args[0].dtype != compute_dtype:
                 args = (args[0].to(compute_dtype),) + args[1:]
+            previous_mask = masks_of(args[0])
+            if isinstance(args[0], torch.Tensor) and previous_mask is None:
+                previous_mask = masks_of(inputs)
+                if previous_mask is not None:
+                    args[0]._keras_mask = previous_mask
         if not self.built:
             self._maybe_build(shape_of(args[0]))
         if self.input_spec is not None and not torch.compiler.is_compiling():
@@ -536,22 +528,84 @@ class Layer(torch.nn.Module):
 
         training = kwargs.get("training")
         if training is None:
-            training = _TRAINING_CONTEXT[-1]
+            training = global_state.current_training()
             if training is None:
                 training = self.training
         if self._call_has_training:
             kwargs["training"] = training
         elif "training" in kwargs:
             del kwargs["training"]
+        # Masks: the one given as `mask=`, else the one attached to the first input (Keras's `_keras_mask`).
+        if self._call_has_mask:
+            given = kwargs.get("mask")
+            if given is None:
+                if previous_mask is not None:
+                    kwargs["mask"] = previous_mask
+            else:
+                previous_mask = given
+        if self._call_mask_arguments:
+            self._fill_argument_masks(args, kwargs)
         if self._activity_losses:
             self._activity_losses = []
-        if self._mixed or _MIXED_DEPTH[0]:
+        if self._mixed or global_state.mixed_depth():
             outputs = self._call_with_policy(args, kwargs, training)
         else:
             outputs = self._call_module(args, kwargs, training)
         if self.activity_regularizer is not None:
             self._activity_losses = [self.activity_regularizer(o) / o.shape[0] for o in flatten(outputs)]
+        if previous_mask is not None or self._computes_mask:
+            self._attach_output_masks(args[0], outputs, previous_mask)
         return outputs
+
+    # ---- masks -----------------------------------------------------------------------------------------------
+
+    @property
+    def supports_masking(self):
+        """Whether the layer passes masks on (``compute_mask``); by default, whether it overrides
+        ``compute_mask``."""
+        supports = self.__dict__.get("_supports_masking")
+        return self._computes_mask if supports is None else supports
+
+    @supports_masking.setter
+    def supports_masking(self, value):
+        self.__dict__["_supports_masking"] = bool(value)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The mask of the outputs for ``inputs`` whose mask is ``previous_mask``: by default the same mask."""
+        return previous_mask
+
+    def _attach_output_masks(self, inputs, outputs, previous_mask):
+        """Attach ``compute_mask``'s masks to the outputs that have none, or warn that a mask stops here."""
+        if not self.supports_masking:
+            if previous_mask is not None and not self._drops_masks_silently:
+                warnings.warn(f"Layer '{self.name}' (of type {type(self).__name__}) was passed an input with a mask "
+                              f"attached to it. However, this layer does not support masking and will therefore "
+                              f"destroy the mask information. Downstream layers will not see the mask.",
+                              stacklevel=3)
+            return
+        flat_outputs = [o for o in flatten(outputs) if isinstance(o, torch.Tensor)]
+        if not flat_outputs or all(getattr(o, "_keras_mask", None) is not None for o in flat_outputs):
+            return
+        masks = self.compute_mask(inputs, previous_mask)
+        if masks is None:
+            return
+        for tensor, mask in zip(flat_outputs, flatten(masks)):
+            if mask is not None and getattr(tensor, "_keras_mask", None) is None:
+                tensor._keras_mask = mask
+
+    # Models pass masks on through their layers, which attach them to the outputs themselves.
+    _drops_masks_silently = False
+
+    def _fill_argument_masks(self, args, kwargs):
+        """``<argument>_mask=`` for a call that takes one, from the mask attached to that argument."""
+        named = dict(zip(self._call_parameter_names, args))
+        named.update(kwargs)
+        for argument in self._call_mask_arguments:
+            key = f"{argument}_mask"
+            if kwargs.get(key) is None and named.get(argument) is not None:
+                mask = masks_of(named[argument])
+                if mask is not None:
+                    kwargs[key] = mask
 
     # A layer's outputs are in its compute dtype even where autocast ran an op in float32 (softmax, layer norm);
     # a model's outputs are its layers' (a float32 output layer stays float32).
@@ -559,12 +613,12 @@ class Layer(torch.nn.Module):
 
     def _call_module(self, args, kwargs, training):
         if not self._modules:
-            return super().__call__(*args, **kwargs)
-        _TRAINING_CONTEXT.append(training)
+            return torch.nn.Module.__call__(self, *args, **kwargs)
+        global_state.push_training(training)
         try:
-            return super().__call__(*args, **kwargs)
+            return torch.nn.Module.__call__(self, *args, **kwargs)
         finally:
-            _TRAINING_CONTEXT.pop()
+            global_state.pop_training()
 
     def _call_with_policy(self, args, kwargs, training):
         """The call under a mixed policy: in torch.autocast at the compute dtype (matrix products and convolutions
@@ -576,7 +630,7 @@ class Layer(torch.nn.Module):
         if not self._mixed:
             with torch.autocast(device_type, enabled=False):
                 return self._call_module(args, kwargs, training)
-        _MIXED_DEPTH[0] += 1
+        global_state.enter_mixed()
         try:
             if torch.is_autocast_enabled(device_type) and torch.get_autocast_dtype(device_type) == compute_dtype:
                 outputs = self._call_module(args, kwargs, training)
@@ -584,7 +638,7 @@ class Layer(torch.nn.Module):
                 with torch.autocast(device_type, dtype=compute_dtype):
                     outputs = self._call_module(args, kwargs, training)
         finally:
-            _MIXED_DEPTH[0] -= 1
+            global_state.exit_mixed()
         if not self._casts_outputs:
             return outputs
         return map_structure(
@@ -627,9 +681,7 @@ class Layer(torch.nn.Module):
         self._maybe_build(input_shape)
         if self.input_spec is not None:
             check_input_spec(self.input_spec, inputs, self.name)
-        outputs = self.compute_output_spec(*args, **kwargs)
-        Node(self, args, kwargs, outputs)
-        return outputs
+        return Operation.symbolic_call(self, *args, **kwargs)
 
     def compute_output_shape(self, input_shape):
         raise NotImplementedError(f"Layer {type(self).__name__} does not implement compute_output_shape.")
@@ -681,22 +733,6 @@ class Layer(torch.nn.Module):
             return KerasTensor(shape, str(t.dtype).replace("torch.", ""))
         return map_structure(to_spec, outputs)
 
-    # ---- graph information -----------------------------------------------------------------------------------
-
-    def _first_node(self, what):
-        if not self._inbound_nodes:
-            raise AttributeError(f"The layer {self.name} has never been called and thus has no defined {what}.")
-        return self._inbound_nodes[0]
-
-    @property
-    def input(self):
-        node = self._first_node("input")
-        return node.input_tensors[0] if len(node.input_tensors) == 1 else node.input_tensors
-
-    @property
-    def output(self):
-        return self._first_node("output").outputs
-
     # ---- configuration ---------------------------------------------------------------------------------------
 
     def get_config(self):
@@ -716,6 +752,20 @@ class Layer(torch.nn.Module):
     def extra_repr(self):
         return f"name={self.name!r}"
 
+
+
+def masks_of(value):
+    """The masks attached to ``value`` (a tensor, or a list/tuple of them): a mask, a list of masks (None where an
+    element has none), or None when nothing carries one."""
+    if isinstance(value, torch.Tensor):
+        return getattr(value, "_keras_mask", None)
+    if isinstance(value, (list, tuple)):
+        masks = [getattr(v, "_keras_mask", None) for v in value]
+        return masks if any(m is not None for m in masks) else None
+    if isinstance(value, dict):
+        masks = {k: getattr(v, "_keras_mask", None) for k, v in value.items()}
+        return masks if any(m is not None for m in masks.values()) else None
+    return None
 
 
 def _is_metric(value):

@@ -221,9 +221,13 @@ class GlobalAveragePooling1D(BaseGlobalPooling):
         if mask is None:
             return super().call(inputs)
         steps_axis = self._spatial_axes()[0]
-        weights = mask.unsqueeze(2 if steps_axis == 1 else 1).to(inputs.dtype)
-        total = torch.sum(inputs * weights, dim=steps_axis, keepdim=self.keepdims)
-        return total / torch.sum(weights, dim=steps_axis, keepdim=self.keepdims)
+        keep = mask.unsqueeze(2 if steps_axis == 1 else 1).to(torch.bool)
+        # torch.where, not a product: a masked step holding inf or NaN must not reach the mean.
+        total = torch.sum(torch.where(keep, inputs, 0), dim=steps_axis, keepdim=self.keepdims)
+        return total / torch.sum(keep.to(inputs.dtype), dim=steps_axis, keepdim=self.keepdims)
+
+    def compute_mask(self, inputs, previous_mask):
+        return None   # the steps are gone
 
 
 class GlobalAveragePooling2D(BaseGlobalPooling):

@@ -1,6 +1,7 @@
 """`clone_model`: the same architecture with new layers (and so new weights)."""
 from kerastorch.keras_tensor import KerasTensor, flatten
 from kerastorch.layers.core import InputLayer
+from kerastorch.layers.layer import Layer
 
 
 def _fresh_copy(layer):
@@ -20,7 +21,6 @@ def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
     from kerastorch.models.functional import Functional
     from kerastorch.models.model import Model
     from kerastorch.models.sequential import Sequential
-    from kerastorch.operations import Operation
     if kwargs:
         raise ValueError(f"Unsupported arguments to clone_model: {sorted(kwargs)}")
     make = clone_function or _fresh_copy
@@ -35,7 +35,7 @@ def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
             layers = [InputLayer(batch_shape=reference.batch_shape, dtype=reference.dtype, name=reference.name)] + layers
         return Sequential(layers, name=model.name, trainable=model.trainable)
     if isinstance(model, Functional):
-        replacements = {op.name: make(op) for op in model.operations if not isinstance(op, (InputLayer, Operation))}
+        replacements = {op.name: make(op) for op in model.operations if isinstance(op, Layer) and not isinstance(op, InputLayer)}
         clone = Functional.from_config(model.get_config(), layers=replacements)
         if input_tensors is None:
             return clone

@@ -9,9 +9,10 @@ import inspect
 
 import torch
 
+from kerastorch import global_state
 from kerastorch.keras_tensor import KerasTensor, flatten, map_structure
 from kerastorch.layers.core import InputLayer
-from kerastorch.models._fusion import can_reorder, functional_plan, run_before_pooling
+from kerastorch.layers.layer import Layer
 from kerastorch.models.model import Model
 
 
@@ -98,6 +99,25 @@ def map_graph(inputs, outputs):
     return ordered, dict(nodes_by_depth), operations
 
 
+def adjust_input_rank(value, reference_shape):
+    """``value`` with the rank of ``reference_shape`` as Keras adjusts model inputs: a trailing axis of 1 is
+    dropped or added (data of shape (N,) for ``Input((1,))``, (N, 28, 28) for ``Input((28, 28, 1))``). Any other
+    difference is left for the shape checks to report. A mask attached to ``value`` stays attached."""
+    rank, expected_rank = value.dim(), len(reference_shape)
+    if rank == expected_rank:
+        return value
+    if rank == expected_rank + 1 and value.shape[-1] == 1:
+        adjusted = value.squeeze(-1)
+    elif rank == expected_rank - 1 and reference_shape and reference_shape[-1] == 1:
+        adjusted = value.unsqueeze(-1)
+    else:
+        return value
+    mask = getattr(value, "_keras_mask", None)
+    if mask is not None:
+        adjusted._keras_mask = mask
+    return adjusted
+
+
 class Functional(Model):
     """A model defined by its input and output KerasTensors (single tensors, lists or dicts of them).
 
@@ -123,9 +143,8 @@ class Functional(Model):
         self.__dict__["_node_ids"] = {id(node) for node in nodes}
         self.__dict__["_nodes_by_depth"] = nodes_by_depth
         self.__dict__["_operations"] = operations
-        from kerastorch.operations import Operation
         for layer in operations:
-            if isinstance(layer, (InputLayer, Operation)):
+            if isinstance(layer, InputLayer) or not isinstance(layer, Layer):
                 continue
             key = layer.name.replace(".", "_")
             if key in self._modules and self._modules[key] is not layer:
@@ -140,8 +159,7 @@ class Functional(Model):
     @property
     def layers(self):
         """The model's layers, input layers included, operations (``x + y``) excluded, in Keras's order."""
-        from kerastorch.operations import Operation
-        return [op for op in self._operations if not isinstance(op, Operation)]
+        return [op for op in self._operations if isinstance(op, Layer)]
 
     @property
     def operations(self):
@@ -218,52 +236,46 @@ class Functional(Model):
         """Keras's input rank adjustment (a trailing axis of 1 may be added or dropped) and shape check."""
         if not isinstance(value, torch.Tensor):
             return value
-        rank, expected_rank = value.dim(), len(reference.shape)
-        if rank == expected_rank + 1 and value.shape[-1] == 1:
-            value = value.squeeze(-1)
-        elif rank == expected_rank - 1 and reference.shape[-1] == 1:
-            value = value.unsqueeze(-1)
+        value = adjust_input_rank(value, reference.shape)
         shape = tuple(value.shape)
-        if len(shape) != expected_rank or any(r is not None and r != d for r, d in zip(reference.shape, shape)):
+        if len(shape) != len(reference.shape) or \
+                any(r is not None and r != d for r, d in zip(reference.shape, shape)):
             raise ValueError(f'Input {index} of layer "{self.name}" is incompatible with the layer: expected '
                              f"shape={reference.shape}, found shape={shape}")
         return value
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         values = {}
-        for index, (tensor, value) in enumerate(zip(self.inputs, self._flat_inputs(inputs))):
-            values[id(tensor)] = self._check_input(value, tensor, index)
+        masks = [None] * len(self.inputs) if mask is None else flatten(mask)
+        for index, (tensor, value, value_mask) in enumerate(zip(self.inputs, self._flat_inputs(inputs), masks)):
+            value = self._check_input(value, tensor, index)
+            if value_mask is not None:
+                value._keras_mask = value_mask
+            values[id(tensor)] = value
 
         def fill(structure):
             return map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, structure)
 
-        plan, after_pooling = self._execution_plan(), {}
+        # The trainer's loops may run this graph through an execution plan (training/execution_plan.py): a node
+        # is then skipped (a fused step computes what it fed) or computed by the plan from another node's inputs.
+        plan = global_state.active_execution_plan()
+        overrides = plan.functional_overrides(self) if plan is not None else None
         for node in self._nodes:
             if isinstance(node.layer, InputLayer) or all(id(t) in values for t in node.output_tensors):
                 continue
-            args, kwargs = fill(node.call_args), fill(node.call_kwargs)
-            pooling = plan.get(id(node))
-            pending = after_pooling.pop(id(node), None) if after_pooling else None
-            if pooling is not None and can_reorder(node.layer, pooling.layer):
-                # models/_fusion.py: this ReLU runs after the max pooling that follows (or both run fused).
-                outputs, after_pooling[id(pooling)] = run_before_pooling(node.layer, pooling.layer, args, kwargs)
-            elif isinstance(pending, torch.Tensor):
-                outputs = pending   # the fused kernel already computed this pooling
+            if overrides and id(node) in overrides:
+                override = overrides[id(node)]
+                if override is None:
+                    continue
+                source, step = override
+                outputs = step(*fill(source.call_args), **fill(source.call_kwargs))
             else:
-                outputs = node.layer(*args, **kwargs)
-                if pending is not None:
-                    outputs = pending(outputs)
+                outputs = node.layer(*fill(node.call_args), **fill(node.call_kwargs))
             for tensor, value in zip(node.output_tensors, flatten(outputs)):
                 values[id(tensor)] = value
         outputs = map_structure(lambda t: values[id(t)], self._outputs_struct)
         # A one-element output list gives its tensor, as in Keras.
         return outputs[0] if isinstance(outputs, list) and len(outputs) == 1 else outputs
-
-    def _execution_plan(self):
-        plan = self.__dict__.get("_plan")
-        if plan is None:
-            plan = self.__dict__["_plan"] = functional_plan(self._nodes, flatten(self._outputs_struct))
-        return plan
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         outputs = map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)

@@ -16,6 +16,8 @@ class Model(Layer):
     """
 
     _casts_outputs = False
+    # A model's layers attach masks to its outputs themselves; the model passes them on without a warning.
+    _drops_masks_silently = True
 
     def __new__(cls, *args, **kwargs):
         if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):

@@ -187,8 +187,10 @@ def _module_and_registered_name(obj):
     if cls in _GLOBAL_CUSTOM_NAMES:
         return cls.__module__, _GLOBAL_CUSTOM_NAMES[cls]
     module = cls.__module__
-    from kerastorch.operations import KERAS_OPS_MODULE, Operation
-    if isinstance(obj, Operation):
+    from kerastorch.layers.layer import Layer
+    from kerastorch.ops.numpy import KERAS_OPS_MODULE
+    from kerastorch.ops.operation import Operation
+    if isinstance(obj, Operation) and not isinstance(obj, Layer):
         return KERAS_OPS_MODULE, cls.__name__
     if module == "kerastorch.models.functional":
         return "keras.src.models.functional", cls.__name__
@@ -219,8 +221,8 @@ def serialize_keras_object(obj):
 def serialize_layer(layer):
     """A layer's (or model's) entry in a config, as Keras 3 writes it, with its ``build_config`` once built."""
     from kerastorch.layers.core import InputLayer, Lambda
+    from kerastorch.layers.layer import Layer
     from kerastorch.models.model import Model
-    from kerastorch.operations import Operation
     config = dict(layer.get_config())
     if isinstance(config.get("dtype"), str) and not isinstance(layer, InputLayer):
         config["dtype"] = dtype_policy(config["dtype"])
@@ -233,7 +235,7 @@ def serialize_layer(layer):
              "registered_name": registered_name}
     if type(layer).__name__ == "Sequential" and layer.built and getattr(layer, "input_shape", None) is not None:
         entry["config"]["build_input_shape"] = serialize_value(layer.input_shape)
-    if layer.built and not isinstance(layer, (InputLayer, Operation)):
+    if layer.built and not isinstance(layer, InputLayer) and isinstance(layer, Layer):
         shapes = None if type(layer).__name__ == "Functional" else layer._build_shapes
         if shapes is not None or type(layer).__name__ == "Functional":
             entry["build_config"] = {"input_shape": serialize_value(shapes)}
@@ -247,7 +249,7 @@ def _class_tables():
     from kerastorch.layers.layer import Layer
     from kerastorch.models.functional import Functional
     from kerastorch.models.sequential import Sequential
-    from kerastorch.operations import OPERATIONS
+    from kerastorch.ops.numpy import OPERATIONS
     layer_classes = {name: getattr(layers, name) for name in dir(layers)
                      if inspect.isclass(getattr(layers, name)) and issubclass(getattr(layers, name), Layer)}
     # Keras 2 saved functional models as class "Model" too.

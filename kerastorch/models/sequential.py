@@ -1,10 +1,11 @@
 """`Sequential`: a plain stack of layers, each taking the previous one's output."""
 import torch
 
+from kerastorch import global_state
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
-from kerastorch.models._fusion import sequential_plan
+from kerastorch.models.functional import adjust_input_rank
 from kerastorch.models.model import Model
 
 
@@ -120,22 +121,20 @@ class Sequential(Model):
             self.__dict__["_input_layer"] = InputLayer(batch_shape=(None,) + input_shape[1:])
         self._build_graph(self._input_layer)
 
-    def call(self, inputs, training=None):
+    def call(self, inputs, training=None, mask=None):
         x = inputs
-        # torch.compile fuses the element-wise passes by itself; it traces the plain stack.
-        for step in self._execution_plan():
+        if isinstance(x, torch.Tensor):
+            if mask is not None:
+                x._keras_mask = mask
+            if self._input_layer is not None:
+                x = adjust_input_rank(x, self._input_layer.batch_shape)
+        # The trainer's loops may run the stack through an execution plan (training/execution_plan.py): steps that
+        # compute several layers at once. Any other call runs exactly the layers; masks ride on the tensors.
+        plan = global_state.active_execution_plan()
+        steps = plan.sequential_steps(self) if plan is not None else None
+        for step in self.layers if steps is None else steps:
             x = step(x)
         return x
-
-    def _execution_plan(self):
-        """The layers, with each ReLU-ending layer and the max pooling after it run as pooling, then ReLU (an
-        exact reordering, see models/_fusion.py); rebuilt whenever the stack changes."""
-        layers = tuple(self._modules.values())
-        cached = self.__dict__.get("_plan")
-        if cached is None or cached[0] != layers:
-            cached = (layers, sequential_plan(layers))
-            self.__dict__["_plan"] = cached
-        return cached[1]
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         x = inputs

@@ -1,4 +1,4 @@
-"""Operations: arithmetic and indexing recorded in a functional graph (``x + y``, ``x * 2``, ``x[:, 0]``).
+"""Graph operations of arithmetic and indexing (``x + y``, ``x * 2``, ``x[:, 0]``), as Keras's ``keras.src.ops.numpy``.
 
 Applying Python operators to KerasTensors makes one of these, as Keras 3 does with its ``keras.src.ops`` classes:
 each is a node in the graph with a Keras-style unique name (``add``, ``multiply_1``, ``get_item``), shown in
@@ -9,37 +9,20 @@ import operator
 
 import torch
 
-from kerastorch import backend
-from kerastorch.keras_tensor import KerasTensor, Node, any_symbolic
-from kerastorch.layers.layer import Layer
+from kerastorch import backend, keras_tensor
+from kerastorch.keras_tensor import KerasTensor
+from kerastorch.ops.operation import Operation
 
 # Where Keras 3 keeps these classes; functional configs name it.
 KERAS_OPS_MODULE = "keras.src.ops.numpy"
 
 
-class Operation(Layer):
-    """A weightless step of a functional graph. Subclasses set ``function`` (on real tensors) and, when the
-    result is not an elementwise broadcast, override ``compute_output_spec``.
-
-    Args:
-        name: the node's name (default: the class name in snake case, made unique).
-    """
+class ElementwiseOperation(Operation):
+    """A weightless operation that applies ``function`` to its operands; the result's shape is their broadcast
+    (subclasses whose result is not override ``compute_output_spec``)."""
 
     function = None
     result_dtype = None   # "bool" for comparisons; None: the dtype of the operands
-
-    def __init__(self, name=None, **kwargs):
-        kwargs.pop("trainable", None)
-        kwargs.pop("dtype", None)
-        super().__init__(name=name, **kwargs)
-        self.built = True
-
-    def __call__(self, *args, **kwargs):
-        if any_symbolic((args, kwargs)):
-            outputs = self.compute_output_spec(*args, **kwargs)
-            Node(self, args, kwargs, outputs)
-            return outputs
-        return self.call(*args, **kwargs)
 
     def call(self, *args, **kwargs):
         return self.function(*args, **kwargs)
@@ -50,9 +33,6 @@ class Operation(Layer):
         for other in shapes[1:]:
             shape = broadcast_shapes(shape, other, self.name)
         return KerasTensor(shape, self.result_dtype or _result_dtype(args, self))
-
-    def get_config(self):
-        return {"name": self.name}
 
     @classmethod
     def from_config(cls, config):
@@ -98,7 +78,7 @@ def broadcast_shapes(shape1, shape2, name="operation"):
 
 def _operation_class(name, function, result_dtype=None):
     """An Operation subclass that applies ``function`` (a Python operator or torch function)."""
-    return type(name, (Operation,), {"function": staticmethod(function), "result_dtype": result_dtype,
+    return type(name, (ElementwiseOperation,), {"function": staticmethod(function), "result_dtype": result_dtype,
                                      "__doc__": f"The graph operation of ``{function.__name__}``."})
 
 
@@ -123,7 +103,7 @@ LogicalXor = _operation_class("LogicalXor", torch.logical_xor, "bool")
 LogicalNot = _operation_class("LogicalNot", torch.logical_not, "bool")
 
 
-class Matmul(Operation):
+class Matmul(ElementwiseOperation):
     function = staticmethod(operator.matmul)
 
     def compute_output_spec(self, x1, x2):
@@ -140,7 +120,7 @@ class Matmul(Operation):
         return KerasTensor(batch + rows[-1:] + columns, _result_dtype((x1, x2), self))
 
 
-class GetItem(Operation):
+class GetItem(ElementwiseOperation):
     """``x[key]``: ints, slices, None (new axes) and Ellipsis, as NumPy indexes."""
 
     def call(self, x, key):
@@ -187,3 +167,7 @@ OPERATIONS = {cls.__name__: cls for cls in (
 def symbolic_call(class_name, *args):
     """Record ``class_name``'s operation on ``args`` (some of them KerasTensors); returns its KerasTensor."""
     return OPERATIONS[class_name]()(*args)
+
+
+# KerasTensor's Python operators (``x + y``) record these operations; keras_tensor sits below this module.
+keras_tensor.set_operator_dispatch(symbolic_call)
