@@ -40,6 +40,48 @@ def _elementwise_shape(shape1, shape2):
     return tuple(result)
 
 
+def _mask_list(inputs, masks):
+    """``masks`` checked against ``inputs``: None, or a list with one mask (or None) per input."""
+    if masks is None:
+        return None
+    if not isinstance(masks, (list, tuple)):
+        raise ValueError(f"`mask` should be a list. Received: mask={masks}")
+    if not isinstance(inputs, (list, tuple)):
+        raise ValueError(f"`inputs` should be a list. Received: inputs={inputs}")
+    if len(masks) != len(inputs):
+        raise ValueError(f"The lists `inputs` and `mask` should have the same length. Received: inputs of length "
+                         f"{len(inputs)}, and mask of length {len(masks)}")
+    return list(masks)
+
+
+def _feature_masks(inputs):
+    """Each input's mask broadcast over its last (feature) axis, or None for an input without one."""
+    masks = []
+    for x in inputs:
+        mask = getattr(x, "_keras_mask", None)
+        masks.append(None if mask is None else mask.unsqueeze(-1).expand(x.shape))
+    return masks
+
+
+def _merge_ignoring_masked(op, inputs):
+    """Fold ``op`` (maximum, minimum) over ``inputs`` where a masked position of one input takes the other's
+    value, so only unmasked values compete; the output keeps a position where any input does."""
+    output, output_mask = None, None
+    for x, mask in zip(inputs, _feature_masks(inputs)):
+        if output is None:
+            output, output_mask = x, mask
+            continue
+        if mask is not None:
+            x = torch.where(mask, x, output)
+        if output_mask is not None:
+            output = torch.where(output_mask, output, x)
+        output_mask = output_mask | mask if mask is not None and output_mask is not None else None
+        output = op(output, x)
+    if output_mask is not None:
+        output._keras_mask = torch.any(output_mask, dim=-1)
+    return output
+
+
 class Merge(Layer):
     """The base of the elementwise merging layers: ``_merge_function`` combines a list of same-rank tensors."""
 
@@ -68,6 +110,16 @@ class Merge(Layer):
 
     def _merge_function(self, inputs):
         raise NotImplementedError
+
+    def compute_mask(self, inputs, previous_mask):
+        """A position is kept where any input keeps it; no mask when an input has none."""
+        masks = _mask_list(inputs, previous_mask)
+        if masks is None or any(m is None for m in masks):
+            return None
+        output = masks[0]
+        for mask in masks[1:]:
+            output = output | mask
+        return output
 
     def compute_output_shape(self, input_shape):
         output_shape = tuple(input_shape[0][1:])
@@ -109,12 +161,31 @@ class Subtract(Merge):
 
 
 class Multiply(Merge):
-    """Multiplies a list of inputs elementwise."""
+    """Multiplies a list of inputs elementwise. Masked positions count as 1 in the product; where every input
+    is masked the output is 0."""
 
     def _merge_function(self, inputs):
+        masks = _feature_masks(inputs)
+        if any(m is not None for m in masks):
+            return self._masked_product(inputs, masks)
         output = inputs[0]
         for x in inputs[1:]:
             output = output * x
+        return output
+
+    @staticmethod
+    def _masked_product(inputs, masks):
+        every_input_masked = all(m is not None for m in masks)
+        output, output_mask = None, None
+        for x, mask in zip(inputs, masks):
+            if mask is not None:
+                x = torch.where(mask, x, torch.ones((), dtype=x.dtype, device=x.device))
+                if every_input_masked:
+                    output_mask = mask if output_mask is None else output_mask | mask
+            output = x if output is None else output * x
+        if output_mask is not None:
+            output = torch.where(output_mask, output, torch.zeros((), dtype=output.dtype, device=output.device))
+            output._keras_mask = torch.any(output_mask, dim=-1)
         return output
 
 
@@ -132,20 +203,14 @@ class Maximum(Merge):
     """The elementwise maximum of a list of inputs."""
 
     def _merge_function(self, inputs):
-        output = inputs[0]
-        for x in inputs[1:]:
-            output = torch.maximum(output, x)
-        return output
+        return _merge_ignoring_masked(torch.maximum, inputs)
 
 
 class Minimum(Merge):
     """The elementwise minimum of a list of inputs."""
 
     def _merge_function(self, inputs):
-        output = inputs[0]
-        for x in inputs[1:]:
-            output = torch.minimum(output, x)
-        return output
+        return _merge_ignoring_masked(torch.minimum, inputs)
 
 
 class Concatenate(Merge):
@@ -183,6 +248,22 @@ class Concatenate(Merge):
 
     def call(self, inputs):
         return torch.cat(list(inputs), dim=self.axis)
+
+    def compute_mask(self, inputs, previous_mask):
+        """The inputs' masks joined along ``axis`` (an input without a mask keeps everything), then reduced over
+        the last axis."""
+        masks = _mask_list(inputs, previous_mask)
+        if masks is None or all(m is None for m in masks):
+            return None
+        full = []
+        for x, mask in zip(inputs, masks):
+            if mask is None:
+                full.append(torch.ones(x.shape, dtype=torch.bool, device=x.device))
+            elif mask.dim() < x.dim():
+                full.append(mask.unsqueeze(-1).expand(x.shape))
+            else:
+                full.append(mask)
+        return torch.any(torch.cat(full, dim=self.axis), dim=-1)
 
     def compute_output_shape(self, input_shape):
         output_shape = list(input_shape[0])
@@ -225,6 +306,9 @@ class Dot(Merge):
         self.axes = axes
         self.normalize = normalize
         self.supports_masking = True
+
+    def compute_mask(self, inputs, previous_mask):
+        return None   # the dot axes are gone
 
     def _axes_for(self, rank1, rank2):
         axes = [self.axes, self.axes] if isinstance(self.axes, int) else list(self.axes)

@@ -146,7 +146,7 @@ class Functional(Model):
         for layer in operations:
             if isinstance(layer, InputLayer) or not isinstance(layer, Layer):
                 continue
-            key = layer.name.replace(".", "_")
+            key = self._module_key(layer)
             if key in self._modules and self._modules[key] is not layer:
                 raise ValueError(f'The name "{layer.name}" is used 2 times in the model. All operation names '
                                  f"should be unique.")

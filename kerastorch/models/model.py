@@ -39,6 +39,17 @@ class Model(Layer):
 
     # ---- structure -------------------------------------------------------------------------------------------
 
+    def _module_key(self, layer):
+        """The submodule name ``layer`` is registered under (so ``state_dict()`` keys read ``dense.kernel``): its
+        Keras name, with dots replaced, and ``_layer`` appended where the name is already an attribute of the
+        model (a layer named ``double`` or ``eval``, say)."""
+        key = layer.name.replace(".", "_")
+        if key in self._modules:
+            return key
+        if hasattr(type(self), key) or key in self.__dict__ or key in self._parameters or key in self._buffers:
+            key = f"{key}_layer"
+        return key
+
     @property
     def layers(self):
         return self._layers

@@ -81,7 +81,7 @@ class Sequential(Model):
                     known = _known_input_shape(layer)
                 if known is not None:
                     self.__dict__["_input_layer"] = InputLayer(batch_shape=known)
-            self.add_module(layer.name.replace(".", "_"), layer)
+            self.add_module(self._module_key(layer), layer)
         if rebuild:
             self._maybe_rebuild()
 

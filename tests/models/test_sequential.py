@@ -118,3 +118,22 @@ def test_dropout_noise_shape_and_seed():
     np.testing.assert_array_equal(out, again)
     with pytest.raises(ValueError, match="between 0 and 1"):
         layers.Dropout(1.5)
+
+
+def test_sequential_adjusts_input_rank_as_keras_does():
+    """Data of shape (N,) trains into Input((1,)), and (N, 28, 28) into Input((28, 28, 1)), as in a functional
+    model (Keras adds or drops one trailing axis of 1)."""
+    import numpy as np
+    import kerastorch as keras
+    from kerastorch import layers
+    flat = keras.Sequential([keras.Input((1,)), layers.Dense(2)])
+    flat.compile(optimizer="sgd", loss="mse")
+    flat.fit(np.arange(8, dtype="float32"), np.zeros((8, 2), "float32"), epochs=1, verbose=0)
+    assert flat.predict(np.arange(3, dtype="float32"), verbose=0).shape == (3, 2)
+
+    images = keras.Sequential([keras.Input((28, 28, 1)), layers.Conv2D(2, 3), layers.Flatten(), layers.Dense(3)])
+    images.compile(optimizer="sgd", loss="sparse_categorical_crossentropy")
+    images.fit(np.random.rand(4, 28, 28).astype("float32"), np.array([0, 1, 2, 0]), epochs=1, verbose=0)
+    assert images.predict(np.zeros((2, 28, 28), "float32"), verbose=0).shape == (2, 3)
+    # And a trailing axis of 1 too many is dropped.
+    assert flat(np.zeros((5, 1, 1), "float32")).shape == (5, 2)
