@@ -534,6 +534,18 @@ bce = BCE = binary_crossentropy
 cosine_proximity = cosine = cosine_similarity
 
 
+# Which targets each built-in loss function accepts (see Loss.target_shapes): the crossentropies and the
+# divergences need the output's shape exactly, the regression losses anything that broadcasts to it.
+_TARGET_SHAPES = {
+    sparse_categorical_crossentropy: "sparse",
+    categorical_crossentropy: "same", binary_crossentropy: "same", categorical_focal_crossentropy: "same",
+    binary_focal_crossentropy: "same", kl_divergence: "same", categorical_hinge: "same",
+    mean_squared_error: "broadcast", mean_absolute_error: "broadcast", mean_absolute_percentage_error: "broadcast",
+    mean_squared_logarithmic_error: "broadcast", cosine_similarity: "broadcast", huber: "broadcast",
+    log_cosh: "broadcast", poisson: "broadcast", hinge: "broadcast", squared_hinge: "broadcast",
+}
+
+
 # ---- reduction ----------------------------------------------------------------------------------------------------
 
 class Reduction:
@@ -714,10 +726,10 @@ class Loss:
             y_pred: predictions; a boolean ``_keras_mask`` attribute on it masks entries out.
             sample_weight: None, a scalar, or per-sample (or per-timestep) weights.
         """
-        in_mask = getattr(y_pred, "_keras_mask", None)
+        in_mask = backend.get_keras_mask(y_pred)
         y_true, y_pred = self._convert(y_true, y_pred)
         losses = self.call(y_true, y_pred)
-        out_mask = getattr(losses, "_keras_mask", None)
+        out_mask = backend.get_keras_mask(losses)
         if in_mask is not None and out_mask is not None:
             mask = _as_tensor(in_mask, device=out_mask.device).bool() & out_mask.bool()
         else:
@@ -728,6 +740,73 @@ class Loss:
     def call(self, y_true, y_pred):
         """The loss per sample (not reduced over the batch). Subclasses implement it."""
         raise NotImplementedError(f"{type(self).__name__} must implement call(y_true, y_pred).")
+
+    # ---- what targets the loss takes, asked once by the trainer before the first step ------------------------
+
+    @property
+    def target_shapes(self):
+        """Which target shapes the loss accepts for an output: ``'sparse'`` (class indices: the output's shape
+        without its last axis, or with a last axis of 1), ``'same'`` (the output's shape, up to a trailing axis
+        of 1), ``'broadcast'`` (a shape that broadcasts to the output's), or None: the loss checks its own
+        inputs, as a user's Loss subclass does (Keras trains those without a shape check)."""
+        return None
+
+    def check_target_shape(self, target_shape, output_shape):
+        """Raise a ValueError naming both shapes when targets of ``target_shape`` do not go with outputs of
+        ``output_shape`` under ``target_shapes``; accept anything when that is None.
+
+        Args:
+            target_shape: the targets' shape, a tuple.
+            output_shape: the model output's shape, a tuple.
+        """
+        rule = self.target_shapes
+        target_shape, output_shape = tuple(target_shape), tuple(output_shape)
+        if rule is None:
+            return
+        if rule == "sparse":
+            if target_shape not in (output_shape[:-1], output_shape[:-1] + (1,)):
+                raise ValueError(
+                    f"Arguments `target` and `output` of loss '{self.name}' have incompatible shapes: "
+                    f"target.shape={target_shape}, output.shape={output_shape}. Sparse labels hold one class "
+                    f"index per sample, so the target needs the output's shape without its last axis.")
+            return
+        adjusted = target_shape
+        if len(adjusted) == len(output_shape) - 1 and output_shape and output_shape[-1] == 1:
+            adjusted = adjusted + (1,)
+        elif len(adjusted) == len(output_shape) + 1 and adjusted[-1] == 1:
+            adjusted = adjusted[:-1]
+        compatible = adjusted == output_shape
+        if not compatible and rule == "broadcast":
+            try:
+                compatible = torch.broadcast_shapes(adjusted, output_shape) == output_shape
+            except RuntimeError:
+                compatible = False
+        if not compatible:
+            raise ValueError(f"Arguments `target` and `output` must have the same shape. Received: "
+                             f"target.shape={target_shape}, output.shape={output_shape} (loss '{self.name}').")
+
+    def check_labels(self, y_true, y_pred):
+        """Raise a ValueError when sparse labels fall outside ``[0, classes)`` (they would fail deep in a kernel
+        otherwise). Reads two numbers back from the device: call it once per fit, not per step. Only losses
+        whose ``target_shapes`` is ``'sparse'`` check anything.
+
+        Args:
+            y_true: the labels, a tensor.
+            y_pred: predictions (a batch is enough: only the class axis's size is read).
+        """
+        if self.target_shapes != "sparse" or not isinstance(y_true, torch.Tensor) or y_true.numel() == 0:
+            return
+        num_classes = y_pred.shape[-1]
+        ignore = getattr(self, "_fn_kwargs", {}).get("ignore_class", getattr(self, "ignore_class", None))
+        labels = y_true if ignore is None else y_true[y_true != ignore]
+        if labels.numel() == 0:
+            return
+        low, high = (float(v) for v in torch.stack([labels.min(), labels.max()]).double().cpu())
+        if low < 0 or high >= num_classes:
+            bad = high if high >= num_classes else low
+            raise ValueError(f"Received a label value of {bad:g} which is outside the valid range of "
+                             f"[0, {num_classes}) for loss '{self.name}': the model has {num_classes} "
+                             f"outputs, so sparse labels must be integers from 0 to {num_classes - 1}.")
 
     def get_config(self):
         return {"name": self.name, "reduction": self.reduction}
@@ -766,6 +845,11 @@ class LossFunctionWrapper(Loss):
         if isinstance(y_true, torch.Tensor) and isinstance(y_pred, torch.Tensor):
             y_true, y_pred = squeeze_or_expand_to_same_rank(y_true, y_pred)
         return self.fn(y_true, y_pred, **self._fn_kwargs)
+
+    @property
+    def target_shapes(self):
+        # A built-in function says what it takes; a user's function is trained unchecked, as Keras trains it.
+        return _TARGET_SHAPES.get(self.fn)
 
     def get_config(self):
         config = super().get_config()

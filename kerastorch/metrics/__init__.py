@@ -42,10 +42,9 @@ class _CrossentropyByShape(MeanMetricWrapper):
         self._direction = "down"
 
     def update_state(self, y_true, y_pred, sample_weight=None):
-        y_true, y_pred = self._tensor(y_true), self._tensor(y_pred)
         if not self._resolved:
-            self._fn = _by_shape(y_true, y_pred, binary_crossentropy, sparse_categorical_crossentropy,
-                                 categorical_crossentropy)
+            self._fn = _by_shape(self._tensor(y_true), self._tensor(y_pred), binary_crossentropy,
+                                 sparse_categorical_crossentropy, categorical_crossentropy)
             self._resolved = True
         return super().update_state(y_true, y_pred, sample_weight=sample_weight)
 

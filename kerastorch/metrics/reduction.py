@@ -3,6 +3,7 @@ import math
 
 import torch
 
+from kerastorch import backend
 from kerastorch.losses import _divide_no_nan, squeeze_or_expand_to_same_rank
 from kerastorch.metrics.metric import Metric
 
@@ -132,7 +133,18 @@ class MeanMetricWrapper(Mean):
         self._fn_kwargs = kwargs
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        # A mask on the predictions (a layer's output mask) weighs masked timesteps 0, as Keras folds it into the
+        # sample weights: without weights the mask itself becomes them, so the mean is over unmasked entries.
+        mask = backend.get_keras_mask(y_pred)
         values = self._fn(self._tensor(y_true), self._tensor(y_pred), **self._fn_kwargs)
+        if mask is not None:
+            mask = self._tensor(mask, self._torch_dtype)
+            if sample_weight is None:
+                sample_weight = mask
+            else:
+                mask, sample_weight = squeeze_or_expand_to_same_rank(
+                    mask, self._tensor(sample_weight, self._torch_dtype))
+                sample_weight = sample_weight * mask
         return super().update_state(values, sample_weight=sample_weight)
 
     def get_config(self):

@@ -31,11 +31,13 @@ class Model(Layer):
 
     def __init__(self, *, trainable=True, name=None, dtype=None, **kwargs):
         super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)
-        self.compiled = False
-        self.optimizer = None
         self.stop_training = False
         self.history = None
         self._trainer = None
+        # What compile configures, held here only (the trainer reads it at each step). Set without Layer's
+        # metric tracking: model.metrics lists them in Keras's order itself.
+        self._set_compiled_state(optimizer=None, compiled_loss=None, compiled_metrics=None, loss_tracker=None,
+                                 run_eagerly=False, jit_compile=False, compiled=False)
 
     # ---- structure -------------------------------------------------------------------------------------------
 
@@ -191,18 +193,42 @@ class Model(Layer):
         return self(x, training=False)
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
-        """The compiled loss(es) of a batch plus the model's regularization penalties."""
-        trainer = self._get_trainer()
-        if trainer._output_metrics is None and y is not None and y_pred is not None:
-            trainer._setup_outputs(y, y_pred)
-        return trainer.compute_loss(x, y, y_pred, sample_weight, training=training)
+        """The total loss of a batch: the compiled loss(es) plus the model's penalties (``model.losses``).
+
+        Override it in a subclass for a loss of your own (Keras's hook); fit, evaluate and a default
+        ``train_step`` call it with the batch and the model's predictions.
+
+        Args:
+            x: the inputs (unused by the default).
+            y: the targets, or None.
+            y_pred: the model's predictions for x.
+            sample_weight: None, or weights for the samples (one array per output for several).
+            training: whether the loss is for a training step (unused by the default).
+        """
+        total = None
+        if self.compiled_loss is not None and y is not None:
+            total = self.compiled_loss(y, y_pred, sample_weight)
+        for penalty in self._get_trainer().penalties():
+            penalty = penalty.sum()
+            total = penalty if total is None else total + penalty
+        if total is None:
+            raise ValueError("No loss to compute. Provide a `loss` argument in `compile()`.")
+        return total
 
     def compute_metrics(self, x, y, y_pred, sample_weight=None):
-        trainer = self._get_trainer()
-        if trainer._output_metrics is None:
-            trainer._setup_outputs(y, y_pred)
-        with torch.no_grad():
-            trainer._update_metrics(y, y_pred, sample_weight)
+        """Update the compiled metrics with a batch and return every metric's result, by name.
+
+        Args:
+            x: the inputs (unused by the default).
+            y: the targets.
+            y_pred: the model's predictions for x.
+            sample_weight: None, or weights for the samples (weighted metrics use them).
+        """
+        if self.compiled_metrics is not None:
+            with torch.no_grad():
+                if not self.compiled_metrics.built:
+                    self._get_trainer().build_compiled(y, y_pred)
+                self.compiled_metrics.update_state(y, y_pred, sample_weight)
         return self.get_metrics_result()
 
     def get_metrics_result(self):
@@ -214,13 +240,19 @@ class Model(Layer):
 
     @property
     def metrics_names(self):
-        return self._get_trainer().metrics_names
+        return [metric.name for metric in self.metrics]
 
     @property
     def metrics(self):
-        """The loss tracker and compiled metrics, then metrics assigned as attributes of the model or its
-        layers (``self.loss_tracker = Mean(name="loss")``)."""
-        found = list(self._get_trainer().metrics)
+        """The loss tracker, the per-output loss trackers and the compiled metrics, then metrics assigned as
+        attributes of the model or its layers (``self.loss_tracker = Mean(name="loss")``)."""
+        found = []
+        if self.compiled:
+            found.append(self._loss_tracker)
+            if self.compiled_loss.built:
+                found.extend(self.compiled_loss.metrics)
+            if self.compiled_metrics.built:
+                found.extend(self.compiled_metrics.metrics)
         for module in self.modules():
             for metric in module.__dict__.get("_tracked_metrics", ()):
                 if all(m is not metric for m in found):
@@ -229,7 +261,22 @@ class Model(Layer):
 
     @property
     def loss(self):
-        return self._get_trainer().loss
+        """compile's ``loss`` argument (None before compile). Setting it recompiles the loss alone."""
+        return None if self.compiled_loss is None else self.compiled_loss.loss
+
+    @loss.setter
+    def loss(self, value):
+        trainer = self._get_trainer()
+        trainer.set_loss(value)
+
+    def _set_compiled_state(self, optimizer, compiled_loss, compiled_metrics, loss_tracker, run_eagerly,
+                            jit_compile, compiled=True):
+        """Set what compile configures (called by the trainer's compile)."""
+        state = {"optimizer": optimizer, "compiled_loss": compiled_loss, "compiled_metrics": compiled_metrics,
+                 "_loss_tracker": loss_tracker, "run_eagerly": run_eagerly, "jit_compile": jit_compile,
+                 "compiled": compiled}
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     # ---- configuration ---------------------------------------------------------------------------------------
 

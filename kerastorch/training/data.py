@@ -420,3 +420,127 @@ def class_weights_for(y, table):
     in_table = (labels >= 0) & (labels < table.shape[0])
     return torch.where(in_table, table[labels.clamp(0, table.shape[0] - 1)], torch.ones((), dtype=table.dtype,
                                                                                         device=table.device))
+
+
+# ---- the arguments of fit / evaluate / train_on_batch, parsed before any batch ----------------------------------
+
+def check_epochs(epochs):
+    if not isinstance(epochs, int) or epochs < 0:
+        raise ValueError(f"`epochs` must be a non-negative integer. Received: epochs={epochs!r}")
+
+
+def warn_non_finite_inputs(x, y, x_name="x", y_name="y"):
+    """Warn once per call, naming the array, when in-memory inputs or targets hold NaN or inf."""
+    if is_array_structure(x):
+        warn_non_finite(x, x_name)
+    if is_array_structure(y):
+        warn_non_finite(y, y_name)
+
+
+def unpack_validation_data(validation_data):
+    """``validation_data`` as ``(x, y, sample_weight)``: a 2- or 3-tuple, or data that yields its own targets."""
+    if isinstance(validation_data, (tuple, list)):
+        if len(validation_data) == 2:
+            return validation_data[0], validation_data[1], None
+        if len(validation_data) == 3:
+            return tuple(validation_data)
+        raise ValueError(f"When passing a tuple as `validation_data`, it must contain 2 (x, y) or 3 "
+                         f"(x, y, sample_weight) items. Received a tuple of {len(validation_data)} items.")
+    return validation_data, None, None
+
+
+def fit_data(x, y, sample_weight, validation_split=0.0, validation_data=None):
+    """fit's data and validation data, checked: ``((x, y, sample_weight), validation)``, where validation is
+    ``(x, y, sample_weight)`` or None.
+
+    ``validation_split`` takes the last fraction of in-memory arrays (before shuffling, as Keras does) when no
+    ``validation_data`` is given; non-finite values in in-memory arrays are warned about, naming the array.
+
+    Args:
+        x, y, sample_weight: fit's data.
+        validation_split: a float in [0, 1).
+        validation_data: None, ``(x, y)``, ``(x, y, sample_weight)``, or data that yields its targets.
+    """
+    if validation_split and not 0 <= validation_split < 1:
+        raise ValueError(f"`validation_split` must be a float in [0, 1). Received: validation_split="
+                         f"{validation_split}")
+    warn_non_finite_inputs(x, y)
+    if validation_split and validation_data is None:
+        if not is_array_structure(x):
+            raise ValueError("`validation_split` is only supported for Tensors or NumPy arrays. Found: "
+                             f"x={type(x).__name__}. Pass `validation_data` instead.")
+        (x, y, sample_weight), validation = train_validation_split((x, y, sample_weight), validation_split)
+        return (x, y, sample_weight), validation
+    if validation_data is None:
+        return (x, y, sample_weight), None
+    validation = unpack_validation_data(validation_data)
+    warn_non_finite_inputs(validation[0], validation[1], "validation_data[0]", "validation_data[1]")
+    return (x, y, sample_weight), validation
+
+
+def validation_due(epoch, validation_freq):
+    """Whether fit validates after ``epoch`` (0-based): every ``validation_freq`` epochs for an int, after the
+    listed (1-based) epochs for a collection."""
+    if isinstance(validation_freq, int):
+        return (epoch + 1) % validation_freq == 0
+    return (epoch + 1) in validation_freq
+
+
+def num_samples(x):
+    """The number of samples in x (the first axis of its first array): one batch for train_on_batch."""
+    leaves = [leaf for leaf in flatten(x) if hasattr(leaf, "shape")]
+    if not leaves:
+        return np.asarray(x).shape[0]
+    return int(leaves[0].shape[0])
+
+
+# ---- targets and weights matched to the model's outputs --------------------------------------------------------
+
+def flatten_targets(y, names):
+    """Targets (or per-output sample weights) as one entry per output, in the order of ``names``.
+
+    Args:
+        y: one target, a list/tuple with one per output, or a dict keyed by output name.
+        names: the output names (``[None]`` for a single output).
+    """
+    if isinstance(y, dict):
+        missing = [n for n in names if n not in y]
+        if missing:
+            raise ValueError(f"The target dictionary is missing entries for outputs {missing}. Received "
+                             f"keys: {list(y)}")
+        return [y[n] for n in names]
+    if len(names) == 1:
+        return [y]
+    ys = flatten(y)
+    if len(ys) != len(names):
+        raise ValueError(f"The model has {len(names)} outputs but received {len(ys)} targets.")
+    return ys
+
+
+def per_output_sample_weights(sample_weight, names):
+    """One sample weight per output: a dict/list of them matched to ``names``, else the same for all."""
+    if isinstance(sample_weight, (dict, list, tuple)) and len(names) > 1:
+        return flatten_targets(sample_weight, names)
+    return [sample_weight] * len(names)
+
+
+def per_output(spec, names, what):
+    """A per-output list from a single value, a list (one per output), or a dict keyed by output name.
+
+    Args:
+        spec: compile's ``loss``, ``loss_weights`` or ``metrics`` argument.
+        names: the output names.
+        what: the argument's name, for errors.
+    """
+    if isinstance(spec, dict):
+        unknown = set(spec) - set(names)
+        if unknown:
+            raise ValueError(f"Unknown entries in {what} dictionary: {sorted(unknown)}. Only expected the "
+                             f"following keys: {names}")
+        return [spec.get(name) for name in names]
+    if isinstance(spec, (list, tuple)) and len(names) > 1:
+        if len(spec) != len(names):
+            raise ValueError(f"`{what}` should have one entry per output: the model has {len(names)} "
+                             f"outputs, but {what} has {len(spec)} entries.")
+        return list(spec)
+    return [spec] * len(names)
