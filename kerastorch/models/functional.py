@@ -9,9 +9,9 @@ import inspect
 
 import torch
 
+from kerastorch import global_state
 from kerastorch.keras_tensor import KerasTensor, flatten, map_structure
 from kerastorch.layers.core import InputLayer
-from kerastorch.models._fusion import can_reorder, functional_plan, run_before_pooling
 from kerastorch.models.model import Model
 
 
@@ -237,33 +237,26 @@ class Functional(Model):
         def fill(structure):
             return map_structure(lambda t: values[id(t)] if isinstance(t, KerasTensor) else t, structure)
 
-        plan, after_pooling = self._execution_plan(), {}
+        # Inside the trainer's loops, its execution plan may skip some nodes and compute others by faster steps
+        # (training/execution_plan.py); any other call runs the plain layers.
+        plan = global_state.active_execution_plan()
+        overrides = plan.functional_overrides(self) if plan is not None else None
         for node in self._nodes:
             if isinstance(node.layer, InputLayer) or all(id(t) in values for t in node.output_tensors):
                 continue
-            args, kwargs = fill(node.call_args), fill(node.call_kwargs)
-            pooling = plan.get(id(node))
-            pending = after_pooling.pop(id(node), None) if after_pooling else None
-            if pooling is not None and can_reorder(node.layer, pooling.layer):
-                # models/_fusion.py: this ReLU runs after the max pooling that follows (or both run fused).
-                outputs, after_pooling[id(pooling)] = run_before_pooling(node.layer, pooling.layer, args, kwargs)
-            elif isinstance(pending, torch.Tensor):
-                outputs = pending   # the fused kernel already computed this pooling
+            if overrides is not None and id(node) in overrides:
+                override = overrides[id(node)]
+                if override is None:
+                    continue
+                source, fn = override
+                outputs = fn(*fill(source.call_args), **fill(source.call_kwargs))
             else:
-                outputs = node.layer(*args, **kwargs)
-                if pending is not None:
-                    outputs = pending(outputs)
+                outputs = node.layer(*fill(node.call_args), **fill(node.call_kwargs))
             for tensor, value in zip(node.output_tensors, flatten(outputs)):
                 values[id(tensor)] = value
         outputs = map_structure(lambda t: values[id(t)], self._outputs_struct)
         # A one-element output list gives its tensor, as in Keras.
         return outputs[0] if isinstance(outputs, list) and len(outputs) == 1 else outputs
-
-    def _execution_plan(self):
-        plan = self.__dict__.get("_plan")
-        if plan is None:
-            plan = self.__dict__["_plan"] = functional_plan(self._nodes, flatten(self._outputs_struct))
-        return plan
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         outputs = map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)

@@ -1,10 +1,10 @@
 """`Sequential`: a plain stack of layers, each taking the previous one's output."""
 import torch
 
+from kerastorch import global_state
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
-from kerastorch.models._fusion import sequential_plan
 from kerastorch.models.model import Model
 
 
@@ -121,21 +121,14 @@ class Sequential(Model):
         self._build_graph(self._input_layer)
 
     def call(self, inputs, training=None):
+        # Inside the trainer's loops, its execution plan may replace some layers by faster steps
+        # (training/execution_plan.py); any other call runs the plain layers.
+        plan = global_state.active_execution_plan()
+        steps = plan.sequential_steps(self) if plan is not None else None
         x = inputs
-        # torch.compile fuses the element-wise passes by itself; it traces the plain stack.
-        for step in self._execution_plan():
+        for step in self.layers if steps is None else steps:
             x = step(x)
         return x
-
-    def _execution_plan(self):
-        """The layers, with each ReLU-ending layer and the max pooling after it run as pooling, then ReLU (an
-        exact reordering, see models/_fusion.py); rebuilt whenever the stack changes."""
-        layers = tuple(self._modules.values())
-        cached = self.__dict__.get("_plan")
-        if cached is None or cached[0] != layers:
-            cached = (layers, sequential_plan(layers))
-            self.__dict__["_plan"] = cached
-        return cached[1]
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         x = inputs

@@ -4,6 +4,7 @@ Each training step is: forward, loss (+ regularization penalties), backward, opt
 on the model's device with no host sync. Logged values stay tensors until something prints them: batch logs
 are read lazily (the progress bar reads them only when it redraws), epoch logs become floats once per epoch.
 """
+import contextlib
 import warnings
 from collections.abc import MutableMapping
 
@@ -13,6 +14,7 @@ import torch
 from kerastorch import backend
 from kerastorch.keras_tensor import flatten, map_structure
 from kerastorch.training.cpu_memory import keep_freed_memory
+from kerastorch.training.execution_plan import plan_for
 from kerastorch.training.data import (DataHandler, is_array_structure, move_to_device, train_validation_split,
                                       warn_non_finite)
 
@@ -107,6 +109,7 @@ class Trainer:
         self._regularized = None
         self._layers_with_calls = []
         self._trainable = None
+        self._execution_plan = None   # the fast paths of fit / evaluate / predict (training/execution_plan.py)
 
     # ---- compile ---------------------------------------------------------------------------------------------
 
@@ -368,10 +371,16 @@ class Trainer:
             for metric, weighted in entries:
                 metric.update_state(y_true, pred, sample_weight=sample_weight if weighted else None)
 
+    def _plan_scope(self):
+        """The block in which one step's forward pass runs the model through its execution plan."""
+        plan = self._execution_plan
+        return plan.active() if plan is not None else contextlib.nullcontext()
+
     def _forward(self, x, training):
-        if self._compiled_forward is not None and training:
-            return self._compiled_forward(x)
-        return self.model(x, training=training)
+        with self._plan_scope():
+            if self._compiled_forward is not None and training:
+                return self._compiled_forward(x)
+            return self.model(x, training=training)
 
     def _first_batch(self, x, y, y_pred, y_all=None):
         if self._output_metrics is None:
@@ -405,7 +414,8 @@ class Trainer:
 
     @torch.no_grad()
     def test_step(self, x, y, sample_weight):
-        y_pred = self.model(x, training=False)
+        with self._plan_scope():
+            y_pred = self.model(x, training=False)
         if self._output_metrics is None or not self._signature_checked:
             self._first_batch(x, y, y_pred, self._y_all)
         if (y is not None and any(f is not None for f in self._loss_fns)) or self._penalties():
@@ -438,6 +448,7 @@ class Trainer:
         from kerastorch.callbacks import CallbackList
         self._require_compiled("fit")
         model = self.model
+        self._execution_plan = plan_for(model)
         verbose = 1 if verbose == "auto" else verbose
         if not isinstance(epochs, int) or epochs < 0:
             raise ValueError(f"`epochs` must be a non-negative integer. Received: epochs={epochs!r}")
@@ -601,6 +612,7 @@ class Trainer:
                  callbacks=None, return_dict=False):
         from kerastorch.callbacks import CallbackList
         self._require_compiled("evaluate")
+        self._execution_plan = plan_for(self.model)
         verbose = 1 if verbose == "auto" else verbose
         _warn_non_finite_arrays(x, y, "x", "y")
         data = DataHandler(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
@@ -665,6 +677,7 @@ class Trainer:
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)
         model = self.model
+        self._execution_plan = plan_for(model)
         was_training = model.training
         model.eval()
         callbacks.on_predict_begin()
@@ -672,7 +685,8 @@ class Trainer:
         with torch.inference_mode():
             for step, (bx, _, _) in enumerate(data.epoch()):
                 callbacks.on_predict_batch_begin(step)
-                batch_outputs = model(bx, training=False)
+                with self._plan_scope():
+                    batch_outputs = model(bx, training=False)
                 outputs.append(batch_outputs)
                 callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
         model.train(was_training)

@@ -1,13 +1,30 @@
-"""The ReLU moved past the max pooling after it (models/_fusion.py): same values and gradients, bit for bit,
-as running the layers one after another; applied only where nothing can observe the difference."""
+"""The trainer's execution plan (training/execution_plan.py): a ReLU moved past the max pooling after it gives
+the same values and gradients, bit for bit, as running the layers one after another; it applies only inside the
+plan's ``active()`` block (the trainer's loops), never in a plain call, and never where anything can observe the
+difference (hooks, activity regularizers, masks)."""
 import numpy as np
 import pytest
 import torch
 
 import kerastorch as keras
-from kerastorch.models._fusion import ReluAfterPooling
+from kerastorch import global_state
+from kerastorch.backend import set_keras_mask
+from kerastorch.training import trainer as trainer_module
+from kerastorch.training.execution_plan import ExecutionPlan, ReluAfterPooling, plan_for
 
 L = keras.layers
+
+
+def _planned(model, x):
+    """``model(x)`` as the trainer's loops run it: through the model's plan."""
+    plan = plan_for(model)
+    assert plan is not None
+    with plan.active():
+        return model(x)
+
+
+def _steps(model):
+    return plan_for(model).sequential_steps(model)
 
 
 def _layer_by_layer(model, x):
@@ -31,7 +48,7 @@ def _assert_identical(a, b):
 
 
 def _assert_same_run(model, x):
-    fused = _outputs_and_grads(model, x, lambda m, v: m(v))
+    fused = _outputs_and_grads(model, x, _planned)
     plain = _outputs_and_grads(model, x, _layer_by_layer)
     for a, b in zip([fused[0], fused[1]] + fused[2], [plain[0], plain[1]] + plain[2]):
         _assert_identical(a, b)
@@ -59,7 +76,7 @@ def test_conv_relu_then_max_pooling_matches_layer_by_layer(kind, pooling):
     keras.utils.set_random_seed(1)
     model = keras.Sequential([L.Input((9, 10, 3)), L.Conv2D(4, 3, activation="relu", bias_initializer="ones"),
                               pooling(), L.Flatten(), L.Dense(3)])
-    assert isinstance(model._execution_plan()[0], ReluAfterPooling)
+    assert isinstance(_steps(model)[0], ReluAfterPooling)
     _assert_same_run(model, _inputs(kind, (2, 9, 10, 3)))
 
 
@@ -68,7 +85,7 @@ def test_relu_layer_then_max_pooling_matches_layer_by_layer(relu):
     keras.utils.set_random_seed(2)
     model = keras.Sequential([L.Input((8, 8, 3)), L.Conv2D(4, 3, padding="same"), L.BatchNormalization(), relu(),
                               L.MaxPooling2D(2), L.Flatten(), L.Dense(2)])
-    assert isinstance(model._execution_plan()[2], ReluAfterPooling)
+    assert isinstance(_steps(model)[2], ReluAfterPooling)
     _assert_same_run(model, _inputs("random", (3, 8, 8, 3)))
 
 
@@ -92,12 +109,12 @@ def test_functional_model_reorders_only_a_relu_that_only_the_pooling_sees():
     side = L.MaxPooling2D(2)(b)
     outputs = [L.Dense(2)(L.Flatten()(L.Concatenate()([pooled, side]))), L.GlobalAveragePooling2D()(b)]
     model = keras.Model(inputs, outputs)
-    plan = model._execution_plan()
-    assert [node.layer for node in plan.values()] == [pooled._keras_history.operation]
+    overrides = plan_for(model).functional_overrides(model)
+    assert [node.layer for node, _ in filter(None, overrides.values())] == [a._keras_history.operation]
+    assert list(overrides.values()).count(None) == 1   # the convolution's node: computed by the pooling's step
 
     x = _inputs("random", (2, 10, 10, 2))
-    fused = model(x)
-    model.__dict__["_plan"] = {}
+    fused = _planned(model, x)
     plain = model(x)
     for f, p in zip(fused, plain):
         assert torch.equal(f, p)
@@ -108,14 +125,14 @@ def test_not_applied_to_other_relus():
     model = keras.Sequential([L.Input((6, 6, 1)), L.ReLU(max_value=6.0), L.MaxPooling2D(2),
                               L.Conv2D(2, 3, activation="relu6"), L.MaxPooling2D(2, padding="same"),
                               L.Conv2D(2, 1, activation="relu"), L.AveragePooling2D(1)])
-    assert not any(isinstance(step, ReluAfterPooling) for step in model._execution_plan())
+    assert plan_for(model) is None
 
 
 def test_a_hook_sees_the_activated_output():
     model = keras.Sequential([L.Input((6, 6, 1)), L.Conv2D(2, 3, activation="relu"), L.MaxPooling2D(2)])
     seen = []
     model.layers[0].register_forward_hook(lambda module, args, output: seen.append(output))
-    model(-torch.ones(1, 6, 6, 1) + torch.randn(1, 6, 6, 1))
+    _planned(model, -torch.ones(1, 6, 6, 1) + torch.randn(1, 6, 6, 1))
     assert seen[0].shape == (1, 4, 4, 2) and seen[0].min() >= 0
 
 
@@ -125,7 +142,7 @@ def test_activity_regularizer_sees_the_activated_output():
                                                               bias_initializer="ones"),
                               L.MaxPooling2D(2)])
     x = _inputs("random", (2, 6, 6, 1))
-    model(x)
+    _planned(model, x)
     fused_penalty = model.losses[0]
     _layer_by_layer(model, x)
     assert torch.equal(model.losses[0], fused_penalty)
@@ -135,7 +152,7 @@ def test_a_failed_reordered_call_leaves_the_layer_as_it_was():
     model = keras.Sequential([L.Input((6, 6, 1)), L.Conv2D(2, 3, activation="relu"), L.MaxPooling2D(2)])
     conv = model.layers[0]
     with pytest.raises(ValueError):
-        model(torch.zeros(1, 6, 6, 5))
+        _planned(model, torch.zeros(1, 6, 6, 5))
     assert conv(torch.full((1, 6, 6, 1), -1.0)).min() >= 0
 
 
@@ -145,26 +162,27 @@ def test_a_subclass_with_its_own_call_keeps_its_activation():
             return super().call(inputs) * 2.0
 
     model = keras.Sequential([L.Input((6, 6, 1)), Scaled(2, 3, activation="relu"), L.MaxPooling2D(2)])
-    assert not isinstance(model._execution_plan()[0], ReluAfterPooling)
+    assert plan_for(model) is None
     assert model(-torch.rand(1, 6, 6, 1)).min() >= 0
 
 
 def test_plan_follows_add_and_pop():
     model = keras.Sequential([L.Input((6, 6, 1)), L.Conv2D(2, 3, activation="relu")])
-    assert not isinstance(model._execution_plan()[0], ReluAfterPooling)
+    plan = ExecutionPlan(model)
+    assert plan_for(model) is None and plan.sequential_steps(model) is None
     model.add(L.MaxPooling2D(2))
-    assert isinstance(model._execution_plan()[0], ReluAfterPooling)
+    assert isinstance(plan.sequential_steps(model)[0], ReluAfterPooling)
     model.pop()
-    assert model._execution_plan() == [model.layers[0]]
+    assert plan.sequential_steps(model) is None
 
 
-def test_fit_gives_the_same_weights_as_layer_by_layer_training():
+def test_fit_gives_the_same_weights_as_layer_by_layer_training(monkeypatch):
     def train(reorder):
         keras.utils.set_random_seed(6)
         model = keras.Sequential([L.Input((8, 8, 1)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(2),
                                   L.Flatten(), L.Dense(3, activation="softmax")])
         if not reorder:
-            model.__dict__["_execution_plan"] = lambda: list(model.layers)
+            monkeypatch.setattr(trainer_module, "plan_for", lambda model: None)
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         rng = np.random.default_rng(0)
         model.fit(rng.normal(size=(64, 8, 8, 1)).astype("float32"), rng.integers(0, 3, 64), batch_size=16,
