@@ -220,3 +220,131 @@ def test_fit_with_jit_compile_matches_eager_fit():
     np.testing.assert_allclose(jit_loss, eager_loss, rtol=1e-5)
     for a, b in zip(jit_weights, eager_weights):
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-6)
+
+
+# ---- the plan runs only inside the trainer's loops, and never under hooks ------------------------------------
+
+def _conv_pool_model():
+    keras.utils.set_random_seed(9)
+    return keras.Sequential([L.Input((12, 12, 1)), L.Conv2D(16, 3, activation="relu"), L.MaxPooling2D(2),
+                             L.Flatten(), L.Dense(3, activation="softmax")])
+
+
+def _count_steps(monkeypatch):
+    calls = []
+    original = ReluAfterPooling.__call__
+
+    def counted(self, inputs):
+        calls.append(self)
+        return original(self, inputs)
+
+    monkeypatch.setattr(ReluAfterPooling, "__call__", counted)
+    return calls
+
+
+def test_a_plain_call_never_uses_the_plan(monkeypatch):
+    calls = _count_steps(monkeypatch)
+    model = _conv_pool_model()
+    x = torch.rand(4, 12, 12, 1)
+    model(x)
+    model.forward(x)
+    model(x, training=True)
+    assert calls == [] and global_state.active_execution_plan() is None
+    model.predict(x.numpy(), verbose=0)   # the trainer's own loop
+    assert calls
+
+
+def test_a_traced_graph_has_the_relu_before_the_pooling():
+    model = _conv_pool_model()
+    graph = torch.jit.trace(model, torch.rand(2, 12, 12, 1)).inlined_graph
+    kinds = [node.kind() for node in graph.nodes()]
+    assert "aten::relu" in kinds and kinds.index("aten::relu") < kinds.index("aten::max_pool2d")
+
+
+def _register(kind, model):
+    conv, pooling, dense = model.layers[0], model.layers[1], model.layers[-1]
+    module = torch.nn.modules.module
+    return {
+        "forward": lambda: conv.register_forward_hook(lambda m, args, out: None),
+        "forward_pre": lambda: pooling.register_forward_pre_hook(lambda m, args: None),
+        "full_backward": lambda: conv.register_full_backward_hook(lambda m, gi, go: None),
+        "backward_pre": lambda: dense.register_full_backward_pre_hook(lambda m, go: None),
+        "model_forward": lambda: model.register_forward_hook(lambda m, args, out: None),
+        "global_forward": lambda: module.register_module_forward_hook(lambda m, args, out: None),
+        "global_forward_pre": lambda: module.register_module_forward_pre_hook(lambda m, args: None),
+        "global_backward": lambda: module.register_module_full_backward_hook(lambda m, gi, go: None),
+    }[kind]()
+
+
+@pytest.mark.parametrize("kind", ["forward", "forward_pre", "full_backward", "backward_pre", "model_forward",
+                                  "global_forward", "global_forward_pre", "global_backward"])
+def test_any_hook_turns_the_plan_off(kind):
+    model = _conv_pool_model()
+    plan = plan_for(model)
+    handle = _register(kind, model)
+    try:
+        with plan.active():
+            assert global_state.active_execution_plan() is None
+    finally:
+        handle.remove()
+    with plan.active():
+        assert global_state.active_execution_plan() is plan
+    assert global_state.active_execution_plan() is None
+
+
+def test_a_backward_hook_on_a_convolution_fires_once_per_training_step():
+    model = _conv_pool_model()
+    fired = []
+    model.layers[0].register_full_backward_hook(lambda module, grad_input, grad_output: fired.append(
+        grad_output[0].shape))
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(0)
+    model.fit(rng.random((64, 12, 12, 1), dtype=np.float32), rng.integers(0, 3, 64), batch_size=16, epochs=2,
+              verbose=0, shuffle=False)
+    # 4 steps an epoch; the hook sees the convolution's own (activated, unpooled) output's gradient
+    assert fired == [(16, 10, 10, 16)] * 8
+
+
+def test_fit_evaluate_and_predict_run_the_plan(monkeypatch):
+    calls = _count_steps(monkeypatch)
+    model = _conv_pool_model()
+    model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+    rng = np.random.default_rng(1)
+    x, y = rng.random((32, 12, 12, 1), dtype=np.float32), rng.integers(0, 3, 32)
+    model.fit(x, y, batch_size=16, epochs=1, verbose=0)
+    assert len(calls) == 2
+    model.evaluate(x, y, batch_size=16, verbose=0)
+    assert len(calls) == 4
+    predicted = model.predict(x, batch_size=16, verbose=0)
+    assert len(calls) == 6
+    np.testing.assert_allclose(predicted, model(torch.from_numpy(x)).detach().numpy(), rtol=1e-5, atol=1e-6)
+
+
+def test_a_step_whose_input_carries_a_mask_runs_the_plain_layers():
+    model = _conv_pool_model()
+    step = _steps(model)[0]
+    x = torch.rand(2, 12, 12, 1)
+    model(x)   # builds and checks the input shape: the step applies
+    assert step(x).grad_fn.name().startswith("Relu")   # the ReLU ran last, after the pooling
+    set_keras_mask(x, torch.ones(2, 12, 12, dtype=torch.bool))
+    output = step(x)
+    assert output.shape == (2, 5, 5, 16) and not output.grad_fn.name().startswith("Relu")
+
+
+def test_a_layer_that_computes_masks_is_not_reordered():
+    class MaskingPooling(L.MaxPooling2D):
+        def compute_mask(self, inputs, mask=None):
+            return mask
+
+    model = keras.Sequential([L.Input((6, 6, 1)), L.Conv2D(2, 3, activation="relu"), MaskingPooling(2)])
+    assert plan_for(model) is None
+
+
+def test_a_sequential_nested_in_a_functional_model_runs_its_plan():
+    keras.utils.set_random_seed(10)
+    inner = keras.Sequential([L.Input((9, 9, 2)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(2)])
+    inputs = keras.Input((9, 9, 2))
+    model = keras.Model(inputs, L.Dense(2)(L.Flatten()(inner(inputs))))
+    assert plan_for(model).functional_overrides(model) is None
+    assert isinstance(plan_for(model).sequential_steps(inner)[0], ReluAfterPooling)
+    _assert_same_run(model, _inputs("random", (2, 9, 9, 2)))
