@@ -193,14 +193,35 @@ def test_fit_gives_the_same_weights_as_layer_by_layer_training(monkeypatch):
         np.testing.assert_array_equal(a, b)
 
 
-@pytest.mark.slow
-def test_torch_compile_traces_the_reordered_steps_and_gives_the_same_outputs():
+def _function_names(graph_module):
+    return [getattr(node.target, "__name__", str(node.target)) for node in graph_module.graph.nodes
+            if node.op == "call_function"]
+
+
+def test_torch_compile_of_the_model_traces_the_plain_layers():
     keras.utils.set_random_seed(7)
     model = keras.Sequential([L.Input((10, 10, 2)), L.Conv2D(4, 3, activation="relu"), L.MaxPooling2D(2),
                               L.Flatten(), L.Dense(3)])
     x = _inputs("random", (4, 10, 10, 2))
-    compiled = torch.compile(model)
+    graphs = []
+
+    def capture(graph_module, example_inputs):
+        graphs.append(_function_names(graph_module))
+        return graph_module.forward
+
+    torch._dynamo.reset()
+    compiled = torch.compile(model, backend=capture)
     torch.testing.assert_close(compiled(x), model(x), rtol=1e-6, atol=1e-6)
+    (names,) = graphs
+    assert names.index("relu") < names.index("max_pool2d")
+    # The trainer's jit_compile traces the model inside the plan: there the ReLU comes after the pooling.
+    graphs.clear()
+    torch._dynamo.reset()
+    compiled = torch.compile(model, backend=capture)
+    with plan_for(model).active():
+        compiled(x)
+    (names,) = graphs
+    assert names.index("relu") > names.index("max_pool2d")
 
 
 @pytest.mark.slow
