@@ -13,9 +13,12 @@ gradients are routed as ``MaxPooling2D`` routes them. Values agree with the unfu
 (the sums run in another order). The backward gives the weight and bias gradients only: the fused path is used
 only when the input needs no gradient (a model's input).
 
-The kernel is C, compiled once per machine with the system's C compiler (as torch.compile compiles its C++) into
-``~/.cache/kerastorch/kernels`` and loaded with ctypes; without a compiler, or with
-``KERASTORCH_NATIVE_KERNELS=0``, the unfused torch path runs instead.
+The kernel is C (``_conv_pool_kernel.c``, shipped as package data), compiled once per machine with the system's C
+compiler (as torch.compile compiles its C++) into ``~/.cache/kerastorch/kernels`` and loaded with ctypes; without a
+compiler, or with ``KERASTORCH_NATIVE_KERNELS=0``, the unfused torch path runs instead. A failed build is recorded
+in that folder and warned about once, not retried by every process.
+
+Only the trainer's execution plan (training/execution_plan.py) calls it; a plain ``model(x)`` never does.
 """
 import ctypes
 import hashlib
@@ -26,133 +29,11 @@ import subprocess
 import sys
 import tempfile
 import threading
+import warnings
 
 import torch
 
-_SOURCE = r"""
-#include <stdint.h>
-#include <stdlib.h>
-#include <string.h>
-#ifdef _OPENMP
-#include <omp.h>
-#endif
-
-/* Channels go 16 at a time as GCC/Clang vectors (one AVX-512 register, two AVX2 ones): CO must be a multiple of
-   16. Comparisons give lane masks (-1 or 0) that select with bitwise operations. */
-typedef float vf __attribute__((vector_size(64)));
-typedef int32_t vi __attribute__((vector_size(64)));
-typedef uint8_t vb __attribute__((vector_size(16)));
-#define B 16
-
-static inline vf load(const float *p) { vf v; memcpy(&v, p, sizeof v); return v; }
-static inline void store(float *p, vf v) { memcpy(p, &v, sizeof v); }
-static inline vf select(vi mask, vf yes, vf no) { return (vf)((mask & (vi)yes) | (~mask & (vi)no)); }
-
-/* x: [N][H][W][CI], w: [KH][KW][CI][CO] (Keras's layout), b: [CO] or NULL.
-   Convolution 'valid' with stride 1, then 2x2 max pooling with stride 2 ('valid').
-   out: [N][HO][WO][CO] pooled values; won: [N][HO][WO][CO], the winning window position (2 * row + column). */
-void conv_pool_forward(const float *x, const float *w, const float *b, float *out, uint8_t *won,
-                       int N, int H, int W, int CI, int KH, int KW, int CO, int threads)
-{
-    const int HO = (H - KH + 1) / 2, WO = (W - KW + 1) / 2;
-    #pragma omp parallel for num_threads(threads) schedule(static)
-    for (int n = 0; n < N; n++) {
-        for (int i = 0; i < HO; i++) {
-            for (int j = 0; j < WO; j++) {
-                const size_t at = (((size_t)n * HO + i) * WO + j) * CO;
-                for (int cb = 0; cb < CO; cb += B) {
-                    /* the window's four convolution outputs, accumulated side by side (independent chains) */
-                    const vf start = b ? load(b + cb) : (vf){0};
-                    vf acc[4] = {start, start, start, start};
-                    for (int kh = 0; kh < KH; kh++) {
-                        for (int kw = 0; kw < KW; kw++) {
-                            const float *x0 = x + (((size_t)n * H + 2 * i + kh) * W + 2 * j + kw) * CI;
-                            const float *x1 = x0 + CI, *x2 = x0 + (size_t)W * CI, *x3 = x2 + CI;
-                            const float *wp = w + (size_t)(kh * KW + kw) * CI * CO + cb;
-                            for (int ci = 0; ci < CI; ci++) {
-                                const vf wv = load(wp + (size_t)ci * CO);
-                                acc[0] += x0[ci] * wv;
-                                acc[1] += x1[ci] * wv;
-                                acc[2] += x2[ci] * wv;
-                                acc[3] += x3[ci] * wv;
-                            }
-                        }
-                    }
-                    /* torch's rule, in window order: the first position, then any larger value or a NaN, wins */
-                    vf best = acc[0];
-                    vi arg = (vi){0};
-                    for (int p = 1; p < 4; p++) {
-                        const vi take = (vi)(acc[p] > best) | (vi)(acc[p] != acc[p]);
-                        best = select(take, acc[p], best);
-                        arg = (take & p) | (~take & arg);
-                    }
-                    store(out + at + cb, best);
-                    const vb arg8 = __builtin_convertvector(arg, vb);
-                    memcpy(won + at + cb, &arg8, sizeof arg8);
-                }
-            }
-        }
-    }
-}
-
-/* The weight and bias gradients from the pooled gradient g: [N][HO][WO][CO] and won. dw: [KH][KW][CI][CO],
-   db: [CO], both written (not accumulated). Each thread sums its samples; the threads' sums are added in thread
-   order, so the result does not depend on scheduling. */
-int conv_pool_backward(const float *x, const float *g, const uint8_t *won, float *dw, float *db,
-                       int N, int H, int W, int CI, int KH, int KW, int CO, int threads)
-{
-    const int HO = (H - KH + 1) / 2, WO = (W - KW + 1) / 2;
-    const size_t nw = (size_t)KH * KW * CI * CO;
-    if (threads < 1) threads = 1;
-    float *partial = calloc((size_t)threads * (nw + CO), sizeof(float));
-    if (partial == NULL) return 1;
-    #pragma omp parallel num_threads(threads)
-    {
-        int t = 0;
-        #ifdef _OPENMP
-        t = omp_get_thread_num();
-        #endif
-        float *dwl = partial + (size_t)t * (nw + CO), *dbl = dwl + nw;
-        #pragma omp for schedule(static)
-        for (int n = 0; n < N; n++) {
-            for (int i = 0; i < HO; i++) {
-                for (int j = 0; j < WO; j++) {
-                    const size_t at = (((size_t)n * HO + i) * WO + j) * CO;
-                    for (int cb = 0; cb < CO; cb += B) {
-                        const vf gr = load(g + at + cb);
-                        vb won8;
-                        memcpy(&won8, won + at + cb, sizeof won8);
-                        const vi winner = __builtin_convertvector(won8, vi);
-                        store(dbl + cb, load(dbl + cb) + gr);
-                        vf gm[4];
-                        for (int p = 0; p < 4; p++) gm[p] = (vf)((vi)(winner == p) & (vi)gr);
-                        for (int kh = 0; kh < KH; kh++) {
-                            for (int kw = 0; kw < KW; kw++) {
-                                const float *x0 = x + (((size_t)n * H + 2 * i + kh) * W + 2 * j + kw) * CI;
-                                const float *x1 = x0 + CI, *x2 = x0 + (size_t)W * CI, *x3 = x2 + CI;
-                                float *dp = dwl + (size_t)(kh * KW + kw) * CI * CO + cb;
-                                for (int ci = 0; ci < CI; ci++) {
-                                    const vf sum = x0[ci] * gm[0] + x1[ci] * gm[1] + x2[ci] * gm[2] + x3[ci] * gm[3];
-                                    store(dp + (size_t)ci * CO, load(dp + (size_t)ci * CO) + sum);
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-    }
-    memset(dw, 0, sizeof(float) * nw);
-    memset(db, 0, sizeof(float) * CO);
-    for (int t = 0; t < threads; t++) {
-        const float *dwl = partial + (size_t)t * (nw + CO), *dbl = dwl + nw;
-        for (size_t k = 0; k < nw; k++) dw[k] += dwl[k];
-        for (int c = 0; c < CO; c++) db[c] += dbl[c];
-    }
-    free(partial);
-    return 0;
-}
-"""
+_SOURCE_PATH = os.path.join(os.path.dirname(os.path.abspath(__file__)), "_conv_pool_kernel.c")
 _FLAGS = ["-O3", "-march=native", "-fopenmp", "-shared", "-fPIC", "-std=c11"]
 CHANNEL_BLOCK = 16   # the kernels' B: the number of filters must be a multiple of it
 
@@ -176,34 +57,79 @@ def _cache_dir():
     return os.path.join(base, "kerastorch", "kernels")
 
 
+def _disabled():
+    return os.environ.get("KERASTORCH_NATIVE_KERNELS", "1").strip().lower() in ("0", "false", "no", "off")
+
+
+def _compiler_version(compiler):
+    try:
+        return subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return ""
+
+
+def _build(compiler, source, path):
+    """Compile ``source`` into ``path`` with ``compiler``; returns None, or what went wrong."""
+    folder = os.path.dirname(path)
+    try:
+        with tempfile.TemporaryDirectory(dir=folder) as build:
+            built = os.path.join(build, "conv_pool.so")
+            result = subprocess.run([compiler, *_FLAGS, source, "-o", built], capture_output=True, text=True,
+                                    timeout=120)
+            if result.returncode != 0 or not os.path.exists(built):
+                return (f"`{compiler}` exited with status {result.returncode}: "
+                        f"{(result.stderr or result.stdout).strip()[-2000:]}")
+            os.replace(built, path)   # whole or not at all: another process may be loading it
+    except (OSError, subprocess.SubprocessError) as error:
+        return f"{type(error).__name__}: {error}"
+    return None
+
+
+def _remember_failure(marker, reason):
+    """Write ``reason`` to ``marker`` (so that no later process tries the same build again) and warn once."""
+    try:
+        with open(marker, "w") as f:
+            f.write(reason + "\n")
+        where = f" This is remembered in {marker}; delete that file to try again."
+    except OSError:
+        where = ""
+    warnings.warn(f"kerastorch could not build its fused convolution + pooling CPU kernel ({reason}); the "
+                  f"plain torch path runs instead, with the same results.{where}", RuntimeWarning, stacklevel=4)
+
+
 def _compile():
-    """The library, compiled on first use (cached by source, flags, compiler and CPU), or None."""
-    if os.environ.get("KERASTORCH_NATIVE_KERNELS", "1").strip().lower() in ("0", "false", "no", "off"):
-        return None
-    if not sys.platform.startswith("linux"):
+    """The library, compiled on first use (cached by source, flags, compiler and CPU), or None.
+
+    A build that failed is remembered next to where its library would be (``conv_pool_<key>.failed``, the same
+    key), so that it is warned about once and not retried by every new process; a new compiler, compiler
+    version, CPU or kernel source gives a new key, and so a new try."""
+    if _disabled() or not sys.platform.startswith("linux"):
         return None
     compiler = os.environ.get("CC") or shutil.which("cc") or shutil.which("gcc")
-    if compiler is None:
-        return None
+    version = _compiler_version(compiler) if compiler is not None else ""
     try:
-        version = subprocess.run([compiler, "--version"], capture_output=True, text=True, timeout=30).stdout
-    except (OSError, subprocess.SubprocessError):
-        return None
-    key = hashlib.sha256("\n".join([_SOURCE, " ".join(_FLAGS), version, _cpu_signature()]).encode()).hexdigest()
+        with open(_SOURCE_PATH) as f:
+            source = f.read()
+    except OSError:
+        return None   # an installation without its package data
+    key = hashlib.sha256("\n".join([source, " ".join(_FLAGS), compiler or "(no compiler)", version,
+                                     _cpu_signature()]).encode()).hexdigest()[:24]
     folder = _cache_dir()
-    path = os.path.join(folder, f"conv_pool_{key[:24]}.so")
+    path = os.path.join(folder, f"conv_pool_{key}.so")
+    marker = os.path.join(folder, f"conv_pool_{key}.failed")
+    if os.path.exists(marker):
+        return None
     if not os.path.exists(path):
         try:
             os.makedirs(folder, exist_ok=True)
-            with tempfile.TemporaryDirectory(dir=folder) as build:
-                source = os.path.join(build, "conv_pool.c")
-                with open(source, "w") as f:
-                    f.write(_SOURCE)
-                built = os.path.join(build, "conv_pool.so")
-                subprocess.run([compiler, *_FLAGS, source, "-o", built], check=True, capture_output=True,
-                               timeout=120)
-                os.replace(built, path)   # whole or not at all: another process may be loading it
-        except (OSError, subprocess.SubprocessError):
+        except OSError:
+            return None   # no cache folder: nowhere to build, nor to remember anything
+        if compiler is None:
+            reason = "no C compiler found: neither $CC, `cc` nor `gcc`"
+        else:
+            reason = _build(compiler, _SOURCE_PATH, path)
+        if reason is not None:
+            _remember_failure(marker, reason)
             return None
     try:
         library = ctypes.CDLL(path)

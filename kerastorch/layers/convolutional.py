@@ -89,9 +89,20 @@ class _Convolution(Layer):
             return F.pad(x, (self.dilation_rate[0] * (self.kernel_size[0] - 1), 0)), 0
         return x, 0
 
-    def _activated_output(self, outputs, skip_activation=False):
-        outputs = to_channels_last(outputs, self.data_format)
-        return outputs if skip_activation else self.activation(outputs)
+    def call(self, inputs):
+        return self.activation(self.pre_activation(inputs))
+
+    def pre_activation(self, inputs):
+        """The layer's output before its activation: the convolution plus the bias, in the layer's data format.
+
+        ``call`` applies ``activation`` to it. It runs the computation only (no build, input check or hooks, as
+        ``__call__`` does): the trainer's execution plan uses it to apply a ReLU after the max pooling that
+        follows, on a tensor a quarter the size, once the layer has been built and called on such inputs.
+
+        Args:
+            inputs: a tensor the layer accepts (as in ``call``).
+        """
+        raise NotImplementedError
 
     def _output_shape(self, input_shape, channels):
         spatial = conv_output_spatial(self, input_shape, self.kernel_size, self.strides, self.padding,
@@ -190,11 +201,11 @@ class BaseConv(_Convolution):
         self.kernel = self._add_kernel("kernel", "kernel", self.kernel_size + (channels // self.groups, self.filters))
         self._add_bias_and_input_spec(self.filters, channels)
 
-    def call(self, inputs, _skip_activation=False):
+    def pre_activation(self, inputs):
         x, padding = self._padded_channels_first(inputs)
         outputs = _CONV[self.rank](x, _torch_conv_kernel(self.kernel, self.rank), self.bias, self.strides, padding,
                                    self.dilation_rate, self.groups)
-        return self._activated_output(outputs, _skip_activation)
+        return to_channels_last(outputs, self.data_format)
 
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape, self.filters)
@@ -303,7 +314,7 @@ class BaseConvTranspose(_Convolution):
         self.kernel = self._add_kernel("kernel", "kernel", self.kernel_size + (self.filters, channels))
         self._add_bias_and_input_spec(self.filters, channels)
 
-    def call(self, inputs, _skip_activation=False):
+    def pre_activation(self, inputs):
         x = to_channels_first(inputs, self.data_format)
         output_padding = self.output_padding or (None,) * self.rank
         crops = [_transpose_crop(*args) for args in zip(x.shape[2:], self.kernel_size, self.strides,
@@ -319,7 +330,7 @@ class BaseConvTranspose(_Convolution):
                                                  torch_output_padding, 1, self.dilation_rate)
         else:
             outputs = self._cropped_conv_transpose(x, kernel, crops)
-        return self._activated_output(outputs, _skip_activation)
+        return to_channels_last(outputs, self.data_format)
 
     def _cropped_conv_transpose(self, x, kernel, crops):
         """The full transposed convolution, sliced (and zero-extended) to Keras's window, then the bias."""
@@ -407,11 +418,11 @@ class BaseDepthwiseConv(_Convolution):
         self.kernel = self._add_kernel("kernel", "depthwise", self.kernel_size + (channels, self.depth_multiplier))
         self._add_bias_and_input_spec(channels * self.depth_multiplier, channels)
 
-    def call(self, inputs, _skip_activation=False):
+    def pre_activation(self, inputs):
         x, padding = self._padded_channels_first(inputs)
         outputs = _CONV[self.rank](x, _depthwise_torch_kernel(self.kernel, self.rank), self.bias, self.strides,
                                    padding, self.dilation_rate, x.shape[1])
-        return self._activated_output(outputs, _skip_activation)
+        return to_channels_last(outputs, self.data_format)
 
     def compute_output_shape(self, input_shape):
         channels = channels_of(input_shape, self.data_format)
@@ -472,13 +483,13 @@ class BaseSeparableConv(_Convolution):
                                                  (1,) * self.rank + (channels * self.depth_multiplier, self.filters))
         self._add_bias_and_input_spec(self.filters, channels)
 
-    def call(self, inputs, _skip_activation=False):
+    def pre_activation(self, inputs):
         x, padding = self._padded_channels_first(inputs)
         conv = _CONV[self.rank]
         depthwise = conv(x, _depthwise_torch_kernel(self.depthwise_kernel, self.rank), None, self.strides, padding,
                          self.dilation_rate, x.shape[1])
         outputs = conv(depthwise, _torch_conv_kernel(self.pointwise_kernel, self.rank), self.bias)
-        return self._activated_output(outputs, _skip_activation)
+        return to_channels_last(outputs, self.data_format)
 
     def compute_output_shape(self, input_shape):
         return self._output_shape(input_shape, self.filters)

@@ -161,7 +161,7 @@ class Variable(torch.nn.Parameter):
     def trainable(self):
         return self.requires_grad
 
-    def numpy(self):
+    def numpy(self, *, force=False):   # torch's signature: ONNX export passes force=True
         return self.detach().cpu().numpy()
 
     def assign(self, value):

@@ -1,5 +1,6 @@
 """The fused first-convolution + 2x2 max-pooling CPU kernel (layers/_conv_pool_kernel.py): torch's values and
-gradient routing, used by Sequential where it applies, and the torch path wherever it does not."""
+gradient routing, used by the trainer's execution plan where it applies (never by a plain call), the torch path
+wherever it does not, and its build: cached, and a failed one remembered and warned about once."""
 import os
 import subprocess
 import sys
@@ -11,6 +12,8 @@ import torch.nn.functional as F
 
 import kerastorch as keras
 from kerastorch.layers import _conv_pool_kernel as kernel_module
+from kerastorch.training import trainer as trainer_module
+from kerastorch.training.execution_plan import plan_for
 
 L = keras.layers
 needs_kernel = pytest.mark.skipif(kernel_module.library() is None, reason="no C compiler to build the kernel")
@@ -66,6 +69,10 @@ def test_ties_go_to_the_first_position_and_nans_win_as_in_torch():
     assert (won[0] == 0).all()
 
 
+def _first_step(model):
+    return plan_for(model).sequential_steps(model)[0]
+
+
 def _stem_model(filters=32):
     keras.utils.set_random_seed(3)
     return keras.Sequential([L.Input((12, 12, 1)), L.Conv2D(filters, 3, activation="relu"), L.MaxPooling2D(2),
@@ -76,7 +83,7 @@ def _stem_model(filters=32):
 def test_sequential_runs_the_kernel_once_the_convolution_has_checked_its_input():
     model = _stem_model()
     x = torch.rand(4, 12, 12, 1)
-    step = model._execution_plan()[0]
+    step = _first_step(model)
     first = step(x)            # the convolution's own call checks the input shape
     second = step(x)
     assert "ConvPoolBackward" not in _autograd_names(first)
@@ -92,23 +99,23 @@ def test_not_used_where_it_does_not_apply():
                                     L.MaxPooling2D(2)]),                                  # strided
                   keras.Sequential([L.Input((12, 12, 1)), L.Conv2D(16, 3, activation="relu"),
                                     L.MaxPooling2D(3)])):                                 # 3x3 windows
-        step = model._execution_plan()[0]
+        step = _first_step(model)
         step(x)
         assert "ConvPoolBackward" not in _autograd_names(step(x))
-    step = _stem_model()._execution_plan()[0]
+    step = _first_step(_stem_model())
     step(x)
     assert "ConvPoolBackward" not in _autograd_names(step(x.clone().requires_grad_()))  # input gradient wanted
 
 
 @needs_kernel
-def test_fit_with_the_kernel_matches_fit_without_it():
+def test_fit_with_the_kernel_matches_fit_without_it(monkeypatch):
     rng = np.random.default_rng(0)
     x, y = rng.random((64, 12, 12, 1), dtype=np.float32), rng.integers(0, 3, 64)
 
     def train(use_kernel):
         model = _stem_model()
         if not use_kernel:
-            model.__dict__["_execution_plan"] = lambda: list(model.layers)
+            monkeypatch.setattr(trainer_module, "plan_for", lambda model: None)
         model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
         history = model.fit(x, y, batch_size=16, epochs=3, shuffle=False, verbose=0)
         return history.history["loss"], model.get_weights()
@@ -119,18 +126,54 @@ def test_fit_with_the_kernel_matches_fit_without_it():
         np.testing.assert_allclose(a, b, rtol=1e-4, atol=1e-5)
 
 
-def _library_in_subprocess(tmp_path, **env):
+def _library_in_subprocess(tmp_path, with_stderr=False, **env):
     code = "from kerastorch.layers import _conv_pool_kernel as k; print(k.library() is not None)"
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300,
                             env={**os.environ, "XDG_CACHE_HOME": str(tmp_path), **env})
     assert result.returncode == 0, result.stderr
-    return result.stdout.strip() == "True"
+    built = result.stdout.strip() == "True"
+    return (built, result.stderr) if with_stderr else built
 
 
-def test_turned_off_or_without_a_compiler_the_torch_path_runs(tmp_path):
+def test_turned_off_the_torch_path_runs_and_nothing_is_built(tmp_path):
     assert not _library_in_subprocess(tmp_path, KERASTORCH_NATIVE_KERNELS="0")
+    assert not list(tmp_path.rglob("*"))
+
+
+def test_a_failed_build_is_remembered_and_warned_about_once(tmp_path):
+    # A compiler that fails and logs each time it is run.
+    log = tmp_path / "calls.log"
+    compiler = tmp_path / "broken-cc"
+    compiler.write_text(f"#!/bin/sh\necho \"$@\" >> {log}\nexit 1\n")
+    compiler.chmod(0o755)
+    cache = tmp_path / "cache"
+    built, stderr = _library_in_subprocess(cache, with_stderr=True, CC=str(compiler))
+    assert not built and "could not build" in stderr and "RuntimeWarning" in stderr
+    builds = [line for line in log.read_text().splitlines() if "-shared" in line]
+    assert len(builds) == 1
+    markers = list(cache.rglob("*.failed"))
+    assert len(markers) == 1 and not list(cache.rglob("*.so"))   # nothing half-built was left behind
+    # The next process neither tries again nor warns.
+    built, stderr = _library_in_subprocess(cache, with_stderr=True, CC=str(compiler))
+    assert not built and "could not build" not in stderr
+    assert len([line for line in log.read_text().splitlines() if "-shared" in line]) == 1
+    # Deleting the marker, as the warning says, tries again.
+    markers[0].unlink()
+    built, stderr = _library_in_subprocess(cache, with_stderr=True, CC=str(compiler))
+    assert not built and "could not build" in stderr
+
+
+def test_without_a_compiler_the_torch_path_runs_and_that_is_warned_about_once(tmp_path):
+    env = {"CC": "", "PATH": str(tmp_path / "empty-bin")}   # neither $CC nor cc nor gcc
+    built, stderr = _library_in_subprocess(tmp_path, with_stderr=True, **env)
+    assert not built and "no C compiler found" in stderr
+    built, stderr = _library_in_subprocess(tmp_path, with_stderr=True, **env)
+    assert not built and "no C compiler found" not in stderr
+
+
+def test_bin_false_as_compiler_runs_the_torch_path(tmp_path):
     assert not _library_in_subprocess(tmp_path, CC="/bin/false")
-    assert not list(tmp_path.rglob("*.so"))   # nothing half-built was left behind
+    assert not list(tmp_path.rglob("*.so")) and len(list(tmp_path.rglob("*.failed"))) == 1
 
 
 @needs_kernel
@@ -150,11 +193,14 @@ def test_functional_models_use_the_kernel_too_and_agree():
     pooled = L.MaxPooling2D(2)(L.Conv2D(16, 3, activation="relu")(inputs))
     model = keras.Model(inputs, L.Dense(2)(L.Flatten()(pooled)))
     x = torch.rand(3, 12, 12, 1)
-    first, fused = model(x), model(x)   # the convolution's own call checks the input shape first
+    plan = plan_for(model)
+    with plan.active():
+        first, fused = model(x), model(x)   # the convolution's own call checks the input shape first
     assert "ConvPoolBackward" in _autograd_names(fused) and "ConvPoolBackward" not in _autograd_names(first)
-    model.__dict__["_plan"] = {}
-    torch.testing.assert_close(fused, model(x), rtol=1e-5, atol=1e-6)
-    torch.testing.assert_close(first, model(x), rtol=1e-5, atol=1e-6)
+    plain = model(x)
+    assert "ConvPoolBackward" not in _autograd_names(plain)
+    torch.testing.assert_close(fused, plain, rtol=1e-5, atol=1e-6)
+    torch.testing.assert_close(first, plain, rtol=1e-5, atol=1e-6)
 
 
 GOLDEN = np.load(__import__("pathlib").Path(__file__).parent.parent / "golden" / "conv_pool_fit.npz")
@@ -178,7 +224,7 @@ def test_two_epochs_of_fit_through_the_kernel_match_keras(name):
     model.compile(optimizer=keras.optimizers.Adam(0.01), loss="sparse_categorical_crossentropy")
     x, y = GOLDEN[f"x/{name}"], GOLDEN[f"y/{name}"]
     history = model.fit(x, y, batch_size=16, epochs=2, shuffle=False, verbose=0)
-    step, batch = model._execution_plan()[0], torch.from_numpy(x[:16])
+    step, batch = _first_step(model), torch.from_numpy(x[:16])
     step(batch)   # after the last, partial batch, the convolution checks this shape again through its own call
     assert "ConvPoolBackward" in _autograd_names(step(batch))   # and then runs fused, as fit's second batches did
     np.testing.assert_allclose(history.history["loss"], GOLDEN[f"loss/{name}"], rtol=1e-5)
