@@ -11,8 +11,8 @@ return ordinary tensors.
 
 ``dtype`` and ``shape`` are torch's (``torch.float32``, ``torch.Size``), not Keras's strings and tuples: a
 Variable *is* a tensor, and torch's own code (optimizers, ``Module._apply``, autocast, ``torch.compile``) reads
-``.dtype`` as a ``torch.dtype``. ``torch.Size`` compares equal to the tuple Keras returns, and
-``kerastorch.backend.standardize_dtype``-style code that maps ``torch.float32`` to ``"float32"`` keeps working.
+``.dtype`` as a ``torch.dtype``; Keras's string is ``str(v.dtype).removeprefix("torch.")``. ``torch.Size``
+compares equal to the tuple Keras returns.
 """
 import copy
 
@@ -213,36 +213,39 @@ class Variable(torch.nn.Parameter):
                           f"Target variable: {self.path}")
 
     def assign(self, value):
-        """Overwrite the value in place (the storage, and every reference to it, stays the same). Returns the
-        variable."""
+        """Overwrite the value in place (the storage, and every reference to it, stays the same), broadcasting
+        ``value`` to the variable's shape. Returns the variable."""
         value = self._operand(value)
+        write = self.copy_ if isinstance(value, torch.Tensor) else self.fill_
         try:
-            if self.requires_grad and torch.is_grad_enabled():
+            # Under no_grad whenever gradients are on: an assignment is never part of a graph, and a variable
+            # must stay a leaf even when `value` requires grad.
+            if torch.is_grad_enabled():
                 with torch.no_grad():
-                    self.fill_(value) if not isinstance(value, torch.Tensor) else self.copy_(value)
-            elif isinstance(value, torch.Tensor):
-                self.copy_(value)
+                    write(value)
             else:
-                self.fill_(value)
+                write(value)
         except RuntimeError as error:
-            if "size" in str(error) or "shape" in str(error) or "broadcast" in str(error):
+            if any(word in str(error) for word in ("size", "shape", "broadcast")):
                 raise self._shape_error(value) from error
             raise
         return self
 
     def assign_add(self, value):
         """Add ``value`` in place. Returns the variable."""
-        if self.requires_grad and torch.is_grad_enabled():
+        value = self._operand(value)
+        if torch.is_grad_enabled():
             with torch.no_grad():
-                return self.add_(self._operand(value))
-        return self.add_(self._operand(value))
+                return self.add_(value)
+        return self.add_(value)
 
     def assign_sub(self, value):
         """Subtract ``value`` in place. Returns the variable."""
-        if self.requires_grad and torch.is_grad_enabled():
+        value = self._operand(value)
+        if torch.is_grad_enabled():
             with torch.no_grad():
-                return self.sub_(self._operand(value))
-        return self.sub_(self._operand(value))
+                return self.sub_(value)
+        return self.sub_(value)
 
     # ---- copies and pickles ----------------------------------------------------------------------------------
 
