@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import torch
 
-from kerastorch import backend, dtype_policies
+from kerastorch import backend, constraints, dtype_policies, initializers, regularizers
 from kerastorch.keras_tensor import KerasTensor, Node, any_symbolic, flatten, map_structure
 # Variable lives in its own module; importing it here keeps `kerastorch.layers.layer.Variable` working.
 from kerastorch.layers import variables
@@ -317,7 +317,6 @@ class Layer(torch.nn.Module):
         ``requires_grad=False``. ``regularizer`` adds a penalty to ``losses``; ``constraint`` is applied after each
         optimizer step.
         """
-        from kerastorch import constraints, initializers, regularizers
         shape = standardize_shape(() if shape is None else shape)
         if any(d is None for d in shape):
             raise ValueError(f"Weights must have a fully defined shape. Layer '{self.name}' received "
@@ -338,6 +337,12 @@ class Layer(torch.nn.Module):
         if not trainable:
             self._non_trainable_weight_names.add(name)
         return weight
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True, regularizer=None,
+                     constraint=None, name=None):
+        """Keras's other name for ``add_weight``."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                               autocast=autocast, regularizer=regularizer, constraint=constraint, name=name)
 
     def _free_weight_name(self, name):
         candidate, suffix = name, 1

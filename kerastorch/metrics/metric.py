@@ -8,7 +8,7 @@ import functools
 
 import torch
 
-from kerastorch import backend
+from kerastorch import backend, initializers
 # Metrics and layers share one name counter, as in Keras (clear_session resets it).
 from kerastorch.layers.layer import to_snake_case, unique_name
 from kerastorch.layers.variables import Variable
@@ -121,7 +121,6 @@ class Metric:
             data = torch.full(shape, initializer, dtype=torch_dtype, device=self._device)
         else:
             if not callable(initializer):
-                from kerastorch import initializers  # imported here: most metrics only ever need zeros
                 initializer = initializers.get(initializer)
             data = torch.as_tensor(initializer(shape, dtype=torch_dtype), dtype=torch_dtype).to(self._device)
         variable = self._new_variable(data, name, aggregation)

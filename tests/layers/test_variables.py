@@ -368,3 +368,18 @@ def test_batchnorm_under_torch_compile_updates_its_statistics_in_place_as_eager(
     for a, b in zip(compiled_model.non_trainable_weights, eager.non_trainable_weights):
         torch.testing.assert_close(a, b)
     assert float(statistics.abs().sum()) > 0
+
+
+def test_add_variable_is_add_weight():
+    class Counter(keras.Layer):
+        def build(self, input_shape):
+            self.count = self.add_variable((), "zeros", dtype="int64", trainable=False, name="count")
+
+        def call(self, x):
+            return x
+
+    keras.backend.clear_session()
+    layer = Counter()
+    layer(np.ones((1, 2), "float32"))
+    assert isinstance(layer.count, Variable) and layer.count.path == "counter/count"
+    assert layer.non_trainable_weights == [layer.count]
