@@ -360,9 +360,13 @@ def test_batchnorm_under_torch_compile_updates_its_statistics_in_place_as_eager(
     statistics = compiled_model.layers[1].moving_mean
     compiled = torch.compile(compiled_model, backend="aot_eager")
     x = torch.rand(16, 4)
-    for _ in range(2):
-        with torch.no_grad():
-            expected, got = eager(x, training=True), compiled(x, training=True)
+    try:
+        for _ in range(2):
+            with torch.no_grad():
+                expected, got = eager(x, training=True), compiled(x, training=True)
+    finally:
+        # Dynamo remembers the frames it compiled (and would make later compiles of them shape-dynamic).
+        torch.compiler.reset()
     torch.testing.assert_close(got, expected)
     assert compiled_model.layers[1].moving_mean is statistics
     for a, b in zip(compiled_model.non_trainable_weights, eager.non_trainable_weights):
