@@ -8,6 +8,7 @@ from kerastorch import activations, backend, constraints, initializers, layers, 
 from kerastorch._porting import missing_attribute
 from kerastorch.backend import device_scope as device
 from kerastorch.layers import Input, InputSpec, Layer
+from kerastorch.layers.variables import Variable
 from kerastorch.models import Model, Sequential
 from kerastorch import saving
 

@@ -1,9 +1,9 @@
 """`Layer`: a torch.nn.Module with Keras's build-on-first-call, naming, weights and configuration.
 
-A Layer's weights are `torch.nn.Parameter`s (trainable) and buffers (non-trainable state), registered under
-Keras's names (``kernel``, ``bias``, ``moving_mean``...) and kept in Keras's layouts, so ``get_weights()`` returns
-what Keras returns and ``state_dict()`` what PyTorch expects. The computation is ``call()``, which ``forward()``
-runs, so any PyTorch code can use a layer as a module.
+A Layer's weights are `Variable`s (``torch.nn.Parameter``s whose ``requires_grad`` is Keras's ``trainable``),
+all registered as parameters under Keras's names (``kernel``, ``bias``, ``moving_mean``...) and kept in Keras's
+layouts, so ``get_weights()`` returns what Keras returns and ``state_dict()`` what PyTorch expects. The
+computation is ``call()``, which ``forward()`` runs, so any PyTorch code can use a layer as a module.
 """
 import inspect
 import warnings
@@ -11,9 +11,12 @@ import warnings
 import numpy as np
 import torch
 
-from kerastorch import backend, dtype_policies, global_state, regularizers
+from kerastorch import backend, constraints, dtype_policies, global_state, initializers, regularizers
 from kerastorch.global_state import to_snake_case, unique_name  # noqa: F401  (their old home)
 from kerastorch.keras_tensor import KerasTensor, any_symbolic, flatten, map_structure
+# Variable lives in its own module; importing it here keeps `kerastorch.layers.layer.Variable` working.
+from kerastorch.layers import variables
+from kerastorch.layers.variables import Variable
 from kerastorch.ops.operation import Operation
 
 
@@ -119,71 +122,6 @@ def _to_tensor(value, device, float_dtype):
     return value
 
 
-class Variable(torch.nn.Parameter):
-    """A trainable weight: a `torch.nn.Parameter` that also answers to Keras's Variable API (``name``, ``path``,
-    ``numpy()``, ``assign()``, ``value``, ``trainable``), so Keras code written against variables keeps working.
-    """
-
-    def __new__(cls, data, requires_grad=True, name=None, path=None):
-        variable = super().__new__(cls, data, requires_grad)
-        variable._keras_name = name
-        variable._keras_path = path or name
-        return variable
-
-    def __init__(self, data, requires_grad=True, name=None, path=None):
-        pass
-
-    def __deepcopy__(self, memo):
-        copy = Variable(self.data.clone(memory_format=torch.preserve_format), self.requires_grad,
-                        self._keras_name, self._keras_path)
-        copy.regularizer = getattr(self, "regularizer", None)
-        copy.constraint = getattr(self, "constraint", None)
-        memo[id(self)] = copy
-        return copy
-
-    def __reduce_ex__(self, protocol):
-        # Pickled (by torch.save, DataParallel replicas...) as a plain Parameter.
-        return torch.nn.Parameter(self.data, self.requires_grad).__reduce_ex__(protocol)
-
-    @property
-    def name(self):
-        return self._keras_name
-
-    @property
-    def path(self):
-        return self._keras_path
-
-    @property
-    def value(self):
-        return self
-
-    @property
-    def trainable(self):
-        return self.requires_grad
-
-    def numpy(self, *, force=False):   # torch's signature: ONNX export passes force=True
-        return self.detach().cpu().numpy()
-
-    def assign(self, value):
-        with torch.no_grad():
-            self.copy_(torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value))
-        return self
-
-    def assign_add(self, value):
-        with torch.no_grad():
-            self.add_(torch.as_tensor(value, dtype=self.dtype, device=self.device))
-        return self
-
-    def assign_sub(self, value):
-        with torch.no_grad():
-            self.sub_(torch.as_tensor(value, dtype=self.dtype, device=self.device))
-        return self
-
-    def __repr__(self):
-        return f"<Variable path={self._keras_path}, shape={tuple(self.shape)}, dtype={str(self.dtype)[6:]}>\n" + \
-            repr(self.detach())
-
-
 class Layer(torch.nn.Module, Operation):
     """The base class of every kerastorch layer and model.
 
@@ -213,6 +151,7 @@ class Layer(torch.nn.Module, Operation):
         self.autocast = autocast
         self.input_spec = None
         self._weight_names = []          # attribute names of this layer's own weights, in creation order
+        self._non_trainable_weight_names = set()   # those created non-trainable (Keras's second list)
         self._weight_aliases = {}        # attribute name -> registered weight name, for `self.w = add_weight(...)`
         self._build_shapes = None
         self._checked_input_shape = None
@@ -282,11 +221,13 @@ class Layer(torch.nn.Module, Operation):
     # ---- attribute tracking ----------------------------------------------------------------------------------
 
     def __setattr__(self, name, value):
-        if isinstance(value, (torch.nn.Parameter, torch.Tensor)) and "_weight_names" in self.__dict__:
+        if isinstance(value, torch.Tensor) and "_weight_names" in self.__dict__:
             registered = self._registered_name_of(value)
             if registered is not None and registered != name:
                 self._weight_aliases[name] = registered
                 return
+            if registered is None:
+                value = self._track_assigned_tensor(name, value)
         if isinstance(value, list) and value and all(isinstance(v, torch.nn.Module) for v in value):
             value = torch.nn.ModuleList(value)
         if _is_metric(value) and "_weight_names" in self.__dict__:
@@ -311,9 +252,31 @@ class Layer(torch.nn.Module, Operation):
         return None
 
     def _get_own_weight(self, weight_name):
-        if weight_name in self._parameters:
-            return self._parameters[weight_name]
-        return self._buffers[weight_name]
+        weight = self._parameters.get(weight_name)
+        if weight is None:
+            # A DataParallel replica holds its weights as plain attributes (and has no parameters).
+            weight = self.__dict__.get(weight_name)
+        return weight
+
+    def _track_assigned_tensor(self, name, value):
+        """What ``self.<name> = value`` stores when ``value`` is not one of this layer's weights yet.
+
+        A Variable becomes a weight of this layer (Keras tracks the variables assigned to a layer). A plain
+        ``torch.nn.Parameter`` assigned over a weight (``load_state_dict(assign=True)``, ``to_empty``) is kept as a
+        Variable with the old one's Keras attributes, so the weight keeps its name, path and flags.
+        """
+        if isinstance(value, Variable):
+            if name not in self._weight_names:
+                self._weight_names.append(name)
+            if value.trainable:
+                self._non_trainable_weight_names.discard(name)
+            else:
+                self._non_trainable_weight_names.add(name)
+        elif isinstance(value, torch.nn.Parameter) and name in self._weight_names:
+            previous = self._parameters.get(name)
+            if isinstance(previous, Variable):
+                value = variables.adopt_parameter(value, like=previous)
+        return value
 
     @property
     def _layers(self):
@@ -333,10 +296,10 @@ class Layer(torch.nn.Module, Operation):
                    name=None):
         """Create a weight of ``shape``, registered on this module under ``name``, and return it.
 
-        Trainable weights are `torch.nn.Parameter`s; non-trainable ones (running statistics) are buffers.
-        ``regularizer`` adds a penalty to ``losses``; ``constraint`` is applied after each optimizer step.
+        Every weight is a `Variable`, registered as a parameter; a non-trainable one (running statistics) has
+        ``requires_grad=False``. ``regularizer`` adds a penalty to ``losses``; ``constraint`` is applied after each
+        optimizer step.
         """
-        from kerastorch import constraints, initializers, regularizers
         shape = standardize_shape(() if shape is None else shape)
         if any(d is None for d in shape):
             raise ValueError(f"Weights must have a fully defined shape. Layer '{self.name}' received "
@@ -347,16 +310,22 @@ class Layer(torch.nn.Module, Operation):
         value = initializers.get(initializer)(shape, dtype=dtype)
         value = torch.as_tensor(value, dtype=backend.torch_dtype(dtype)).to(self._weight_device())
         name = self._free_weight_name(name or "variable")
-        if trainable:
-            weight = Variable(value, requires_grad=self.trainable, name=name, path=f"{self.name}/{name}")
-            self.register_parameter(name, weight)
-        else:
-            weight = value
-            self.register_buffer(name, weight)
+        weight = Variable(value, trainable=trainable and self.trainable, autocast=autocast,
+                          aggregation=aggregation, name=name, path=f"{self.name}/{name}")
         weight.regularizer = regularizers.get(regularizer) if regularizer is not None else None
         weight.constraint = constraints.get(constraint) if constraint is not None else None
+        weight.overwrite_with_gradient = bool(overwrite_with_gradient)
+        self.register_parameter(name, weight)
         self._weight_names.append(name)
+        if not trainable:
+            self._non_trainable_weight_names.add(name)
         return weight
+
+    def add_variable(self, shape, initializer, dtype=None, trainable=True, autocast=True, regularizer=None,
+                     constraint=None, name=None):
+        """Keras's other name for ``add_weight``."""
+        return self.add_weight(shape=shape, initializer=initializer, dtype=dtype, trainable=trainable,
+                               autocast=autocast, regularizer=regularizer, constraint=constraint, name=name)
 
     def _free_weight_name(self, name):
         candidate, suffix = name, 1
@@ -369,11 +338,16 @@ class Layer(torch.nn.Module, Operation):
         return self._input_device()
 
     def _own_weights(self, trainable):
+        """This layer's own weights created trainable (``trainable=True``) or not, in creation order: Keras's
+        two lists, whose concatenation is the order of ``weights`` and of saved files. A frozen weight stays in
+        its list."""
+        non_trainable = self._non_trainable_weight_names
         result = []
         for weight_name in self._weight_names:
-            weight = self._get_own_weight(weight_name)
-            if isinstance(weight, torch.nn.Parameter) == trainable:
-                result.append(weight)
+            if (weight_name in non_trainable) != trainable:
+                weight = self._get_own_weight(weight_name)
+                if weight is not None:
+                    result.append(weight)
         return result
 
     @property
@@ -382,34 +356,35 @@ class Layer(torch.nn.Module, Operation):
 
     @trainable.setter
     def trainable(self, value):
+        # Only the weights created trainable follow the layer: running statistics never become trainable.
         value = bool(value)
         self._trainable = value
         for weight in self._own_weights(trainable=True):
-            weight.requires_grad_(value)
+            if isinstance(weight, Variable):
+                weight.trainable = value
+            else:
+                weight.requires_grad_(value)
         for layer in self._layers:
             layer.trainable = value
 
     @property
     def trainable_weights(self):
+        """The weights training updates: those of ``weights`` whose ``trainable`` (``requires_grad``) is set;
+        none when the layer is frozen."""
         if not self.trainable:
             return []
-        weights = self._own_weights(trainable=True)
-        for layer in self._layers:
-            weights.extend(layer.trainable_weights)
-        return _unique(weights)
+        return [w for w in self.weights if w.requires_grad]
 
     @property
     def non_trainable_weights(self):
+        """The other weights (running statistics, frozen weights), in the order of ``weights``."""
         if not self.trainable:
             return self.weights
-        weights = self._own_weights(trainable=False)
-        for layer in self._layers:
-            weights.extend(layer.non_trainable_weights)
-        return _unique(weights)
+        return [w for w in self.weights if not w.requires_grad]
 
     @property
     def weights(self):
-        """Every weight, own weights first (trainable, then non-trainable), then each sublayer's."""
+        """Every weight, own weights first (created trainable, then non-trainable), then each sublayer's."""
         weights = self._own_weights(trainable=True) + self._own_weights(trainable=False)
         for layer in self._layers:
             weights.extend(layer.weights)

@@ -1,74 +1,21 @@
-"""The Metric base class and the state tensors it owns.
+"""The Metric base class and the state variables it owns.
 
-A metric keeps running totals in small tensors on the device (``add_variable``), folds each batch into them in
-place (``update_state``) and turns them into a value on request (``result``). Nothing here reads a tensor back to
+A metric keeps running totals in small non-trainable `Variable`s on the device (``add_variable``), folds each
+batch into them in place (``update_state``) and turns them into a value on request (``result``). Nothing here reads a tensor back to
 the host, so updating a metric every training step never waits for the device.
 """
 import functools
 
 import torch
 
-from kerastorch import backend
+from kerastorch import backend, initializers
 # Metrics and layers share one name counter, as in Keras (clear_session resets it).
 from kerastorch.layers.layer import to_snake_case, unique_name
+from kerastorch.layers.variables import Variable
 
 
-class MetricVariable(torch.Tensor):
-    """A metric's state: a plain torch tensor that also answers Keras's ``assign`` methods.
-
-    Like ``torch.nn.Parameter`` it opts out of ``__torch_function__`` dispatch, so torch ops on it run at full speed
-    and return ordinary tensors. ``assign``, ``assign_add`` and ``assign_sub`` write in place, which keeps the
-    storage (and every reference to it) the same from one step to the next.
-    """
-
-    __torch_function__ = torch._C._disabled_torch_function_impl
-
-    def __new__(cls, data, name=None):
-        variable = torch.Tensor._make_subclass(cls, data.detach(), False)
-        variable._variable_name = name
-        return variable
-
-    @property
-    def name(self):
-        # A property: torch.Tensor reserves the plain attribute `name`.
-        return self._variable_name
-
-    def assign(self, value):
-        """Overwrite the value in place (broadcasting ``value``)."""
-        if isinstance(value, torch.Tensor):
-            self.copy_(value)
-        elif isinstance(value, (int, float, bool)):
-            self.fill_(value)
-        else:
-            self.copy_(torch.as_tensor(value))
-        return self
-
-    def assign_add(self, value):
-        self.add_(value)
-        return self
-
-    def assign_sub(self, value):
-        self.sub_(value)
-        return self
-
-    @property
-    def value(self):
-        """The state as an ordinary tensor sharing this storage."""
-        return self.detach()
-
-    def numpy(self):
-        return self.detach().cpu().numpy()
-
-    def __deepcopy__(self, memo):
-        copied = MetricVariable(self.detach().clone(), self.name)
-        memo[id(self)] = copied
-        return copied
-
-    def __reduce_ex__(self, protocol):
-        return MetricVariable, (self.detach().clone(), self.name)
-
-    def __repr__(self):
-        return f"MetricVariable(name={self.name!r}, value={self.detach()!r})"
+# Keras 3 has one variable type; the old name of the metric state's type stays importable.
+MetricVariable = Variable
 
 
 def _without_gradients(update_state):
@@ -150,18 +97,18 @@ class Metric:
         return self._device
 
     def add_variable(self, shape, initializer="zeros", dtype=None, aggregation="sum", name=None):
-        """Create a state tensor on the metric's device and track it.
+        """Create a state variable on the metric's device and track it.
 
         Args:
             shape: The tensor's shape (``()`` for a scalar).
             initializer: ``'zeros'`` (the default), any name ``kerastorch.initializers.get`` knows, a number, or a
                 callable ``f(shape, dtype=...)`` returning the values.
             dtype: Its dtype; defaults to the metric's dtype.
-            aggregation: Accepted for Keras compatibility; state is always summed.
-            name: A name for the tensor (shown in its repr).
+            aggregation: How replicas combine it (``"sum"``, ``"mean"``, ...), recorded on the variable.
+            name: The variable's name; its ``path`` is ``"<metric name>/<name>"``, as in Keras.
 
         Returns:
-            A ``MetricVariable`` (a ``torch.Tensor``) with ``assign``/``assign_add``/``assign_sub``.
+            A non-trainable `Variable` (a ``torch.Tensor``) with ``assign``/``assign_add``/``assign_sub``.
         """
         self._check_super_called()
         torch_dtype = backend.torch_dtype(dtype) if dtype is not None else self._torch_dtype
@@ -174,16 +121,20 @@ class Metric:
             data = torch.full(shape, initializer, dtype=torch_dtype, device=self._device)
         else:
             if not callable(initializer):
-                from kerastorch import initializers  # imported here: most metrics only ever need zeros
                 initializer = initializers.get(initializer)
             data = torch.as_tensor(initializer(shape, dtype=torch_dtype), dtype=torch_dtype).to(self._device)
-        variable = MetricVariable(data, name=name)
+        variable = self._new_variable(data, name, aggregation)
         self._variables.append(variable)
         return variable
 
-    def add_weight(self, shape=(), initializer="zeros", dtype=None, name=None):
+    def _new_variable(self, data, name, aggregation="sum"):
+        name = name or "variable"
+        return Variable(data, trainable=False, aggregation=aggregation, name=name, path=f"{self.name}/{name}")
+
+    def add_weight(self, shape=(), initializer="zeros", dtype=None, aggregation="sum", name=None):
         """Keras 2's name for ``add_variable``."""
-        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, name=name)
+        return self.add_variable(shape=shape, initializer=initializer, dtype=dtype, aggregation=aggregation,
+                                 name=name)
 
     @property
     def variables(self):
@@ -206,8 +157,8 @@ class Metric:
     def _track_state(self, name, value):
         """``value`` as a state tensor on the metric's device, taking the slot of the tensor ``name`` held before,
         so a functional update (``self.total = self.total + x``) replaces its state instead of adding to it."""
-        if not isinstance(value, MetricVariable):
-            value = MetricVariable(value.to(self._device), name=name)
+        if not isinstance(value, Variable):
+            value = self._new_variable(value.to(self._device), name)
         previous = self.__dict__.get(name)
         for slot, variable in enumerate(self._variables):
             if variable is value or (previous is not None and variable is previous):

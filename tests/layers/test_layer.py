@@ -126,8 +126,8 @@ def test_add_weight_in_a_user_layer():
     np.testing.assert_allclose(out.detach().numpy(), 2.0)
     assert layer.w is layer.scale
     assert layer.trainable_weights == [layer.scale] and len(layer.non_trainable_weights) == 1
-    assert [n for n, _ in layer.named_parameters()] == ["scale"]
-    assert [n for n, _ in layer.named_buffers()] == ["counter"]
+    assert [n for n, _ in layer.named_parameters()] == ["scale", "counter"]
+    assert layer.scale.requires_grad and not layer.counter.requires_grad
     assert layer.count_params() == 4
 
 

@@ -22,11 +22,11 @@ def test_matches_keras(case):
 
 # ---- BatchNormalization --------------------------------------------------------------------------------------
 
-def test_batchnorm_weights_are_gamma_beta_then_moving_statistics_as_buffers():
+def test_batchnorm_weights_are_gamma_beta_then_moving_statistics_without_gradients():
     layer = layers.BatchNormalization()
     layer.build((None, 4, 4, 3))
-    assert [name for name, _ in layer.named_parameters()] == ["gamma", "beta"]
-    assert [name for name, _ in layer.named_buffers()] == ["moving_mean", "moving_variance"]
+    assert [name for name, _ in layer.named_parameters()] == ["gamma", "beta", "moving_mean", "moving_variance"]
+    assert [p.requires_grad for p in layer.parameters()] == [True, True, False, False]
     assert [w.shape for w in layer.get_weights()] == [(3,)] * 4
     assert len(layer.trainable_weights) == 2 and len(layer.non_trainable_weights) == 2
     assert layer.momentum == 0.99 and layer.epsilon == 1e-3
