@@ -125,6 +125,8 @@ def clear_session():
     ``adam`` again."""
     from kerastorch.layers import layer as _layer
     _layer.reset_name_counters()
+    from kerastorch import global_state
+    global_state.clear_session()   # the counters losses, metrics and optimizers name themselves from
 
 
 def set_random_seed(seed):

@@ -9,7 +9,7 @@ import operator
 
 import torch
 
-from kerastorch import backend
+from kerastorch import backend, registry
 from kerastorch.keras_tensor import KerasTensor, Node, any_symbolic
 from kerastorch.layers.layer import Layer
 
@@ -27,6 +27,13 @@ class Operation(Layer):
 
     function = None
     result_dtype = None   # "bool" for comparisons; None: the dtype of the operands
+
+    def __init_subclass__(cls, **kwargs):
+        # Graph operations are found among Keras's ops, not its layers.
+        registry.register_subclass(cls, "ops", module=KERAS_OPS_MODULE)
+
+    def get_build_config(self):
+        return None
 
     def __init__(self, name=None, **kwargs):
         kwargs.pop("trainable", None)

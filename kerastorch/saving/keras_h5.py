@@ -204,10 +204,11 @@ def read_weights(model, h5_file, source, skip_mismatch=False, include_optimizer=
     assignments, loaders = [], []
     for path, obj in saveable_paths(model, include_optimizer):
         stored = _read_group(h5_file, path, source)
-        if hasattr(obj, "load_own_variables"):
-            loaders.append((obj, stored))
-        else:
+        if isinstance(obj, Layer) and type(obj).load_own_variables is Layer.load_own_variables:
+            # Layer's own hook, checked here first for every layer so that a mismatch changes nothing.
             assignments += _layer_assignments(obj, stored, path, source, skip_mismatch)
+        elif hasattr(obj, "load_own_variables"):
+            loaders.append((obj, stored))
     with torch.no_grad():
         for weight, value in assignments:
             weight.copy_(torch.as_tensor(value).to(device=weight.device, dtype=weight.dtype))
