@@ -13,6 +13,7 @@ Two tables, one lookup:
 Nothing here imports another kerastorch module except ``_lookup``: any module may register into it.
 ``kerastorch.saving.serialization`` reads it to turn configs into objects and back.
 """
+import importlib
 import inspect
 import re
 import threading
@@ -24,6 +25,15 @@ _KERAS_MODULES = {}       # object -> the module Keras writes in its config ("ke
 _GLOBAL_CUSTOM_OBJECTS = {}   # registered name -> class or function
 _GLOBAL_CUSTOM_NAMES = {}     # class or function -> registered name
 _SCOPE = threading.local()
+# The kerastorch modules whose import fills each package (several load only on first use): a lookup imports them,
+# so that loading a file finds a loss class before anything else asked for kerastorch.losses.
+_PROVIDERS = {"layers": ("kerastorch.layers", "kerastorch.models"), "losses": ("kerastorch.losses",),
+              "metrics": ("kerastorch.metrics",), "optimizers": ("kerastorch.optimizers",),
+              "schedules": ("kerastorch.optimizers.schedules",), "initializers": ("kerastorch.initializers",),
+              "regularizers": ("kerastorch.regularizers",), "constraints": ("kerastorch.constraints",),
+              "activations": ("kerastorch.activations",), "dtype_policies": ("kerastorch.dtype_policies",),
+              "ops": ("kerastorch.operations",)}
+_LOADED = set()
 
 
 # ---- kerastorch's own objects ---------------------------------------------------------------------------------
@@ -63,14 +73,22 @@ def register_subclass(cls, package, snake_case=False, module=None):
     register_builtin(cls, package, names, module=cls.__dict__.get("_keras_module", module))
 
 
+def _table(package):
+    if package not in _LOADED:
+        _LOADED.add(package)
+        for module in _PROVIDERS.get(package, ()):
+            importlib.import_module(module)
+    return _BUILTINS.get(package, {})
+
+
 def builtin_objects(package):
     """``{name: object}`` of kerastorch's objects in ``package`` (a copy)."""
-    return dict(_BUILTINS.get(package, {}))
+    return dict(_table(package))
 
 
 def find_builtin(package, name):
     """kerastorch's object called ``name`` in ``package``, or None."""
-    return _BUILTINS.get(package, {}).get(name)
+    return _table(package).get(name)
 
 
 def lookup_builtin(kind, package, name, custom_objects=None):
@@ -78,9 +96,9 @@ def lookup_builtin(kind, package, name, custom_objects=None):
     closest first (``kind`` names what was looked up: ``"initializer"``)."""
     found = get_registered_object(name, custom_objects) if isinstance(name, str) else None
     if found is None:
-        found = _BUILTINS.get(package, {}).get(name) if isinstance(name, str) else None
+        found = _table(package).get(name) if isinstance(name, str) else None
     if found is None:
-        raise unknown_name_error(kind, name, _BUILTINS.get(package, {}))
+        raise unknown_name_error(kind, name, _table(package))
     return found
 
 

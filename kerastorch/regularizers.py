@@ -186,4 +186,4 @@ def get(identifier):
             (built with its defaults), or a callable ``f(weight) -> penalty`` (returned as is).
     """
     from kerastorch.saving import serialization
-    return serialization.get_object("regularizers", identifier, "l2")
+    return serialization.get_object("regularizers", identifier, "l2", deserialize)

@@ -374,7 +374,7 @@ class Functional(Model):
             for name, node_list in pending.items():
                 while node_list:
                     try:
-                        args, kwargs = _node_arguments(node_list[0], tensor_at, deserialize_value)
+                        args, kwargs = _node_arguments(node_list[0], tensor_at, serialization.deserialize_value)
                     except IndexError:
                         break
                     created[name](*args, **_supported_kwargs(created[name], kwargs))

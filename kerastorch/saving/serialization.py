@@ -330,7 +330,8 @@ def _lookup_function(config, package, module_objects, kind):
         if registered.endswith(f">{name}"):
             return obj
     candidates = registry.builtin_objects(package) if package else {}
-    close = ", ".join(closest_first(name, [n for n, o in candidates.items() if not inspect.isclass(o)])[:5])
+    functions = [n for n, o in candidates.items() if not inspect.isclass(o)]
+    close = ", ".join(closest_first(name, functions)[:5]) if functions else ""
     hint = f" kerastorch's {kind} functions closest to it: {close}." if close else ""
     raise ValueError(f"Could not locate function '{name}'.{hint} If it is a custom function, pass it when "
                      f"loading, e.g. `custom_objects={{'{name}': {name}}}`, or register it with "
@@ -383,7 +384,7 @@ def resolve_class(config, custom_objects=None, package=None, module_objects=None
     hint = ""
     if packages:
         names = [n for n, o in registry.builtin_objects(packages[0]).items() if inspect.isclass(o)]
-        close = closest_first(class_name, names)[:3]
+        close = closest_first(class_name, names)[:3] if names else []
         hint = f" kerastorch's {kind} classes closest to it: {', '.join(close)}." if close else ""
     raise ValueError(
         f"Could not locate {kind} class '{class_name}'{where}.{hint} If it is a custom class, pass it when loading, "
@@ -445,10 +446,10 @@ def _as_shape(value):
 def _revive_lambda(config):
     if in_safe_mode():
         raise ValueError(
-            "Requested the deserialization of a Python lambda (the `function` of a `Lambda` layer, say). This "
-            "carries a potential risk of arbitrary code execution and thus it is disallowed by default. If you "
-            "trust the source of the artifact, you can override this error by passing `safe_mode=False` to the "
-            "loading function.")
+            "Requested the deserialization of a `Lambda` layer whose `function` is a Python lambda. This carries a "
+            "potential risk of arbitrary code execution and thus it is disallowed by default. If you trust the "
+            "source of the artifact, you can override this error by passing `safe_mode=False` to the loading "
+            "function.")
     import kerastorch
     try:
         code = marshal.loads(base64.decodebytes(str(config["code"]).encode("ascii")))
@@ -464,7 +465,7 @@ def _revive_lambda(config):
 
 # ---- identifiers: the rule every package's `get` shares ---------------------------------------------------------
 
-def get_object(package, identifier, example, instantiate_classes=True):
+def get_object(package, identifier, example, deserialize=None):
     """Keras's ``get`` for ``package``: None stays None, a name or config dict is deserialized, a class is built
     with its defaults, any other callable is returned as is.
 
@@ -472,14 +473,16 @@ def get_object(package, identifier, example, instantiate_classes=True):
         package: The Keras package (``"constraints"``).
         identifier: The user's value.
         example: A valid name, quoted in the error for an uninterpretable identifier.
-        instantiate_classes: Build a class given as the identifier.
+        deserialize: The package's own ``deserialize(config)``, when it has rules of its own for names.
     """
     kind = _KINDS.get(package, package)
     if identifier is None:
         return None
     if isinstance(identifier, (str, dict)):
+        if deserialize is not None:
+            return deserialize(identifier)
         return deserialize_keras_object(identifier, package=package)
-    if inspect.isclass(identifier) and instantiate_classes:
+    if inspect.isclass(identifier):
         return identifier()
     if callable(identifier):
         return identifier
