@@ -123,7 +123,7 @@ def serialize_keras_object(obj, history_of=None):
     policy = getattr(obj, "dtype_policy", None)
     if isinstance(config.get("dtype"), str) and isinstance(policy, DTypePolicy) \
             and getattr(obj, "_config_dtype_as_policy", True):
-        config["dtype"] = policy   # Keras writes a layer's dtype as its policy's config
+        config["dtype"] = DTypePolicy(config["dtype"])   # Keras writes a layer's dtype as a policy's config
     module, registered_name = registry.keras_module(type(obj))
     entry = {"module": module, "class_name": type(obj).__name__, "config": serialize_keras_object(config),
              "registered_name": registered_name}
