@@ -50,13 +50,14 @@ _KERAS_ROOTS = ("keras", "tf_keras", "tensorflow.keras", "tensorflow.python.kera
 
 def in_safe_mode():
     """Whether deserialization refuses code (a lambda's bytecode); True unless a load said otherwise."""
-    return getattr(_STATE, "safe_mode", True)
+    setting = getattr(_STATE, "safe_mode", None)
+    return True if setting is None else setting
 
 
 @contextlib.contextmanager
 def safe_mode_scope(value):
     """Deserialize with ``safe_mode=value`` inside the block (None keeps the current setting)."""
-    previous = in_safe_mode()
+    previous = getattr(_STATE, "safe_mode", None)   # None: no enclosing scope decided
     _STATE.safe_mode = previous if value is None else bool(value)
     try:
         yield
@@ -374,7 +375,7 @@ def resolve_class(config, custom_objects=None, package=None, module_objects=None
     if package and package not in packages:
         packages.append(package)
     if not module_package and _is_keras_module(module):
-        packages.append("layers")   # layers and models (Keras 2 wrote no module)
+        packages += ["layers", "dtype_policies"]   # keras.Sequential, keras.DTypePolicy; Keras 2 wrote no module
     for searched in packages:
         found = registry.find_builtin(searched, class_name)
         if found is not None and inspect.isclass(found):
