@@ -10,15 +10,14 @@ Two tables, one lookup:
 - the user's objects, by registered name (``"Package>Name"``): filled by :func:`register_keras_serializable`,
   with :func:`custom_object_scope` adding objects for the duration of a block.
 
-Nothing here imports another kerastorch module except ``_lookup``: any module may register into it.
+Nothing here imports another kerastorch module (a lookup imports the package that fills the table it reads):
+any module may register into it.
 ``kerastorch.saving.serialization`` reads it to turn configs into objects and back.
 """
 import importlib
 import inspect
 import re
 import threading
-
-from kerastorch._lookup import unknown_name_error
 
 _BUILTINS = {}            # package -> {name: object}
 _KERAS_MODULES = {}       # object -> the module Keras writes in its config ("keras.layers")
@@ -89,17 +88,6 @@ def builtin_objects(package):
 def find_builtin(package, name):
     """kerastorch's object called ``name`` in ``package``, or None."""
     return _table(package).get(name)
-
-
-def lookup_builtin(kind, package, name, custom_objects=None):
-    """``name`` in the user's objects, then in ``package``; else the ValueError that lists the valid names
-    closest first (``kind`` names what was looked up: ``"initializer"``)."""
-    found = get_registered_object(name, custom_objects) if isinstance(name, str) else None
-    if found is None:
-        found = _table(package).get(name) if isinstance(name, str) else None
-    if found is None:
-        raise unknown_name_error(kind, name, _table(package))
-    return found
 
 
 def keras_module(obj):

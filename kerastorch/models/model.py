@@ -6,7 +6,6 @@ The training loops live in ``kerastorch.training``; this class only holds what t
 import torch
 
 from kerastorch.layers.layer import Layer
-from kerastorch import registry
 from kerastorch.saving import serialization
 
 
@@ -354,9 +353,5 @@ def _deserialize_spec(spec, custom_objects, kind):
     if isinstance(spec, dict) and "class_name" not in spec:
         return {k: _deserialize_spec(v, custom_objects, kind) for k, v in spec.items()}
     if isinstance(spec, dict):
-        if spec.get("class_name") == "function":
-            # A function by name: a registered or custom one, else the built-in of that name (compile resolves it).
-            name = spec.get("config")
-            return registry.custom_objects_view(custom_objects).get(name, name)
         return serialization.deserialize_keras_object(spec, custom_objects, package=kind)
     return spec
