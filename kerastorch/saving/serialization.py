@@ -75,11 +75,6 @@ def enable_unsafe_deserialization():
 
 # ---- dtypes in configs ------------------------------------------------------------------------------------------
 
-def dtype_policy(name):
-    """Keras 3's config of a dtype policy called ``name``."""
-    return serialize_keras_object(DTypePolicy(name))
-
-
 def dtype_name(value):
     """A dtype name from a string or a DTypePolicy config."""
     if isinstance(value, dict):
