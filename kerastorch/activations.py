@@ -11,9 +11,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerastorch import backend
-from kerastorch._lookup import lookup
-from kerastorch._serialization import serialize_object
+from kerastorch import backend, registry
 
 
 def _as_tensor(x):
@@ -301,6 +299,10 @@ swish = silu
 hard_swish = hard_silu
 
 
+for _name, _function in ACTIVATIONS.items():
+    registry.register_builtin(_function, "activations", names=(_name,))
+
+
 def serialize(activation):
     """The name Keras saves for an activation: ``'relu'`` for built-ins (``swish`` saves as ``'silu'``, the
     function's own name); Keras's config dict for custom functions and callable objects.
@@ -310,7 +312,8 @@ def serialize(activation):
     """
     if ACTIVATIONS.get(getattr(activation, "__name__", None)) is activation:
         return activation.__name__
-    return serialize_object(activation, type(activation).__module__)
+    from kerastorch.saving import serialization
+    return serialization.serialize_keras_object(activation)
 
 
 def deserialize(config, custom_objects=None):
@@ -320,14 +323,8 @@ def deserialize(config, custom_objects=None):
         config: A name (``'relu'``) or a dict as :func:`serialize` writes it.
         custom_objects: Optional ``{name: function_or_class}`` consulted before the built-ins.
     """
-    table = {**ACTIVATIONS, **(custom_objects or {})}
-    if isinstance(config, dict):
-        if config.get("class_name") == "function":
-            return lookup("activation", config.get("config"), table)
-        cls = lookup("activation", config.get("class_name"), table)
-        inner = config.get("config") or {}
-        return cls.from_config(inner) if hasattr(cls, "from_config") else cls(**inner)
-    return lookup("activation", config, table)
+    from kerastorch.saving import serialization
+    return serialization.deserialize_keras_object(config, custom_objects, package="activations")
 
 
 def get(identifier):

@@ -9,8 +9,7 @@ weights; for a Conv2D kernel ``(rows, cols, in, out)`` use ``axis=[0, 1, 2]``).
 """
 import torch
 
-from kerastorch import backend
-from kerastorch._serialization import deserialize_object, get_object, serialize_object
+from kerastorch import backend, registry
 
 
 def _norms(w, axis):
@@ -22,6 +21,10 @@ def _norms(w, axis):
 class Constraint:
     """Base class: subclasses implement ``__call__(w)`` returning the constrained tensor. The base leaves
     ``w`` unchanged."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        registry.register_subclass(cls, "constraints", snake_case=True)
 
     def __call__(self, w):
         return w
@@ -117,6 +120,9 @@ max_norm, min_max_norm, non_neg, unit_norm = MaxNorm, MinMaxNorm, NonNeg, UnitNo
 CONSTRAINTS = {"Constraint": Constraint, "constraint": Constraint, "MaxNorm": MaxNorm, "max_norm": MaxNorm,
                "MinMaxNorm": MinMaxNorm, "min_max_norm": MinMaxNorm, "NonNeg": NonNeg, "non_neg": NonNeg,
                "UnitNorm": UnitNorm, "unit_norm": UnitNorm}
+# The base class and Keras's extra aliases; the subclasses registered themselves by both their names.
+for _name, _cls in CONSTRAINTS.items():
+    registry.register_builtin(_cls, "constraints", names=(_name,))
 
 
 def serialize(constraint):
@@ -125,7 +131,8 @@ def serialize(constraint):
     Args:
         constraint: A constraint object, a function, or None.
     """
-    return serialize_object(constraint, "keras.constraints")
+    from kerastorch.saving import serialization
+    return serialization.serialize_keras_object(constraint)
 
 
 def deserialize(config, custom_objects=None):
@@ -135,7 +142,8 @@ def deserialize(config, custom_objects=None):
         config: A dict as :func:`serialize` writes it, or a name.
         custom_objects: Optional ``{name: class}`` consulted before the built-ins.
     """
-    return deserialize_object("constraint", config, CONSTRAINTS, custom_objects)
+    from kerastorch.saving import serialization
+    return serialization.deserialize_keras_object(config, custom_objects, package="constraints")
 
 
 def get(identifier):
@@ -145,4 +153,5 @@ def get(identifier):
         identifier: None (returned as None), a name (``'max_norm'``), a config dict, a class (built with its
             defaults), or a callable ``f(weight) -> weight`` (returned as is).
     """
-    return get_object("constraint", identifier, deserialize, "max_norm")
+    from kerastorch.saving import serialization
+    return serialization.get_object("constraints", identifier, "max_norm")

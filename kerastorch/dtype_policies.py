@@ -9,7 +9,7 @@ to the float32 weights, and the layer's outputs are in the half type.
 A layer built with ``dtype=None`` takes the global policy current at its construction
 (``set_global_policy``/``keras.config.set_dtype_policy``), as in Keras.
 """
-from kerastorch import backend
+from kerastorch import backend, registry
 
 _MIXED = {"mixed_float16": "float16", "mixed_bfloat16": "bfloat16"}
 _GLOBAL = []   # the global policy when one was set; floatx() otherwise
@@ -82,6 +82,9 @@ class DTypePolicy:
 
 
 Policy = DTypePolicy   # Keras 2's name
+
+
+registry.register_builtin(DTypePolicy, "dtype_policies", module="keras")   # Keras writes keras.DTypePolicy
 
 
 def _is_dtype_name(name):

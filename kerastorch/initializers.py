@@ -15,8 +15,7 @@ import numbers
 import numpy as np
 import torch
 
-from kerastorch import backend
-from kerastorch._serialization import deserialize_object, get_object, serialize_object
+from kerastorch import backend, registry
 
 # The standard deviation of a unit normal truncated to [-2, 2]; dividing by it gives the truncated samples
 # the variance the scaling rule asks for.
@@ -57,6 +56,10 @@ def compute_fans(shape, input_axes=None, output_axes=None):
 
 class Initializer:
     """Base class: subclasses implement ``__call__(shape, dtype=None)`` and ``get_config()``."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        registry.register_subclass(cls, "initializers", snake_case=True)
 
     def __call__(self, shape, dtype=None):
         raise NotImplementedError(f"{type(self).__name__} must implement `__call__(shape, dtype=None)`.")
@@ -385,6 +388,9 @@ INITIALIZERS = {**{cls.__name__: cls for cls in _CLASSES},
                 **{_SNAKE_CASE[cls.__name__]: cls for cls in _CLASSES},
                 "IdentityInitializer": Identity, "OrthogonalInitializer": Orthogonal,
                 "normal": RandomNormal, "uniform": RandomUniform, "one": Ones, "zero": Zeros}
+# The base class and Keras's extra aliases; the subclasses registered themselves by both their names.
+for _name, _cls in INITIALIZERS.items():
+    registry.register_builtin(_cls, "initializers", names=(_name,))
 
 # Keras exports the snake_case names as aliases of the classes: kerastorch.initializers.glorot_uniform(seed=1).
 zeros, ones, constant, identity = Zeros, Ones, Constant, Identity
@@ -401,7 +407,8 @@ def serialize(initializer):
     Args:
         initializer: An initializer object, a function, or None.
     """
-    return serialize_object(initializer, "keras.initializers")
+    from kerastorch.saving import serialization
+    return serialization.serialize_keras_object(initializer)
 
 
 def deserialize(config, custom_objects=None):
@@ -411,7 +418,8 @@ def deserialize(config, custom_objects=None):
         config: A dict as :func:`serialize` writes it, or a name.
         custom_objects: Optional ``{name: class}`` consulted before the built-ins.
     """
-    return deserialize_object("initializer", config, INITIALIZERS, custom_objects)
+    from kerastorch.saving import serialization
+    return serialization.deserialize_keras_object(config, custom_objects, package="initializers")
 
 
 def get(identifier):
@@ -424,7 +432,8 @@ def get(identifier):
     """
     if isinstance(identifier, (torch.Tensor, np.ndarray, np.generic)):
         return _from_value(identifier)
-    return get_object("initializer", identifier, deserialize, "glorot_uniform")
+    from kerastorch.saving import serialization
+    return serialization.get_object("initializers", identifier, "glorot_uniform")
 
 
 def _from_value(value):

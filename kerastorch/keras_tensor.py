@@ -41,7 +41,7 @@ class KerasTensor:
     def __iter__(self):
         raise TypeError("A symbolic KerasTensor cannot be iterated; index it or pass it to a layer instead.")
 
-    # Python operators record operations in the graph (kerastorch.operations), as Keras 3 does. `==` keeps
+    # Python operators record operations in the graph (kerastorch.ops.numpy), as Keras 3 does. `==` keeps
     # Python's identity meaning, so KerasTensors stay usable in sets and as dict keys.
     def _operation(self, class_name, *args):
         return _operator_dispatch(class_name, *args)

@@ -17,8 +17,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from kerastorch import backend
-from kerastorch._lookup import lookup
+from kerastorch import backend, global_state, registry
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
 
@@ -643,15 +642,12 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
 
 # ---- Loss classes -------------------------------------------------------------------------------------------------
 
-_name_counts = {}
 
 
 def _auto_name(class_name):
-    """``MyLoss`` -> ``my_loss``, then ``my_loss_1``, ``my_loss_2``... for later instances."""
-    name = re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z])(?=[a-z])", r"_\1\2", class_name).lower()
-    count = _name_counts.get(name, 0)
-    _name_counts[name] = count + 1
-    return name if count == 0 else f"{name}_{count}"
+    """``MyLoss`` -> ``my_loss``, then ``my_loss_1``... from the counters layers, metrics and optimizers share (reset
+    by ``clear_session``), as Keras names losses."""
+    return global_state.unique_name(registry.to_snake_case(class_name))
 
 
 def _dtype_name(dtype):
@@ -690,6 +686,10 @@ class Loss:
         ...     def call(self, y_true, y_pred):
         ...         return torch.mean(torch.abs(y_true - y_pred) ** 3, dim=-1)
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        registry.register_subclass(cls, "losses")
 
     # Whether integer y_true is passed to call() as it is (sparse labels) rather than cast to dtype.
     _keeps_integer_targets = False
@@ -1101,8 +1101,8 @@ ALIASES = {
 }
 # The names `get` resolves: every function and class by its own name, and the aliases.
 ALL_LOSSES = {**{obj.__name__: obj for obj in _FUNCTIONS + _CLASSES}, **ALIASES}
-# deserialize also knows the base classes, which configs may name.
-_SERIALIZABLE = {**ALL_LOSSES, "Loss": Loss, "LossFunctionWrapper": LossFunctionWrapper}
+for _name, _obj in {**ALL_LOSSES, "Loss": Loss}.items():
+    registry.register_builtin(_obj, "losses", names=(_name,))
 
 
 def serialize(loss):
@@ -1111,16 +1111,10 @@ def serialize(loss):
     Args:
         loss: a function or a Loss instance.
     """
-    if isinstance(loss, Loss):
-        builtin = type(loss) in _CLASSES or type(loss) in (Loss, LossFunctionWrapper)
-        return {"module": "keras.losses" if builtin else type(loss).__module__,
-                "class_name": type(loss).__name__, "config": loss.get_config(),
-                "registered_name": None if type(loss) in _CLASSES else type(loss).__name__}
-    if callable(loss) and hasattr(loss, "__name__"):
-        # Keras 3.15 writes functions this way (module 'builtins', registered_name 'function').
-        return {"module": "builtins", "class_name": "function", "config": loss.__name__,
-                "registered_name": "function"}
-    raise ValueError(f"Cannot serialize {loss!r}: expected a loss function or a Loss instance.")
+    if not isinstance(loss, Loss) and not (callable(loss) and hasattr(loss, "__name__")):
+        raise ValueError(f"Cannot serialize {loss!r}: expected a loss function or a Loss instance.")
+    from kerastorch.saving import serialization
+    return serialization.serialize_keras_object(loss)
 
 
 def deserialize(config, custom_objects=None):
@@ -1131,24 +1125,11 @@ def deserialize(config, custom_objects=None):
             as serialize writes it (Keras 2's configs, without 'module', are read too).
         custom_objects: a dict of user classes and functions, looked up before the built-ins.
     """
-    table = {**_SERIALIZABLE, **(custom_objects or {})}
-    if isinstance(config, str):
-        obj = lookup("loss", config, table)
-        return obj() if isinstance(obj, type) else obj
-    if not isinstance(config, dict) or "class_name" not in config:
+    if not isinstance(config, (str, dict)) or (isinstance(config, dict) and "class_name" not in config):
         raise ValueError(f"Could not deserialize loss config {config!r}: expected a loss name or a dict with "
                          "'class_name' and 'config'.")
-    class_name, inner = config["class_name"], config.get("config")
-    if class_name == "function":
-        return lookup("loss", inner, table)
-    cls = lookup("loss", class_name, table)
-    if not isinstance(cls, type):
-        return cls
-    inner = dict(inner or {})
-    if isinstance(inner.get("fn"), (dict, str)):
-        # A wrapped function is resolved here, where custom_objects are known.
-        inner["fn"] = deserialize(inner["fn"], custom_objects)
-    return cls.from_config(inner)
+    from kerastorch.saving import serialization
+    return serialization.deserialize_keras_object(config, custom_objects, package="losses")
 
 
 def get(identifier):
@@ -1163,16 +1144,10 @@ def get(identifier):
         ValueError: for an unknown name (listing the valid ones, closest first) or an identifier of another
             kind.
     """
-    if identifier is None:
-        return None
-    if isinstance(identifier, dict):
-        return deserialize(identifier)
-    if isinstance(identifier, str):
-        obj = lookup("loss", identifier, ALL_LOSSES)
-        return obj() if isinstance(obj, type) else obj
-    if isinstance(identifier, type) and issubclass(identifier, Loss):
-        return identifier()
-    if callable(identifier):
+    if isinstance(identifier, type) and not issubclass(identifier, Loss):
         return identifier
-    raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Expected a loss name, a config dict, "
-                     "a Loss instance or a callable.")
+    if identifier is not None and not isinstance(identifier, (str, dict, type)) and not callable(identifier):
+        raise ValueError(f"Could not interpret loss identifier: {identifier!r}. Expected a loss name, a config "
+                         "dict, a Loss instance or a callable.")
+    from kerastorch.saving import serialization
+    return serialization.get_object("losses", identifier, "mean_squared_error")

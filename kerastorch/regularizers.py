@@ -11,8 +11,7 @@ import numbers
 
 import torch
 
-from kerastorch import backend
-from kerastorch._serialization import deserialize_object, get_object, serialize_object
+from kerastorch import backend, registry
 
 
 def _non_negative_float(value, name):
@@ -25,6 +24,10 @@ def _non_negative_float(value, name):
 
 class Regularizer:
     """Base class: subclasses implement ``__call__(x)`` returning a scalar tensor, and ``get_config()``."""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        registry.register_subclass(cls, "regularizers", snake_case=True)
 
     def __call__(self, x):
         return x.new_zeros(())
@@ -147,6 +150,9 @@ REGULARIZERS = {"Regularizer": Regularizer, "regularizer": Regularizer, "L1": L1
                 "orthogonal_regularizer": OrthogonalRegularizer}
 # The name Keras documents for L1L2 (and Keras 2 accepted), with the documented 0.01 factors.
 _NAME_ONLY = {"l1_l2": lambda: L1L2(l1=0.01, l2=0.01)}
+# The base class and Keras's extra aliases; the subclasses registered themselves by both their names.
+for _name, _cls in REGULARIZERS.items():
+    registry.register_builtin(_cls, "regularizers", names=(_name,))
 
 
 def serialize(regularizer):
@@ -155,7 +161,8 @@ def serialize(regularizer):
     Args:
         regularizer: A regularizer object, a function, or None.
     """
-    return serialize_object(regularizer, "keras.regularizers")
+    from kerastorch.saving import serialization
+    return serialization.serialize_keras_object(regularizer)
 
 
 def deserialize(config, custom_objects=None):
@@ -167,7 +174,8 @@ def deserialize(config, custom_objects=None):
     """
     if isinstance(config, str) and config in _NAME_ONLY and config not in (custom_objects or {}):
         return _NAME_ONLY[config]()
-    return deserialize_object("regularizer", config, REGULARIZERS, custom_objects)
+    from kerastorch.saving import serialization
+    return serialization.deserialize_keras_object(config, custom_objects, package="regularizers")
 
 
 def get(identifier):
@@ -177,4 +185,5 @@ def get(identifier):
         identifier: None (returned as None), a name (``'l1'``, ``'l2'``, ``'l1_l2'``), a config dict, a class
             (built with its defaults), or a callable ``f(weight) -> penalty`` (returned as is).
     """
-    return get_object("regularizer", identifier, deserialize, "l2")
+    from kerastorch.saving import serialization
+    return serialization.get_object("regularizers", identifier, "l2", deserialize)

@@ -10,7 +10,7 @@ import torch
 
 import kerastorch.metrics as metrics
 from kerastorch import backend
-from kerastorch.layers.layer import reset_name_counters
+from kerastorch.backend import clear_session as reset_name_counters
 
 GOLDEN = json.loads((pathlib.Path(__file__).parent / "golden" / "metrics.json").read_text())
 DATA = {name: [torch.tensor(np.asarray(batch, dtype=GOLDEN["data_dtypes"][name])) for batch in batches]

@@ -8,7 +8,7 @@ import warnings
 import torch
 import torch.nn.functional as F
 
-from kerastorch import activations, backend, constraints, initializers, regularizers
+from kerastorch import activations, backend, constraints, initializers, registry, regularizers
 from kerastorch.keras_tensor import KerasTensor, Node
 from kerastorch.layers.layer import InputSpec, Layer, standardize_shape
 
@@ -31,6 +31,11 @@ class InputLayer(Layer):
         input_tensor: an existing KerasTensor to wrap.
         name: the layer's name (default ``input_layer``, ``input_layer_1``, ...).
     """
+
+    _config_dtype_as_policy = False   # Keras writes an input's dtype as a plain name
+
+    def get_build_config(self):
+        return None   # an input is never rebuilt from shapes
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, ragged=None, batch_shape=None,
                  input_tensor=None, optional=False, name=None, **kwargs):
@@ -247,8 +252,15 @@ class Lambda(Layer):
         return (input_shape[0],) + standardize_shape(self._output_shape)
 
     def get_config(self):
-        return {**super().get_config(), "function": getattr(self.function, "__name__", repr(self.function)),
-                "output_shape": self._output_shape, "arguments": self.arguments}
+        # The functions stay functions here: the serializer writes them (a lambda as its code).
+        return {**super().get_config(), "function": self.function, "output_shape": self._output_shape,
+                "arguments": self.arguments}
+
+    @classmethod
+    def from_config(cls, config):
+        config = {k: v for k, v in config.items()
+                  if k not in ("function_type", "output_shape_type", "module", "output_shape_module")}
+        return super().from_config(config)
 
 
 def _has_signature(function):
@@ -386,13 +398,11 @@ class TorchModuleWrapper(Layer):
         """Rebuild the wrapper around a module the caller supplies, by layer name, in ``custom_objects``: the
         module itself or a function that returns one (``load_model(path, custom_objects={"block": make_block})``);
         its saved state is loaded into it afterwards. A module is never unpickled from a file."""
-        from kerastorch.models.saving_config import dtype_name
-        from kerastorch.saving.object_registration import active_custom_objects
         config = dict(config)
         module = config.get("module")
         if not isinstance(module, torch.nn.Module):
             name = config.get("name")
-            supplied = active_custom_objects(custom_objects).get(name)
+            supplied = registry.get_registered_object(name, custom_objects)
             if supplied is not None and not isinstance(supplied, torch.nn.Module) and callable(supplied):
                 supplied = supplied()
             if not isinstance(supplied, torch.nn.Module):
@@ -403,8 +413,8 @@ class TorchModuleWrapper(Layer):
                     f"it, by layer name: `load_model(path, custom_objects={{'{name}': build_module}})`. Its saved "
                     f"parameters and buffers are then loaded into it.")
             config["module"] = supplied
-        if "dtype" in config:
-            config["dtype"] = dtype_name(config["dtype"])
+        if isinstance(config.get("dtype"), dict):
+            config["dtype"] = (config["dtype"].get("config") or {}).get("name")
         return cls(**config)
 
     def extra_repr(self):

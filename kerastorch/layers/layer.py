@@ -11,7 +11,7 @@ import warnings
 import numpy as np
 import torch
 
-from kerastorch import backend, constraints, dtype_policies, global_state, initializers, regularizers
+from kerastorch import backend, constraints, dtype_policies, global_state, initializers, registry, regularizers
 from kerastorch.global_state import to_snake_case, unique_name  # noqa: F401  (their old home)
 from kerastorch.keras_tensor import KerasTensor, any_symbolic, flatten, map_structure
 # Variable lives in its own module; importing it here keeps `kerastorch.layers.layer.Variable` working.
@@ -416,6 +416,48 @@ class Layer(torch.nn.Module, Operation):
         with torch.no_grad():
             for variable, value in zip(own, values):
                 variable.copy_(value.to(dtype=variable.dtype, device=variable.device))
+
+    # ---- saving: the hooks the serializer and the savers call ---------------------------------------------------
+
+    # What Layer's own ``**kwargs`` accept (Keras 2's input declarations): the serializer keeps them in configs.
+    _init_kwargs = ("input_shape", "batch_input_shape", "input_dim", "batch_size", "input_dtype")
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        registry.register_subclass(cls, "layers")   # kerastorch's layers are found by their class name
+
+    def get_build_config(self):
+        """``{"input_shape": ...}`` once built for known shapes (saved configs rebuild from it), else None."""
+        return {"input_shape": self._build_shapes} if self.built and self._build_shapes is not None else None
+
+    def build_from_config(self, config):
+        """Build for the shapes of ``get_build_config()``'s dict."""
+        shape = config.get("input_shape") if isinstance(config, dict) else None
+        if shape is not None and not self.built:
+            self._maybe_build(shape)
+            self.built = True
+
+    def save_own_variables(self, store):
+        """Put this layer's own variables (not its sublayers') into ``store`` as ``"0"``, ``"1"``...: CPU
+        tensors, trainable first, in creation order, as Keras saves them."""
+        for position, weight in enumerate(self._own_weights(trainable=True) + self._own_weights(trainable=False)):
+            store[str(position)] = weight.detach().cpu()
+
+    def load_own_variables(self, store):
+        """Assign this layer's own variables from ``store`` (``"0"``, ``"1"``... -> arrays), after checking the
+        count and every shape, so that a mismatch changes nothing."""
+        own = self._own_weights(trainable=True) + self._own_weights(trainable=False)
+        if len(store) != len(own):
+            raise ValueError(f"Layer '{self.name}' expected {len(own)} variables, but received {len(store)} "
+                             f"variables during loading.")
+        values = [torch.as_tensor(np.asarray(store[str(i)])) for i in range(len(own))]
+        for weight, value in zip(own, values):
+            if tuple(value.shape) != tuple(weight.shape):
+                raise ValueError(f"Layer '{self.name}': a variable has shape {tuple(weight.shape)}, but the "
+                                 f"saved value has shape {tuple(value.shape)}.")
+        with torch.no_grad():
+            for weight, value in zip(own, values):
+                weight.copy_(value.to(device=weight.device, dtype=weight.dtype))
 
     def count_params(self):
         if not self.built:

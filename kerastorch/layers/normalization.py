@@ -107,6 +107,8 @@ class BatchNormalization(Layer):
                  beta_regularizer=None, gamma_regularizer=None, beta_constraint=None, gamma_constraint=None,
                  renorm=False, renorm_clipping=None, renorm_momentum=0.99, synchronized=False, **kwargs):
         super().__init__(**kwargs)
+        if isinstance(axis, list) and len(axis) == 1:
+            axis = axis[0]   # Keras 2 saved a built layer's axis as a one-element list
         if not isinstance(axis, int) or isinstance(axis, bool):
             raise ValueError(f"Layer '{self.name}' (BatchNormalization): `axis` must be an integer. "
                              f"Received: axis={axis!r}")

@@ -6,6 +6,7 @@ and ``'ce'`` from the shapes of the labels and predictions, as Keras does.
 """
 import inspect
 
+from kerastorch import registry
 from kerastorch._lookup import lookup
 from kerastorch._porting import missing_attribute
 from kerastorch.metrics.accuracy import (
@@ -96,6 +97,10 @@ _FUNCTIONS = {fn.__name__: fn for fn in (
     sparse_top_k_categorical_accuracy, cosine_similarity, *_LOSS_FUNCTIONS)}
 
 
+for _name, _obj in {**_FUNCTIONS, **_BY_NAME, "Metric": Metric, "MeanMetricWrapper": MeanMetricWrapper}.items():
+    registry.register_builtin(_obj, "metrics", names=(_name,))
+
+
 def metric_function(name):
     """The per-sample metric function called ``name`` (for configs that name one)."""
     return lookup("metric function", name, _FUNCTIONS)
@@ -109,18 +114,17 @@ def _wrap_function(fn, name=None):
 
 
 def serialize(metric):
-    """A metric's config dict: ``{"class_name": ..., "config": ...}``."""
-    return {"module": "keras.metrics", "class_name": type(metric).__name__, "config": metric.get_config(),
-            "registered_name": None}
+    """A metric's config dict, as Keras 3 writes it: ``{"module", "class_name", "config", "registered_name"}``."""
+    from kerastorch.saving import serialization
+    return serialization.serialize_keras_object(metric)
 
 
 def deserialize(config, custom_objects=None):
     """The metric a ``serialize`` dict describes; ``custom_objects`` maps extra class names to classes."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Expected a metric config dict with 'class_name' and 'config'. Received: {config!r}")
-    table = {**_BY_NAME, **(custom_objects or {})}
-    cls = lookup("metric", config["class_name"], {**table, "MeanMetricWrapper": MeanMetricWrapper})
-    return cls.from_config(config.get("config") or {})
+    from kerastorch.saving import serialization
+    return serialization.deserialize_keras_object(config, custom_objects, package="metrics")
 
 
 def get(identifier):

@@ -10,8 +10,9 @@ import torch
 
 from kerastorch import backend, initializers
 # Metrics and layers share one name counter, as in Keras (clear_session resets it).
-from kerastorch.layers.layer import to_snake_case, unique_name
+from kerastorch import global_state, registry
 from kerastorch.layers.variables import Variable
+from kerastorch.registry import to_snake_case
 
 
 # Keras 3 has one variable type; the old name of the metric state's type stays importable.
@@ -70,6 +71,10 @@ class Metric:
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
+        registry.register_subclass(cls, "metrics", snake_case=True)
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
         update_state = cls.__dict__.get("update_state")
         if update_state is not None and not getattr(update_state, "_without_gradients", False):
             cls.update_state = _without_gradients(update_state)
@@ -77,7 +82,7 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         object.__setattr__(self, "_variables", [])
         object.__setattr__(self, "_metrics", [])
-        self.name = name or unique_name(to_snake_case(type(self).__name__))
+        self.name = name or global_state.unique_name(to_snake_case(type(self).__name__))
         self._torch_dtype = backend.torch_dtype(dtype)
         self._dtype = str(self._torch_dtype).removeprefix("torch.")
         self._device = _indexed(backend.device())

@@ -14,6 +14,8 @@ from kerastorch.keras_tensor import KerasTensor, flatten, map_structure
 from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
 from kerastorch.models.model import Model
+from kerastorch import registry
+from kerastorch.saving import serialization
 
 
 def _node_of(tensor):
@@ -125,6 +127,8 @@ class Functional(Model):
     >>> outputs = Dense(2)(Dense(8, activation="relu")(inputs))
     >>> model = Model(inputs, outputs)
     """
+
+    _keras_module = "keras.src.models.functional"   # the module Keras writes in a config
 
     def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
         super().__init__(name=name, trainable=trainable, **kwargs)
@@ -289,7 +293,6 @@ class Functional(Model):
     def get_config(self):
         """Keras 3's functional config: ``name``, ``trainable``, ``layers`` (each with its ``inbound_nodes``),
         ``input_layers`` and ``output_layers``."""
-        from kerastorch.models.saving_config import serialize_layer, serialize_value
         own = self._node_ids
         # Node indices count only this model's nodes of each layer; a nested functional model's indices start
         # at 1 in input_layers/output_layers (Keras 3 reserves 0 for the model's own graph).
@@ -315,9 +318,9 @@ class Functional(Model):
                 kwargs = dict(node.call_kwargs)
                 if isinstance(layer, Model) or "mask" in inspect.signature(layer.call).parameters:
                     kwargs.setdefault("mask", None)   # Keras records the mask of layers that take one
-                inbound.append({"args": serialize_value(node.call_args, history_of),
-                                "kwargs": serialize_value(kwargs, history_of)})
-            layer_config = serialize_layer(layer)
+                inbound.append({"args": serialization.serialize_keras_object(node.call_args, history_of),
+                                "kwargs": serialization.serialize_keras_object(kwargs, history_of)})
+            layer_config = serialization.serialize_keras_object(layer)
             layer_config["name"] = layer.name
             layer_config["inbound_nodes"] = inbound
             layer_configs.append(layer_config)
@@ -330,6 +333,10 @@ class Functional(Model):
                 "input_layers": map_structure(reference, self._inputs_struct),
                 "output_layers": map_structure(reference, self._outputs_struct)}
 
+    def get_build_config(self):
+        # The graph fixes the shapes; Keras's config still carries the key.
+        return {"input_shape": None} if self.built else None
+
     @classmethod
     def from_config(cls, config, custom_objects=None, layers=None):
         """Rebuild the graph: create every layer from its config, then replay the recorded calls.
@@ -339,13 +346,13 @@ class Functional(Model):
             custom_objects: user classes and functions the config names.
             layers: optional ``{layer name: layer}`` to use instead of creating those layers (``clone_model``).
         """
-        from kerastorch.models.saving_config import deserialize_layer, deserialize_value
         config = dict(config)
         created, earlier_calls = {}, {}
         pending = collections.OrderedDict()
         for layer_data in config["layers"]:
             given = (layers or {}).get(layer_data.get("name"))
-            layer = given if given is not None else deserialize_layer(layer_data, custom_objects=custom_objects)
+            layer = given if given is not None else serialization.deserialize_keras_object(
+                layer_data, custom_objects, package="layers")
             name = layer_data.get("name", layer.name)
             created[name] = layer
             pending[name] = list(layer_data.get("inbound_nodes") or [])
@@ -379,7 +386,7 @@ class Functional(Model):
             for name, node_list in pending.items():
                 while node_list:
                     try:
-                        args, kwargs = _node_arguments(node_list[0], tensor_at, deserialize_value)
+                        args, kwargs = _node_arguments(node_list[0], tensor_at, serialization.deserialize_value)
                     except IndexError:
                         break
                     created[name](*args, **_supported_kwargs(created[name], kwargs))
@@ -415,8 +422,8 @@ def _node_arguments(node_data, tensor_at, deserialize_value):
                 kwargs = _keras2_call_kwargs(entry[3], tensor_at)
         return [tensors[0] if len(tensors) == 1 else tensors], kwargs
     resolve = lambda history: tensor_at(*history)  # noqa: E731
-    args = deserialize_value(node_data.get("args", []), resolve)
-    kwargs = deserialize_value(node_data.get("kwargs", {}), resolve)
+    args = serialization.deserialize_value(node_data.get("args", []), resolve)
+    kwargs = serialization.deserialize_value(node_data.get("kwargs", {}), resolve)
     return list(args), dict(kwargs)
 
 
@@ -432,3 +439,7 @@ def _keras2_call_kwargs(kwargs, tensor_at):
     # Keras 2 stored tensor kwargs as ["layer", node, tensor] triples; plain values stay as they are.
     return {key: tensor_at(*value) if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
             else value for key, value in dict(kwargs).items()}
+
+
+# Keras 2 saved functional models as class "Model".
+registry.register_builtin(Functional, "layers", names=("Functional", "Model"))

@@ -6,6 +6,7 @@ The training loops live in ``kerastorch.training``; this class only holds what t
 import torch
 
 from kerastorch.layers.layer import Layer
+from kerastorch.saving import serialization
 
 
 class Model(Layer):
@@ -14,6 +15,8 @@ class Model(Layer):
     Build one in three ways: ``Sequential([...])``, ``Model(inputs, outputs)`` from symbolic tensors, or by
     subclassing with layers assigned in ``__init__`` and a ``call(self, inputs, training=None)``.
     """
+
+    _keras_module = "keras.src.models.model"   # the module Keras writes in a config (not exported there)
 
     _casts_outputs = False
     # A model's layers attach masks to its outputs themselves; the model passes them on without a warning.
@@ -309,9 +312,8 @@ class Model(Layer):
         config = dict(config)
         if "layers" in config and "output_layers" in config and (cls is Model or issubclass(cls, Functional)):
             return Functional.from_config(config, custom_objects=custom_objects)
-        from kerastorch.models.saving_config import dtype_name
         if "dtype" in config:
-            config["dtype"] = dtype_name(config["dtype"])
+            config["dtype"] = serialization.dtype_name(config["dtype"])
         parameters = inspect.signature(cls.__init__).parameters
         if not any(p.kind == p.VAR_KEYWORD for p in parameters.values()):
             config = {k: v for k, v in config.items() if k in parameters}
@@ -322,9 +324,8 @@ class Model(Layer):
         """How the model was compiled, in Keras 3's serialized form (empty when it was not)."""
         if not self.compiled or not hasattr(self, "_compile_arguments"):
             return {}
-        from kerastorch.models.saving_config import serialize_keras_object
         arguments = self._compile_arguments
-        return {"optimizer": serialize_keras_object(self.optimizer),
+        return {"optimizer": serialization.serialize_keras_object(self.optimizer),
                 "loss": _serialize_spec(arguments["loss"]),
                 "loss_weights": arguments["loss_weights"],
                 "metrics": _serialize_spec(arguments["metrics"]),
@@ -335,20 +336,20 @@ class Model(Layer):
 
     def compile_from_config(self, config, custom_objects=None):
         """Compile as ``get_compile_config()`` describes; the optimizer is built when the model is."""
-        from kerastorch.models.saving_config import deserialize_keras_object
         config = dict(config)
         optimizer = config.pop("optimizer", "rmsprop")
         if isinstance(optimizer, dict):
-            optimizer = deserialize_keras_object(optimizer, custom_objects, kind="optimizer")
-        loss = _deserialize_spec(config.pop("loss", None), custom_objects, "loss")
-        metrics = _deserialize_spec(config.pop("metrics", None), custom_objects, "metric")
-        weighted = _deserialize_spec(config.pop("weighted_metrics", None), custom_objects, "metric")
+            optimizer = serialization.deserialize_keras_object(optimizer, custom_objects, package="optimizers")
+        loss = _deserialize_spec(config.pop("loss", None), custom_objects, "losses")
+        metrics = _deserialize_spec(config.pop("metrics", None), custom_objects, "metrics")
+        weighted = _deserialize_spec(config.pop("weighted_metrics", None), custom_objects, "metrics")
         known = ("loss_weights", "run_eagerly", "steps_per_execution", "jit_compile")
         self.compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted,
                      **{k: v for k, v in config.items() if k in known})
 
     def get_build_config(self):
-        return {"input_shape": self._build_shapes} if self.built else None
+        # Written only when the shapes it was built for are known, as for every layer.
+        return {"input_shape": self._build_shapes} if self.built and self._build_shapes is not None else None
 
     def build_from_config(self, config):
         shape = config.get("input_shape") if isinstance(config, dict) else None
@@ -403,10 +404,7 @@ def _serialize_spec(spec):
         return [_serialize_spec(s) for s in spec]
     if isinstance(spec, dict):
         return {k: _serialize_spec(v) for k, v in spec.items()}
-    from kerastorch.models.saving_config import serialize_keras_object, serialize_function
-    if hasattr(spec, "get_config"):
-        return serialize_keras_object(spec)
-    return serialize_function(spec)
+    return serialization.serialize_keras_object(spec)
 
 
 def _deserialize_spec(spec, custom_objects, kind):
@@ -415,11 +413,5 @@ def _deserialize_spec(spec, custom_objects, kind):
     if isinstance(spec, dict) and "class_name" not in spec:
         return {k: _deserialize_spec(v, custom_objects, kind) for k, v in spec.items()}
     if isinstance(spec, dict):
-        if spec.get("class_name") == "function":
-            # A function by name: a registered or custom one, else the built-in of that name.
-            from kerastorch.saving.object_registration import active_custom_objects
-            name = spec.get("config")
-            return active_custom_objects(custom_objects).get(name, name)
-        from kerastorch.models.saving_config import deserialize_keras_object
-        return deserialize_keras_object(spec, custom_objects, kind=kind)
+        return serialization.deserialize_keras_object(spec, custom_objects, package=kind)
     return spec

@@ -7,6 +7,7 @@ from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
 from kerastorch.models.functional import adjust_input_rank
 from kerastorch.models.model import Model
+from kerastorch.saving import serialization
 
 
 def _known_input_shape(model):
@@ -33,6 +34,8 @@ class Sequential(Model):
 
     >>> model = Sequential([Input((3,)), Dense(5, activation="relu"), Dense(2, activation="softmax")])
     """
+
+    _keras_module = "keras"   # Keras writes keras.Sequential
 
     def __init__(self, layers=None, trainable=True, name=None, **kwargs):
         super().__init__(trainable=trainable, name=name, **kwargs)
@@ -175,15 +178,15 @@ class Sequential(Model):
         return self._graph_outputs.shape if self._graph_outputs is not None else None
 
     def get_config(self):
-        from kerastorch.models.saving_config import serialize_layer
-        layers = []
-        if self._input_layer is not None:
-            layers.append(serialize_layer(self._input_layer))
-        layers += [serialize_layer(layer) for layer in self.layers]
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype, "layers": layers}
+        layers = [] if self._input_layer is None else [self._input_layer]
+        config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
+                  "layers": serialization.serialize_keras_object(layers + list(self.layers))}
+        if self.built and self.input_shape is not None:
+            config["build_input_shape"] = self.input_shape
+        return config
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        from kerastorch.models.saving_config import deserialize_layer
-        layers = [deserialize_layer(c, custom_objects=custom_objects) for c in config.get("layers", [])]
+        layers = [serialization.deserialize_keras_object(c, custom_objects, package="layers")
+                  for c in config.get("layers", [])]
         return cls(layers, name=config.get("name"), trainable=config.get("trainable", True))

@@ -9,7 +9,7 @@ import operator
 
 import torch
 
-from kerastorch import backend, keras_tensor
+from kerastorch import backend, keras_tensor, registry
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.ops.operation import Operation
 
@@ -23,6 +23,20 @@ class ElementwiseOperation(Operation):
 
     function = None
     result_dtype = None   # "bool" for comparisons; None: the dtype of the operands
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Graph operations are found among Keras's ops, not its layers.
+        registry.register_subclass(cls, "ops", module=KERAS_OPS_MODULE)
+
+    def __init__(self, name=None, **kwargs):
+        # A functional config written by Keras may carry layer arguments an operation has no use for.
+        kwargs.pop("trainable", None)
+        kwargs.pop("dtype", None)
+        super().__init__(name=name, **kwargs)
+
+    def get_build_config(self):
+        return None
 
     def call(self, *args, **kwargs):
         return self.function(*args, **kwargs)

@@ -3,7 +3,7 @@
 ``kerastorch.optimizers.get('adam')`` (any case), an instance, or a config dict gives an optimizer;
 ``kerastorch.optimizers.schedules`` holds the learning-rate schedules.
 """
-from kerastorch import _lookup
+from kerastorch import _lookup, registry
 from kerastorch.optimizers import schedules
 from kerastorch.optimizers.adadelta import Adadelta
 from kerastorch.optimizers.adagrad import Adagrad
@@ -25,8 +25,8 @@ __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta"
 
 def serialize(optimizer):
     """The optimizer as Keras 3 writes it: ``{'module', 'class_name', 'config', 'registered_name'}``."""
-    return {"module": "keras.optimizers", "class_name": optimizer.__class__.__name__,
-            "config": optimizer.get_config(), "registered_name": None}
+    from kerastorch.saving import serialization
+    return serialization.serialize_keras_object(optimizer)
 
 
 def deserialize(config, custom_objects=None):
@@ -34,13 +34,17 @@ def deserialize(config, custom_objects=None):
     ``custom_objects`` maps the names of user-defined optimizer classes to the classes."""
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Expected an optimizer config: a dict with 'class_name' and 'config'. Received: {config!r}")
-    class_name = config["class_name"]
-    if custom_objects and class_name in custom_objects:
-        cls = custom_objects[class_name]
-    else:
-        cls = _lookup.lookup("optimizer", str(class_name).lower(),
-                             {**ALL_OPTIMIZERS, "lossscaleoptimizer": LossScaleOptimizer})
-    return cls.from_config(dict(config.get("config", {})), custom_objects=custom_objects)
+    from kerastorch.saving import serialization
+    config = dict(config)
+    if not registry.get_registered_object(config["class_name"], custom_objects):
+        config["class_name"] = _builtin_name(config["class_name"], {**ALL_OPTIMIZERS,
+                                                                    "lossscaleoptimizer": LossScaleOptimizer})
+    return serialization.deserialize_keras_object(config, custom_objects, package="optimizers")
+
+
+def _builtin_name(name, table):
+    # Any spelling of a built-in's name is its class name; an unknown name lists the valid ones, closest first.
+    return _lookup.lookup("optimizer", str(name).lower(), table).__name__
 
 
 def get(identifier):

@@ -15,13 +15,14 @@ import warnings
 import numpy as np
 import torch
 
-from kerastorch.layers.layer import to_snake_case, unique_name
+from kerastorch import global_state, registry
+from kerastorch.registry import to_snake_case
 from kerastorch.optimizers import schedules
 
 def _auto_name(class_name):
     """Keras's automatic object name: the class name in snake case, numbered after the first (``adam_1``), from
     the counters that layers use, which ``clear_session`` resets."""
-    return unique_name(to_snake_case(class_name))
+    return global_state.unique_name(to_snake_case(class_name))
 
 
 class StepCount(int):
@@ -176,6 +177,13 @@ class Optimizer:
         **kwargs: Keras 2's ``lr`` (use ``learning_rate``) and ``decay`` (use a schedule) are accepted with a
             DeprecationWarning; anything else is an error.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        # Keras resolves optimizer names in any case: "adam", "Adam", "SGD".
+        registry.register_subclass(cls, "optimizers")
+        if registry.find_builtin("optimizers", cls.__name__) is cls:
+            registry.register_builtin(cls, "optimizers", names=(cls.__name__.lower(),))
 
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,

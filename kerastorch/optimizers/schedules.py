@@ -5,7 +5,7 @@ never costs a device round trip. ``schedule(step)`` returns a Python float for a
 """
 import math
 
-from kerastorch import _lookup
+from kerastorch import registry
 
 
 def _step_as_float(step):
@@ -24,6 +24,10 @@ class LearningRateSchedule:
     A subclass's ``__call__`` receives the optimizer's iteration count (an int) and returns the learning rate
     for that step.
     """
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        registry.register_subclass(cls, "schedules", module="keras.optimizers.schedules")
 
     def __call__(self, step):
         raise NotImplementedError(
@@ -265,10 +269,13 @@ ALL_SCHEDULES = {cls.__name__: cls for cls in (
     CosineDecayRestarts)}
 
 
+registry.register_builtin(LearningRateSchedule, "schedules", module="keras.optimizers.schedules")
+
+
 def serialize(learning_rate_schedule):
     """The schedule as Keras 3 writes it: ``{'module', 'class_name', 'config', 'registered_name'}``."""
-    return {"module": "keras.optimizers.schedules", "class_name": learning_rate_schedule.__class__.__name__,
-            "config": learning_rate_schedule.get_config(), "registered_name": None}
+    from kerastorch.saving import serialization
+    return serialization.serialize_keras_object(learning_rate_schedule)
 
 
 def deserialize(config, custom_objects=None):
@@ -278,6 +285,5 @@ def deserialize(config, custom_objects=None):
         raise ValueError(
             "Expected a learning rate schedule config: a dict with 'class_name' and 'config'. "
             f"Received: {config!r}")
-    table = dict(ALL_SCHEDULES, **(custom_objects or {}))
-    cls = _lookup.lookup("learning rate schedule", config["class_name"], table)
-    return cls.from_config(dict(config.get("config", {})))
+    from kerastorch.saving import serialization
+    return serialization.deserialize_keras_object(config, custom_objects, package="schedules")

@@ -11,10 +11,11 @@ Loading never runs code from a file: classes come from kerastorch, ``custom_obje
 import json
 import os
 
-from kerastorch.models.saving_config import deserialize_keras_object, serialize_keras_object
-from kerastorch.saving.object_registration import (CustomObjectScope, custom_object_scope, get_custom_objects,
-                                                   get_registered_name, get_registered_object,
-                                                   register_keras_serializable)
+# Only the leaf modules load with the package: the serializer and the registry (layers and models use them);
+# the file formats, which need models, load when a save or load runs.
+from kerastorch.registry import (CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
+                                 get_registered_object, register_keras_serializable)
+from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 _H5_SUFFIXES = (".h5", ".hdf5")

@@ -115,14 +115,10 @@ def _unique(name, used):
 
 
 def own_variables(obj):
-    """``{key: numpy array}``: what Keras stores for the object (``'0'``, ``'1'``... in its variable order)."""
+    """``{key: array}``: what Keras stores for the object (``'0'``, ``'1'``... in its variable order), from its
+    ``save_own_variables(store)``."""
     store = {}
-    if hasattr(obj, "save_own_variables"):
-        obj.save_own_variables(store)
-        return store
-    weights = obj._own_weights(trainable=True) + obj._own_weights(trainable=False)
-    for position, weight in enumerate(weights):
-        store[str(position)] = weight.detach().cpu().numpy()
+    obj.save_own_variables(store)
     return store
 
 
@@ -161,57 +157,54 @@ def _read_group(h5_file, path, source):
     return values
 
 
-def _layer_assignments(obj, stored, path, source, skip_mismatch):
-    weights = obj._own_weights(trainable=True) + obj._own_weights(trainable=False)
-    names = [getattr(w, "name", None) or name for w, name in zip(weights, _weight_names(obj))]
-    if len(stored) != len(weights):
-        message = (f"Layer '{obj.name}' expected {len(weights)} variables, but received {len(stored)} variables "
-                   f"during loading (at '{path or '/'}' in {source}). Expected: {names}")
+def _checked_store(obj, stored, path, source, skip_mismatch):
+    """``stored`` checked against what ``obj.save_own_variables`` holds now (the same keys, the same shapes);
+    with ``skip_mismatch``, a mismatched variable keeps its current value and a mismatched layer is skipped
+    (None), each with a warning."""
+    current = {}
+    obj.save_own_variables(current)
+    where = f"at '{path or '/'}' in {source}"
+    if set(stored) != set(current):
+        shapes = [tuple(value.shape) for value in current.values()]
+        message = (f"Layer '{obj.name}' expected {len(current)} variables, but received {len(stored)} variables "
+                   f"during loading ({where}). Expected: {len(current)} variables of shapes {shapes}, under keys "
+                   f"{sorted(current)}; found keys {sorted(stored)}.")
         if skip_mismatch:
             warnings.warn(message + " Skipping it (skip_mismatch=True).", stacklevel=4)
-            return []
+            return None
         raise ValueError(message)
-    assignments = []
-    for position, (weight, name) in enumerate(zip(weights, names)):
-        if str(position) not in stored:
-            raise ValueError(f"Invalid weights file {source}: variable '{position}' of layer '{obj.name}' is "
-                             f"missing (found keys {sorted(stored)}).")
-        value = stored[str(position)]
-        if tuple(value.shape) != tuple(weight.shape):
-            message = (f"Layer '{obj.name}' weight '{name}' has shape {tuple(weight.shape)}, but the saved value "
-                       f"in {source} has shape {tuple(value.shape)}.")
-            if skip_mismatch:
-                warnings.warn(message + " Skipping it (skip_mismatch=True).", stacklevel=4)
-                continue
-            raise ValueError(message)
-        assignments.append((weight, value))
-    return assignments
-
-
-def _weight_names(layer):
-    own = {id(layer._get_own_weight(n)): n for n in layer._weight_names}
-    weights = layer._own_weights(trainable=True) + layer._own_weights(trainable=False)
-    return [own.get(id(w), "variable") for w in weights]
+    checked = {}
+    for key, value in current.items():
+        if tuple(stored[key].shape) != tuple(value.shape):
+            message = (f"Layer '{obj.name}' variable '{key}' has shape {tuple(value.shape)}, but the saved value "
+                       f"({where}) has shape {tuple(stored[key].shape)}.")
+            if not skip_mismatch:
+                raise ValueError(message)
+            warnings.warn(message + " Skipping it (skip_mismatch=True).", stacklevel=4)
+            checked[key] = value
+        else:
+            checked[key] = stored[key]
+    return checked
 
 
 def read_weights(model, h5_file, source, skip_mismatch=False, include_optimizer=True):
-    """Load the variables of an open ``h5py.File`` in Keras 3's layout into ``model``.
+    """Load the variables of an open ``h5py.File`` in Keras 3's layout into ``model``, through each object's
+    ``load_own_variables(store)``.
 
-    Every layer's values are read and checked before any is assigned, so a file that does not fit the model
-    leaves it unchanged. The optimizer's state is loaded last; when it does not match (an optimizer that is not
-    built yet), it is skipped with a warning, as Keras does.
+    Every layer's values are read and checked (against its ``save_own_variables``) before any is assigned, so a
+    file that does not fit the model leaves it unchanged. The optimizer's state is loaded last; when it does not
+    match (an optimizer that is not built yet), it is skipped with a warning, as Keras does.
     """
-    assignments, loaders = [], []
+    layers, others = [], []
     for path, obj in saveable_paths(model, include_optimizer):
         stored = _read_group(h5_file, path, source)
-        if hasattr(obj, "load_own_variables"):
-            loaders.append((obj, stored))
+        if isinstance(obj, Layer):
+            checked = _checked_store(obj, stored, path, source, skip_mismatch)
+            if checked is not None:
+                layers.append((obj, checked))
         else:
-            assignments += _layer_assignments(obj, stored, path, source, skip_mismatch)
-    with torch.no_grad():
-        for weight, value in assignments:
-            weight.copy_(torch.as_tensor(value).to(device=weight.device, dtype=weight.dtype))
-    for obj, stored in loaders:
+            others.append((obj, stored))
+    for obj, stored in layers + others:
         obj.load_own_variables(stored)
 
 

@@ -13,7 +13,7 @@ import warnings
 import numpy as np
 import torch
 
-from kerastorch.models import saving_config
+from kerastorch.saving import serialization
 from kerastorch.saving import keras_h5
 
 
@@ -105,8 +105,8 @@ def _legacy_compile_arguments(training_config, custom_objects):
         if isinstance(spec, dict) and "class_name" in spec:
             # Keras 2 wrote metrics such as 'accuracy' as MeanMetricWrapper configs named after them.
             name = (spec.get("config") or {}).get("name")
-            return name if isinstance(name, str) else saving_config.deserialize_keras_object(spec, custom_objects,
-                                                                                           "metric")
+            return name if isinstance(name, str) else serialization.deserialize_keras_object(
+                spec, custom_objects, package="metrics")
         if isinstance(spec, list):
             return [metric_spec(s) for s in spec]
         if isinstance(spec, dict):
@@ -115,7 +115,7 @@ def _legacy_compile_arguments(training_config, custom_objects):
 
     def loss_spec(spec):
         if isinstance(spec, dict) and "class_name" in spec:
-            return saving_config.deserialize_keras_object(spec, custom_objects, "loss")
+            return serialization.deserialize_keras_object(spec, custom_objects, package="losses")
         if isinstance(spec, dict):
             return {k: loss_spec(v) for k, v in spec.items()}
         if isinstance(spec, list):

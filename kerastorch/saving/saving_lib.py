@@ -11,7 +11,7 @@ import os
 import tempfile
 import zipfile
 
-from kerastorch.models import saving_config
+from kerastorch.saving import serialization
 from kerastorch.saving import keras_h5
 
 CONFIG_FILENAME = "config.json"
@@ -43,8 +43,8 @@ def atomic_write(filepath, write):
 
 def model_config(model):
     """The model's ``config.json`` content: its serialized config with ``compile_config`` and ``build_config``."""
-    config = saving_config.serialize_layer(model)
-    config["compile_config"] = model.get_compile_config() if hasattr(model, "get_compile_config") else {}
+    config = serialization.serialize_keras_object(model)
+    config.setdefault("compile_config", {})
     return config
 
 
@@ -112,9 +112,10 @@ def model_from_config_dict(config, custom_objects=None, compile=True, safe_mode=
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Invalid model config: expected a dict with 'class_name' and 'config'. Received a "
                          f"{type(config).__name__}.")
-    with saving_config.safe_mode_scope(safe_mode):
+    with serialization.safe_mode_scope(safe_mode):
         try:
-            model = saving_config.deserialize_layer(config, custom_objects=custom_objects)
+            model = serialization.deserialize_keras_object(config, custom_objects=custom_objects,
+                                                           package="layers")
             compile_config = config.get("compile_config")
             if compile and compile_config and hasattr(model, "compile_from_config"):
                 model.compile_from_config(compile_config, custom_objects=custom_objects)

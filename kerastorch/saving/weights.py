@@ -17,7 +17,7 @@ import warnings
 import safetensors.torch
 import torch
 
-from kerastorch.layers.layer import to_snake_case
+from kerastorch.layers.layer import Layer, to_snake_case
 
 WEIGHTS_SUFFIX = ".weights.safetensors"
 _FORMAT_METADATA = {"format": "pt", "producer": "kerastorch", "kind": "weights"}
@@ -32,10 +32,11 @@ def weight_paths(model):
     paths = {}
 
     def visit(layer, prefix):
-        for weight_name in getattr(layer, "_weight_names", ()):
-            paths.setdefault(id(layer._get_own_weight(weight_name)), prefix + weight_name)
+        # A layer's own weights are its module's own parameters and buffers, under their attribute names.
+        for weight_name, weight in [*layer.named_parameters(recurse=False), *layer.named_buffers(recurse=False)]:
+            paths.setdefault(id(weight), prefix + weight_name)
         seen_per_class = {}
-        for sublayer in getattr(layer, "_layers", ()):
+        for sublayer in _sublayers(layer):
             base = to_snake_case(type(sublayer).__name__)
             count = seen_per_class.get(base, 0)
             seen_per_class[base] = count + 1
@@ -45,6 +46,17 @@ def weight_paths(model):
     weights = list(model.weights)
     # A weight the walk did not reach (held by a non-Layer module) keeps a positional name.
     return [(paths.get(id(weight), f"weights/{position}"), weight) for position, weight in enumerate(weights)]
+
+
+def _sublayers(layer):
+    """The layers directly below ``layer``, in assignment order (those inside lists of layers included)."""
+    found = []
+    for child in layer.children():
+        if isinstance(child, Layer):
+            found.append(child)
+        elif isinstance(child, (torch.nn.ModuleList, torch.nn.Sequential)):
+            found.extend(m for m in child if isinstance(m, Layer))
+    return found
 
 
 def weights_state(model, prefix=""):

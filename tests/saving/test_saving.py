@@ -12,7 +12,8 @@ import torch
 import kerastorch as keras
 from kerastorch import layers
 from kerastorch.layers.layer import Layer
-from kerastorch.models.saving_config import deserialize_layer, safe_mode_scope, serialize_layer
+from kerastorch.saving.serialization import deserialize_keras_object as deserialize_layer, safe_mode_scope
+from kerastorch.saving.serialization import serialize_keras_object as serialize_layer
 
 
 @keras.saving.register_keras_serializable(package="Tests")
