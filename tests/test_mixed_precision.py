@@ -9,8 +9,7 @@ import pytest
 import torch
 
 import kerastorch as keras
-from kerastorch import layers
-from kerastorch.layers import layer as layer_module
+from kerastorch import global_state, layers
 
 GOLDEN = pathlib.Path(__file__).parent / "golden"
 FIXTURE = json.loads((GOLDEN / "mixed_precision.json").read_text())
@@ -97,7 +96,7 @@ def test_layer_dtypes_under_mixed_float16_match_keras(name):
     assert _dtype(y) == expected["output"]
     config = keras.saving.serialize_keras_object(layer)["config"]
     assert config["dtype"] == expected["config_dtype"]
-    assert not layer_module._MIXED_DEPTH[0]
+    assert not global_state.mixed_depth()
 
 
 def test_symbolic_dtypes_of_a_mixed_functional_model_match_keras():
