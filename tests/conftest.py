@@ -36,7 +36,7 @@ def _process_settings():
             backend.image_data_format(), "global_policy": mixed_precision.global_policy().name,
             "torch_default_dtype": torch.get_default_dtype(), "grad_enabled": torch.is_grad_enabled(),
             "num_threads": torch.get_num_threads(), "flush_denormal": _denormals_flushed(),
-            "environ": dict(os.environ)}
+            "environ": {name: value for name, value in os.environ.items() if not _owned_by_a_library(name)}}
 
 
 _RESTORE = {
@@ -47,8 +47,14 @@ _RESTORE = {
 }
 
 
+def _owned_by_a_library(name):
+    # pytest sets PYTEST_CURRENT_TEST for each phase; torch's inductor sets _TORCHINDUCTOR_* once per process and
+    # reads them back later: neither is a test's doing, and removing the latter would break the next compile.
+    return name == "PYTEST_CURRENT_TEST" or name.startswith("_")
+
+
 def _restore_environ(saved):
-    for name in set(os.environ) - set(saved):
+    for name in {name for name in os.environ if not _owned_by_a_library(name)} - set(saved):
         del os.environ[name]
     os.environ.update({name: value for name, value in saved.items() if os.environ.get(name) != value})
 

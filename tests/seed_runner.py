@@ -19,6 +19,10 @@ import sys
 import tempfile
 from types import SimpleNamespace
 
+import kerastorch  # noqa: F401 - in the server: imported once, before any fork, and inherited by every child
+from kerastorch.__main__ import main
+from kerastorch.utils import set_random_seed
+
 # The environment of every program: an 80-column console as Keras's fixtures were recorded with, no warnings in
 # stderr, and the CPU whatever accelerator the machine has.
 PROGRAM_ENV = {"COLUMNS": "80", "PYTHONWARNINGS": "ignore", "KERASTORCH_DEVICE": "cpu"}
@@ -49,8 +53,9 @@ class KerastorchRunner:
             raise RuntimeError(f"the kerastorch run server exited with status {code}")
         return json.loads(line)
 
-    def run(self, script, cwd, args=(), timeout=600):
-        """Run ``kerastorch run script *args`` in ``cwd``.
+    def run(self, script, cwd, args=(), timeout=600, seed=None):
+        """Run ``kerastorch run script *args`` in ``cwd``; with ``seed``, Python's, NumPy's and torch's generators
+        are seeded first (for a program that draws unseeded numbers that the test's checks depend on).
 
         Returns:
             An object with ``returncode``, ``stdout`` and ``stderr`` (text), as ``subprocess.run`` gives.
@@ -58,7 +63,7 @@ class KerastorchRunner:
         if self._server is None:
             self._start()
         with tempfile.TemporaryDirectory() as capture:
-            request = {"script": str(script), "args": [str(a) for a in args], "cwd": str(cwd),
+            request = {"script": str(script), "args": [str(a) for a in args], "cwd": str(cwd), "seed": seed,
                        "stdout": os.path.join(capture, "stdout"), "stderr": os.path.join(capture, "stderr")}
             self._server.stdin.write(json.dumps(request) + "\n")
             self._server.stdin.flush()
@@ -82,7 +87,8 @@ def _run_child(request):
     for fd, path, mode in ((0, os.devnull, os.O_RDONLY), (1, request["stdout"], os.O_WRONLY | os.O_CREAT),
                            (2, request["stderr"], os.O_WRONLY | os.O_CREAT)):
         os.dup2(os.open(path, mode, 0o644), fd)
-    from kerastorch.__main__ import main
+    if request["seed"] is not None:
+        set_random_seed(request["seed"])
     try:
         code = main(["run", request["script"], *request["args"]])
     except SystemExit as exit_request:   # what the interpreter does with sys.exit(...)
@@ -96,10 +102,7 @@ def _run_child(request):
 
 
 def _serve():
-    import kerastorch  # noqa: F401 - imported once here, inherited by every child
-    import kerastorch.__main__  # noqa: F401
-
-    print("{}", flush=True)
+    print("{}", flush=True)   # ready
     for line in sys.stdin:
         request = json.loads(line)
         pid = os.fork()
@@ -113,6 +116,4 @@ def _serve():
 
 
 if __name__ == "__main__":
-    # sys.path[0] is tests/; the programs must see the repository's kerastorch as `python -m kerastorch` would.
-    sys.path[0] = os.getcwd()
-    _serve()
+    _serve()   # run_script gives each program the sys.path[0] that `python -m kerastorch run` would
