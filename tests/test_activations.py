@@ -1,14 +1,14 @@
 """kerastorch.activations against Keras 3.15's outputs (tests/golden/activations.npz, tools/golden_activations.py)."""
 import json
-import pathlib
 
 import numpy as np
 import pytest
 import torch
 
 from kerastorch import activations
+from golden_loader import golden_npz
 
-GOLDEN = np.load(pathlib.Path(__file__).parent / "golden" / "activations.npz")
+GOLDEN = golden_npz("activations.npz")
 CASES = json.loads(str(GOLDEN["cases"]))
 
 
@@ -17,7 +17,16 @@ def test_matches_keras_on_grid(case):
     x = torch.from_numpy(GOLDEN["x"])
     result = getattr(activations, case["name"])(x, **case["kwargs"])
     assert isinstance(result, torch.Tensor) and result.dtype == torch.float32
-    np.testing.assert_allclose(result.numpy(), GOLDEN["out/" + case["id"]], rtol=1e-6, atol=1e-6)
+    atol = 1e-6
+    if case["name"] == "squareplus":
+        # (x + sqrt(x**2 + b)) / 2 cancels for x << 0: one ulp of the float32 sqrt, about |x| * 2**-23, moves the
+        # output by |x| * 2**-24. torch's vectorized sqrt is within one ulp but not always correctly rounded (with
+        # AVX-512, sqrt(10001) comes out one ulp high, for Keras on that CPU too): at x = -100 that is 3.8e-6 of an
+        # output of 0.0025, however the fixture's machine rounded.
+        atol = atol + np.abs(GOLDEN["x"]) * 2.0 ** -24
+    expected = GOLDEN["out/" + case["id"]]
+    close = np.isclose(result.numpy(), expected, rtol=1e-6, atol=atol)
+    assert close.all(), f"at x={GOLDEN['x'][~close]}: {result.numpy()[~close]} instead of Keras's {expected[~close]}"
 
 
 def test_every_keras_name_is_covered_by_the_fixture():

@@ -8,6 +8,7 @@ import pytest
 
 import kerastorch as keras
 from kerastorch import backend as K
+from golden_loader import golden_json
 
 
 def test_image_data_format_and_floatx_round_trip():
@@ -47,7 +48,7 @@ def test_clear_session_resets_names():
 def test_clear_session_resets_optimizer_names_as_keras_does():
     import json
     import pathlib
-    expected = json.loads((pathlib.Path(__file__).parent / "golden" / "optimizers.json").read_text())[
+    expected = golden_json("optimizers/optimizers.json")[
         "automatic_names"]["after_clear_session"]   # written by tools/golden_optimizers.py from Keras
     keras.optimizers.Adam()
     assert keras.optimizers.Adam().name.startswith("adam_")

@@ -1,14 +1,13 @@
 """kerastorch.constraints against Keras 3.15 (tests/golden/regularizers.json, tools/golden_regularizers.py)."""
-import json
-import pathlib
 
 import numpy as np
 import pytest
 import torch
 
 from kerastorch import constraints
+from golden_loader import golden_json
 
-GOLDEN = json.loads((pathlib.Path(__file__).parent / "golden" / "regularizers.json").read_text())
+GOLDEN = golden_json("regularizers.json")
 CASES = GOLDEN["constraints"]
 
 

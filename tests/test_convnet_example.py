@@ -4,7 +4,6 @@ tests/golden/convnet.json comes from tools/golden_convnet.py: real Keras trained
 (examples/stroke_shapes.py) for the same epochs, once per seed.
 """
 import importlib.util
-import json
 import pathlib
 import sys
 
@@ -12,9 +11,10 @@ import numpy as np
 import pytest
 
 import kerastorch
+from golden_loader import golden_json
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-GOLDEN = json.loads((ROOT / "tests" / "golden" / "convnet.json").read_text())
+GOLDEN = golden_json("convnet.json")
 RUN = GOLDEN["run"]
 
 # One kerastorch run (seed 0) is compared with the worst of Keras's seeds. Keras's test accuracies spread by about

@@ -1,15 +1,14 @@
 """kerastorch.initializers against Keras 3.15 (tests/golden/initializers.json, tools/golden_initializers.py)."""
-import json
 import math
-import pathlib
 
 import numpy as np
 import pytest
 import torch
 
 from kerastorch import backend, initializers
+from golden_loader import golden_json
 
-GOLDEN = json.loads((pathlib.Path(__file__).parent / "golden" / "initializers.json").read_text())
+GOLDEN = golden_json("initializers.json")
 CASES = GOLDEN["cases"]
 SHAPED_CASES = [(case, key) for case in CASES for key in case["shapes"]]
 SEEDED_CASES = [(case, key) for case in CASES for key in case.get("seeded", {})]

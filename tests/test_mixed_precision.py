@@ -1,8 +1,6 @@
 """Dtype policies and loss scaling against Keras 3 (fixtures from tools/golden_mixed_precision.py), on the CPU."""
 import contextlib
 import io
-import json
-import pathlib
 
 import numpy as np
 import pytest
@@ -10,10 +8,10 @@ import torch
 
 import kerastorch as keras
 from kerastorch import global_state, layers
+from golden_loader import golden_json, golden_npz
 
-GOLDEN = pathlib.Path(__file__).parent / "golden"
-FIXTURE = json.loads((GOLDEN / "mixed_precision.json").read_text())
-ARRAYS = np.load(GOLDEN / "mixed_precision.npz")
+FIXTURE = golden_json("mixed_precision.json")
+ARRAYS = golden_npz("mixed_precision.npz")
 
 
 @pytest.fixture(autouse=True)

@@ -1,13 +1,12 @@
 """kerastorch.regularizers against Keras 3.15 (tests/golden/regularizers.json, tools/golden_regularizers.py)."""
-import json
-import pathlib
 
 import pytest
 import torch
 
 from kerastorch import regularizers
+from golden_loader import golden_json
 
-GOLDEN = json.loads((pathlib.Path(__file__).parent / "golden" / "regularizers.json").read_text())
+GOLDEN = golden_json("regularizers.json")
 CASES = GOLDEN["regularizers"]
 CLASS_CASES = [case for case in CASES if case["weight"] == "kernel"]
 

@@ -1,37 +1,36 @@
 """The tutorial's programs (../shared/seed-cases) run unmodified through `kerastorch run` and print what Keras
 prints. Expected output comes from real Keras 3 (tools/golden_seed_cases.py)."""
-import json
 import os
 import pathlib
 import re
-import subprocess
-import sys
 
 import pytest
 
+from golden_loader import golden_json
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-SEED_CASES = ROOT.parent / "shared" / "seed-cases"
-GOLDEN = json.loads((ROOT / "tests" / "golden" / "seed_cases.json").read_text())
+SEED_CASES = pathlib.Path(os.environ.get("KERASTORCH_SEED_CASES", ROOT.parent / "shared" / "seed-cases"))
+GOLDEN = golden_json("seed_cases.json")
 
 pytestmark = pytest.mark.skipif(not SEED_CASES.is_dir(), reason=f"seed cases not found at {SEED_CASES}")
 
 
-def run_seed(name, cwd):
-    env = dict(os.environ, COLUMNS="80", PYTHONWARNINGS="ignore", KERASTORCH_DEVICE="cpu")
-    return subprocess.run([sys.executable, "-m", "kerastorch", "run", str(SEED_CASES / f"{name}.py")],
-                          capture_output=True, text=True, env=env, cwd=cwd, timeout=600)
+@pytest.fixture
+def run_seed(kerastorch_runner, tmp_path):
+    """Runs a seed case as `kerastorch run SEED_CASE.py` in its own directory, as a fresh process."""
+    return lambda name: kerastorch_runner.run(SEED_CASES / f"{name}.py", cwd=tmp_path)
 
 
 @pytest.mark.parametrize("name", ["s01_sequential", "s02_activation_layer", "s09_initializer", "s06_conv_valid",
                                   "s07_maxpool", "s10_batchnorm"])
-def test_summary_programs_print_what_keras_prints(name, tmp_path):
-    result = run_seed(name, tmp_path)
+def test_summary_programs_print_what_keras_prints(name, run_seed):
+    result = run_seed(name)
     assert result.returncode == 0, result.stderr
     assert result.stdout == GOLDEN[name]["stdout"]
 
 
-def test_s03_mismatched_input_fails_with_keras_error(tmp_path):
-    result = run_seed("s03_train", tmp_path)
+def test_s03_mismatched_input_fails_with_keras_error(run_seed):
+    result = run_seed("s03_train")
     assert result.returncode == 1
     keras_message = next(line for line in GOLDEN["s03_train"]["stderr_tail"] if "is incompatible" in line)
     keras_message = re.sub(r"\x1b\[[0-9;]*m", "", keras_message).replace(" with name 'None'", "")
@@ -46,8 +45,8 @@ def _log_format(line):
 
 
 @pytest.mark.parametrize("name", ["s04_regularizer", pytest.param("s05_validation_predict", marks=pytest.mark.slow)])
-def test_training_programs_print_keras_log_format(name, tmp_path):
-    result = run_seed(name, tmp_path)
+def test_training_programs_print_keras_log_format(name, run_seed):
+    result = run_seed(name)
     assert result.returncode == 0, result.stderr
     keras_lines = GOLDEN[name]["stdout"].splitlines()
     lines = result.stdout.splitlines()
@@ -61,8 +60,8 @@ def test_training_programs_print_keras_log_format(name, tmp_path):
         assert lines[-3].startswith("(300, 2) [[")
 
 
-def test_s11_concepts_run(tmp_path):
-    result = run_seed("s11_concepts", tmp_path)
+def test_s11_concepts_run(run_seed):
+    result = run_seed("s11_concepts")
     assert result.returncode == 0, result.stderr
     keras_out = GOLDEN["s11_concepts"]["stdout"]
     assert result.stdout == keras_out

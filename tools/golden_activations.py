@@ -5,7 +5,7 @@
 tests/golden/activations.npz: every Keras activation (and non-default keyword arguments) on a fixed grid that
     spans large negative, zero and large positive values. Keys: `x`, `cases` (JSON list of
     {"id", "name", "kwargs"}) and `out/<id>`.
-tests/golden/dense_activations.npz: for each activation name, a `Sequential([Input((4,)), Dense(3, activation)])`
+tests/golden/layers/dense_activations.npz: for each activation name, a `Sequential([Input((4,)), Dense(3, activation)])`
     with weights set from a fixed generator: `x`, `kernel/<name>`, `bias/<name>`, `out/<name>`, `names`.
 """
 import json
@@ -77,11 +77,11 @@ def dense_fixture():
         arrays["kernel/" + name] = kernel
         arrays["bias/" + name] = bias
         arrays["out/" + name] = keras.ops.convert_to_numpy(model(x))
-    np.savez_compressed(GOLDEN / "dense_activations.npz", **arrays)
+    np.savez_compressed(GOLDEN / "layers" / "dense_activations.npz", **arrays)
 
 
 if __name__ == "__main__":
-    GOLDEN.mkdir(parents=True, exist_ok=True)
+    (GOLDEN / "layers").mkdir(parents=True, exist_ok=True)
     activation_fixture()
     dense_fixture()
-    print("keras", keras.__version__, "->", GOLDEN / "activations.npz", GOLDEN / "dense_activations.npz")
+    print("keras", keras.__version__, "->", GOLDEN / "activations.npz", GOLDEN / "layers" / "dense_activations.npz")

@@ -1,4 +1,4 @@
-"""Writes tests/golden/batchnorm_fit.npz from real Keras 3 (torch backend): BatchNormalization after 2 epochs of
+"""Writes tests/golden/layers/batchnorm_fit.npz from real Keras 3 (torch backend): BatchNormalization after 2 epochs of
 fit.
 
     KERAS_BACKEND=torch /work/kvenv/bin/python tools/golden_batchnorm_fit.py
@@ -22,7 +22,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-GOLDEN = pathlib.Path(__file__).resolve().parent.parent / "tests" / "golden"
+GOLDEN = pathlib.Path(__file__).resolve().parent.parent / "tests" / "golden" / "layers"
 SAMPLES = 37
 BATCH_SIZE = 8  # 4 full batches and one of 5
 EPOCHS = 2

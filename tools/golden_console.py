@@ -4,7 +4,7 @@ Run with the reference Keras (3.15.1 on torch):
 
     KERAS_BACKEND=torch /work/kvenv/bin/python tools/golden_console.py [--skip-processes]
 
-Writes under tests/golden/:
+Writes under tests/golden/ (console_callbacks.json in callbacks/, the rest in training/):
 
 - console_replay.json: scripted sessions of ``keras.utils.Progbar`` and ``ProgbarLogger`` under a fake clock
   (each call is made at a given time), with the exact bytes Keras printed. The tests replay the same calls at the
@@ -13,7 +13,7 @@ Writes under tests/golden/:
   TerminateOnNaN and CallbackList driven with synthetic logs, and what each did (messages, stop flags, learning
   rates, files, CSV text, restored weights).
 - console_<scenario>.txt: what real ``fit``/``evaluate``/``predict`` print with stdout piped into a file, for
-  verbose 0, 1 and 2, running the Keras program tests/golden/console_scenarios.py (the tests run the same
+  verbose 0, 1 and 2, running the Keras program tests/golden/training/console_scenarios.py (the tests run the same
   program through ``kerastorch run``). Timings vary, so tests compare these by format.
 """
 import contextlib
@@ -32,7 +32,8 @@ import numpy as np  # noqa: E402
 from keras.src.callbacks.progbar_logger import ProgbarLogger  # noqa: E402
 from keras.src.utils import progbar as progbar_module  # noqa: E402
 
-GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden")
+GOLDEN = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests", "golden", "training")
+CALLBACKS_GOLDEN = os.path.join(os.path.dirname(GOLDEN), "callbacks")
 NAN, INF = float("nan"), float("inf")
 
 
@@ -502,7 +503,7 @@ def callback_list_cases():
 # ---- real fit / evaluate / predict with stdout piped ------------------------------------------------------------
 
 SCENARIO_PROGRAM = os.path.join(GOLDEN, "console_scenarios.py")
-# Scenarios (``<name>_v<verbose>``) of tests/golden/console_scenarios.py recorded with stdout piped.
+# Scenarios (``<name>_v<verbose>``) of tests/golden/training/console_scenarios.py recorded with stdout piped.
 SCENARIOS = ["fit_v0", "fit_v1", "fit_v2", "fit_vauto", "fit_one_epoch_v1", "fit_cosine_v1", "fit_cosine_v2",
              "fit_generator_v1", "fit_callbacks_v2", "evaluate_v0", "evaluate_v1", "evaluate_v2", "predict_v0",
              "predict_v1", "predict_v2"]
@@ -536,7 +537,7 @@ def main():
             "model_checkpoint": model_checkpoint_cases(workdir),
             "callback_list": callback_list_cases(),
         }
-    with open(os.path.join(GOLDEN, "console_callbacks.json"), "w") as f:
+    with open(os.path.join(CALLBACKS_GOLDEN, "console_callbacks.json"), "w") as f:
         json.dump(callbacks, f, indent=1)
     if "--skip-processes" not in sys.argv:
         capture_scenarios()

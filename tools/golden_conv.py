@@ -18,8 +18,8 @@ from the definition instead.
 Keras 3.15's torch LayerNormalization fails on axes that are consecutive but not the last ones (it passes them to
 F.layer_norm as they are), so such axes are left to the tests' computation from the definition.
 
-tests/golden/conv.npz, pooling.npz, normalization.npz, reshaping.npz, regularization.npz: the cases below.
-tests/golden/conv_summaries.json: for the seed cases s06, s07, s10, the tutorial's convnet and a model with
+tests/golden/layers/conv.npz, pooling.npz, normalization.npz, reshaping.npz, regularization.npz: the cases below.
+tests/golden/layers/conv_summaries.json: for the seed cases s06, s07, s10, the tutorial's convnet and a model with
     many of these layers: each layer's name, class, output shape and parameter count, and the totals.
 """
 import json
@@ -31,7 +31,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-GOLDEN = pathlib.Path(__file__).resolve().parent.parent / "tests" / "golden"
+GOLDEN = pathlib.Path(__file__).resolve().parent.parent / "tests" / "golden" / "layers"
 
 # Keras 3.15 on torch pads 'same' average pooling by replicating the edge values when the padding is
 # asymmetric, so those windows average copies of the edge; the TensorFlow and JAX backends (and Keras's

@@ -1,4 +1,4 @@
-"""Writes tests/golden/conv_pool_fit.npz from real Keras 3 (torch backend): a convnet stem (a first Conv2D with
+"""Writes tests/golden/training/conv_pool_fit.npz from real Keras 3 (torch backend): a convnet stem (a first Conv2D with
 ReLU on 1- or 3-channel images, then MaxPooling2D(2)) trained for 2 epochs, for the fused kernel's parity test.
 
     KERAS_BACKEND=torch /work/kvenv/bin/python tools/golden_conv_pool_fit.py
@@ -47,8 +47,8 @@ def main():
         arrays[f"predict/{name}"] = model.predict(x, verbose=0)
         for i, (before, after) in enumerate(zip(initial, model.get_weights())):
             arrays[f"initial{i}/{name}"], arrays[f"final{i}/{name}"] = before, after
-    np.savez(GOLDEN / "conv_pool_fit.npz", keras_version=keras.__version__, **arrays)
-    print("wrote", GOLDEN / "conv_pool_fit.npz")
+    np.savez(GOLDEN / "training" / "conv_pool_fit.npz", keras_version=keras.__version__, **arrays)
+    print("wrote", GOLDEN / "training" / "conv_pool_fit.npz")
 
 
 if __name__ == "__main__":

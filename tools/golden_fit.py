@@ -1,4 +1,4 @@
-"""Write tests/golden/fit_parity.npz and fit_parity.json from real Keras 3 (KERAS_BACKEND=torch).
+"""Write tests/golden/training/fit_parity.npz and fit_parity.json from real Keras 3 (KERAS_BACKEND=torch).
 
 Each case trains a small Sequential model (Dense(8, relu, l2) -> Dense(k)) from Keras's initial weights on
 fixed, unshuffled data for 3 epochs with validation_split=0.25 and a batch size that leaves a partial last
@@ -17,8 +17,8 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 HERE = os.path.dirname(__file__)
-OUT_NPZ = os.path.join(HERE, "..", "tests", "golden", "fit_parity.npz")
-OUT_JSON = os.path.join(HERE, "..", "tests", "golden", "fit_parity.json")
+OUT_NPZ = os.path.join(HERE, "..", "tests", "golden", "training", "fit_parity.npz")
+OUT_JSON = os.path.join(HERE, "..", "tests", "golden", "training", "fit_parity.json")
 
 NUM_SAMPLES = 40      # 30 train + 10 validation; batch 8 leaves partial batches of 6 and 2
 NUM_FEATURES = 4

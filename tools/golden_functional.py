@@ -2,9 +2,9 @@
 
     KERAS_BACKEND=torch /work/kvenv/bin/python tools/golden_functional.py
 
-tests/golden/merging.npz: for each merging-layer case (see MERGE_CASES): `x<i>/<id>` the inputs and `y/<id>`
+tests/golden/layers/merging.npz: for each merging-layer case (see MERGE_CASES): `x<i>/<id>` the inputs and `y/<id>`
     Keras's output; `cases` is a JSON list of {"id", "layer", "kwargs", "shapes", "output_shape", "config"}.
-tests/golden/functional.json: for each snippet in GRAPH_CASES (run with `keras` bound to Keras here, and to
+tests/golden/models/functional.json: for each snippet in GRAPH_CASES (run with `keras` bound to Keras here, and to
     kerastorch by the tests): the summary text (COLUMNS=80), `model.layers` names, and the structure of
     get_config(): each entry's name, class_name, module, registered_name and inbound_nodes, and the
     input_layers/output_layers. For each snippet in TRAINING_CASES: the History keys of a fit with
@@ -220,7 +220,7 @@ def merging_fixtures():
         cases.append({"id": case_id, "layer": layer_name, "kwargs": kwargs, "shapes": input_shapes,
                       "output_shape": list(symbolic), "config": config})
     arrays["cases"] = np.array(json.dumps(cases))
-    np.savez(GOLDEN / "merging.npz", **arrays)
+    np.savez(GOLDEN / "layers" / "merging.npz", **arrays)
 
 
 def main():
@@ -234,11 +234,11 @@ def main():
                 for name, (source, kind) in TRAINING_CASES.items()}
     subclassed = {"source": SUBCLASSED_SUMMARY.strip() + "\n",
                   "summary": summary_text(run(SUBCLASSED_SUMMARY)["model"])}
-    out = GOLDEN / "functional.json"
+    out = GOLDEN / "models" / "functional.json"
     out.write_text(json.dumps({"keras_version": keras.__version__, "graphs": graphs, "training": training,
                                "subclassed_summary": subclassed},
                               indent=1) + "\n")
-    print(f"wrote {out} and {GOLDEN / 'merging.npz'}")
+    print(f"wrote {out} and {GOLDEN / 'layers' / 'merging.npz'}")
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Run with the reference Keras (3.15.1 on torch):
 
     KERAS_BACKEND=torch /work/kvenv/bin/python tools/golden_losses.py
 
-Writes tests/golden/losses.json: every loss function under every name (Keras 2's aliases are computed with
+Writes tests/golden/losses/losses.json: every loss function under every name (Keras 2's aliases are computed with
 the Keras 3 function they stand for), every loss class with its arguments, each reduction, sample weights of
 several shapes, ignore_class and a y_pred mask, on small seeded inputs that include the clipping edges
 (probabilities of exactly 0 and 1, large logits). The tests never import keras; they read this file.
@@ -20,7 +20,7 @@ import torch  # noqa: E402
 from keras import ops  # noqa: E402
 from keras.src.losses import LossFunctionWrapper  # noqa: E402
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "losses.json")
+OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "losses", "losses.json")
 KL = keras.losses
 rng = np.random.default_rng(20240531)
 

@@ -1,4 +1,4 @@
-"""Write tests/golden/metrics.json: what real Keras 3 computes for every metric kerastorch implements.
+"""Write tests/golden/metrics/metrics.json: what real Keras 3 computes for every metric kerastorch implements.
 
 Run with the reference Keras (3.15.1, torch backend):
 
@@ -24,7 +24,7 @@ import numpy as np  # noqa: E402
 from keras import ops  # noqa: E402
 from keras.src.trainers import compile_utils  # noqa: E402
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "metrics.json")
+OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "metrics", "metrics.json")
 BATCHES = 3
 BATCH = 6
 CLASSES = 4

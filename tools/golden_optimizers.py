@@ -1,4 +1,4 @@
-"""Write tests/golden/optimizers.json from real Keras 3 (KERAS_BACKEND=torch).
+"""Write tests/golden/optimizers/optimizers.json from real Keras 3 (KERAS_BACKEND=torch).
 
 For each optimizer configuration: two fixed variables, a fixed sequence of gradient sets applied with
 ``optimizer.apply(grads, variables)``, and the variables after each step. Also each schedule's values at
@@ -14,7 +14,7 @@ os.environ.setdefault("KERAS_BACKEND", "torch")
 import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
-OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "optimizers.json")
+OUT = os.path.join(os.path.dirname(__file__), "..", "tests", "golden", "optimizers", "optimizers.json")
 SHAPES = [(3, 2), (4,)]
 STEPS = 6
 

@@ -90,7 +90,7 @@ def summary_text(source):
 def main():
     cases = {name: {"source": source.strip() + "\n", "summary": summary_text(source)}
              for name, source in CASES.items()}
-    out = pathlib.Path(__file__).resolve().parent.parent / "tests" / "golden" / "summaries.json"
+    out = pathlib.Path(__file__).resolve().parent.parent / "tests" / "golden" / "models" / "summaries.json"
     out.write_text(json.dumps({"keras_version": keras.__version__, "cases": cases}, indent=1) + "\n")
     print(f"wrote {out} ({len(cases)} cases)")
 

@@ -1,18 +1,18 @@
 """Runs the layer cases recorded from Keras 3.15 by tools/golden_conv.py (tests/golden/<name>.npz) on kerastorch."""
 import json
-import pathlib
 
 import numpy as np
 import torch
 
 from kerastorch import layers
+from golden_loader import GOLDEN_DIR, golden_npz
 
-GOLDEN = pathlib.Path(__file__).resolve().parent.parent / "golden"
+GOLDEN = GOLDEN_DIR / "layers"
 
 
 def load_cases(name):
-    """The fixture ``tests/golden/<name>.npz`` and its list of cases."""
-    data = np.load(GOLDEN / f"{name}.npz")
+    """The fixture ``tests/golden/layers/<name>.npz`` and its list of cases."""
+    data = golden_npz(f"layers/{name}.npz")
     return data, json.loads(str(data["cases"]))
 
 

@@ -1,6 +1,6 @@
-"""Convolution layers against Keras 3.15 (tests/golden/conv.npz and conv_summaries.json, tools/golden_conv.py), the
-zero-copy channels_last data path, weight layouts, errors and Keras 2's `keras.layers.convolutional` names."""
-import json
+"""Convolution layers against Keras 3.15 (tests/golden/layers/conv.npz and conv_summaries.json,
+tools/golden_conv.py), the zero-copy channels_last data path, weight layouts, errors and Keras 2's
+`keras.layers.convolutional` names."""
 import subprocess
 import sys
 import textwrap
@@ -12,10 +12,11 @@ import torch
 from kerastorch import backend, layers
 from kerastorch.layers import _conv_utils, convolutional
 from kerastorch.models import Sequential
-from layer_golden import GOLDEN, check_against_keras, load_cases
+from layer_golden import check_against_keras, load_cases
+from golden_loader import REPO_ROOT, golden_json
 
 DATA, CASES = load_cases("conv")
-SUMMARIES = json.loads((GOLDEN / "conv_summaries.json").read_text())
+SUMMARIES = golden_json("layers/conv_summaries.json")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])
@@ -287,7 +288,7 @@ def test_keras2_tutorial_imports_run_unmodified_and_print_keras_totals(tmp_path)
     """))
     result = subprocess.run([sys.executable, "-m", "kerastorch", "run", str(script)], capture_output=True,
                             text=True, timeout=120, cwd=tmp_path,
-                            env={"PYTHONPATH": str(GOLDEN.parent.parent), "COLUMNS": "80", "PATH": ""})
+                            env={"PYTHONPATH": str(REPO_ROOT), "COLUMNS": "80", "PATH": ""})
     assert result.returncode == 0, result.stderr
     assert "max_pooling2d (MaxPooling2D)    │ (None, 10, 10, 32)" in result.stdout
     assert "Total params: 68,770 (268.63 KB)" in result.stdout

@@ -1,6 +1,5 @@
 """Masks: Masking, their way through Dense, pooling, merges and Lambda, and into the loss and metrics, against the
 numbers real Keras gave (tests/golden/layers/masking.npz, written by tools/golden_masking.py)."""
-import pathlib
 import threading
 import warnings
 
@@ -10,13 +9,14 @@ import torch
 
 import kerastorch as keras
 from kerastorch import layers
+from golden_loader import golden_npz
 
-GOLDEN = np.load(pathlib.Path(__file__).resolve().parent.parent / "golden" / "layers" / "masking.npz")
+GOLDEN = golden_npz("layers/masking.npz")
 
 
 def inputs_of(case):
     xs, i = [], 0
-    while f"{case}/x{i}" in GOLDEN.files:
+    while f"{case}/x{i}" in GOLDEN:
         xs.append(GOLDEN[f"{case}/x{i}"])
         i += 1
     return xs
@@ -25,7 +25,7 @@ def inputs_of(case):
 def set_recorded_weights(model, case):
     for layer in model.layers:
         prefix = f"{case}/w/{layer.name}/"
-        count = sum(1 for k in GOLDEN.files if k.startswith(prefix))
+        count = sum(1 for k in GOLDEN if k.startswith(prefix))
         if count:
             layer.set_weights([GOLDEN[f"{prefix}{i}"] for i in range(count)])
 
@@ -104,7 +104,7 @@ def test_masks_match_keras(case):
     set_recorded_weights(model, case)
     probe = keras.Model(model.inputs, model.get_layer(layer_name).output)
     mask = getattr(run(probe, inputs_of(case)), "_keras_mask", None)
-    if f"{case}/mask" in GOLDEN.files:
+    if f"{case}/mask" in GOLDEN:
         np.testing.assert_array_equal(mask.numpy(), GOLDEN[f"{case}/mask"])
     else:
         assert mask is None

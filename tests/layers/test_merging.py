@@ -1,15 +1,15 @@
-"""Merging layers against Keras 3.15 (tests/golden/merging.npz, made by tools/golden_functional.py), their function
-forms, shape inference and errors."""
+"""Merging layers against Keras 3.15 (tests/golden/layers/merging.npz, made by tools/golden_functional.py), their
+function forms, shape inference and errors."""
 import json
-import pathlib
 
 import numpy as np
 import pytest
 import torch
 
 from kerastorch import Input, Model, layers
+from golden_loader import golden_npz
 
-DATA = np.load(pathlib.Path(__file__).parent.parent / "golden" / "merging.npz")
+DATA = golden_npz("layers/merging.npz")
 CASES = json.loads(str(DATA["cases"]))
 
 

@@ -1,5 +1,5 @@
-"""Normalization layers against Keras 3.15 (tests/golden/normalization.npz and batchnorm_fit.npz, tools/golden_conv.py
-and tools/golden_batchnorm_fit.py), BatchNormalization's training semantics, and errors."""
+"""Normalization layers against Keras 3.15 (tests/golden/layers/normalization.npz and batchnorm_fit.npz,
+tools/golden_conv.py and tools/golden_batchnorm_fit.py), BatchNormalization's training semantics, and errors."""
 import json
 
 import numpy as np
@@ -8,11 +8,12 @@ import torch
 
 from kerastorch import backend, layers, optimizers
 from kerastorch.models import Sequential
-from layer_golden import GOLDEN, check_against_keras, load_cases
+from layer_golden import check_against_keras, load_cases
+from golden_loader import golden_json, golden_npz
 
 DATA, CASES = load_cases("normalization")
-FIT = np.load(GOLDEN / "batchnorm_fit.npz")
-SUMMARIES = json.loads((GOLDEN / "conv_summaries.json").read_text())
+FIT = golden_npz("layers/batchnorm_fit.npz")
+SUMMARIES = golden_json("layers/conv_summaries.json")
 
 
 @pytest.mark.parametrize("case", CASES, ids=[case["id"] for case in CASES])

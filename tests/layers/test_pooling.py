@@ -1,4 +1,4 @@
-"""Pooling layers against Keras 3.15 (tests/golden/pooling.npz, tools/golden_conv.py), 'same' average pooling
+"""Pooling layers against Keras 3.15 (tests/golden/layers/pooling.npz, tools/golden_conv.py), 'same' average pooling
 against its definition, and errors."""
 import numpy as np
 import pytest

@@ -1,5 +1,5 @@
 """Spatial dropout, noise and activity-regularization layers: Keras 3.15's inference outputs, configurations and
-penalty (tests/golden/regularization.npz, tools/golden_conv.py), and their training-time statistics."""
+penalty (tests/golden/layers/regularization.npz, tools/golden_conv.py), and their training-time statistics."""
 import math
 
 import numpy as np

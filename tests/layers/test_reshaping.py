@@ -1,4 +1,4 @@
-"""Reshaping layers against Keras 3.15 (tests/golden/reshaping.npz, tools/golden_conv.py), views, and errors."""
+"""Reshaping layers against Keras 3.15 (tests/golden/layers/reshaping.npz, tools/golden_conv.py), views, and errors."""
 import numpy as np
 import pytest
 import torch

@@ -1,6 +1,4 @@
 """Metrics honour a mask on y_pred as Keras 3.15 does (fixtures: tools/golden_masked_losses.py)."""
-import json
-import os
 
 import numpy as np
 import pytest
@@ -8,10 +6,9 @@ import torch
 
 import kerastorch as keras
 from kerastorch import backend
+from golden_loader import golden_json
 
-GOLDEN = os.path.join(os.path.dirname(__file__), "..", "golden", "losses", "masked.json")
-with open(GOLDEN) as f:
-    FIXTURES = json.load(f)
+FIXTURES = golden_json("losses/masked.json")
 
 
 def with_mask(tensor, mask):

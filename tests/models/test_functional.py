@@ -1,11 +1,10 @@
-"""The functional API against Keras 3.15 (tests/golden/functional.json, made by tools/golden_functional.py): the
+"""The functional API against Keras 3.15 (tests/golden/models/functional.json, made by tools/golden_functional.py): the
 same snippets run here with kerastorch must print Keras's summary, list Keras's layers, write Keras's config
 structure and log Keras's keys; plus the graph behaviours (operations, shared layers, nesting, feature
 extraction, dict inputs) and their errors."""
 import contextlib
 import io
 import json
-import pathlib
 import warnings
 
 import numpy as np
@@ -14,8 +13,9 @@ import torch
 
 import kerastorch
 from kerastorch import Input, Model, layers
+from golden_loader import golden_json
 
-GOLDEN = json.loads((pathlib.Path(__file__).parent.parent / "golden" / "functional.json").read_text())
+GOLDEN = golden_json("models/functional.json")
 
 
 def run(source):

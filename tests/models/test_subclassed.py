@@ -2,8 +2,6 @@
 backend writes them (a plain loop and a GAN), and TorchModuleWrapper."""
 import contextlib
 import io
-import json
-import pathlib
 import warnings
 
 import zipfile
@@ -14,8 +12,9 @@ import torch
 
 import kerastorch as keras
 from kerastorch import layers
+from golden_loader import golden_json
 
-GOLDEN = json.loads((pathlib.Path(__file__).parent.parent / "golden" / "functional.json").read_text())
+GOLDEN = golden_json("models/functional.json")
 
 
 class ThreeLayers(keras.Model):

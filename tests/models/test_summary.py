@@ -1,13 +1,12 @@
 """`summary()` prints Keras 3's table: compared, text for text, with fixtures from tools/golden_summaries.py."""
-import json
-import pathlib
 import warnings
 
 import pytest
 
 import kerastorch
+from golden_loader import golden_json
 
-CASES = json.loads((pathlib.Path(__file__).parent.parent / "golden" / "summaries.json").read_text())["cases"]
+CASES = golden_json("models/summaries.json")["cases"]
 
 
 def build(source):

@@ -2,7 +2,6 @@
 constraints, state, configs and name lookup."""
 import copy
 import json
-import os
 import pickle
 
 import numpy as np
@@ -11,10 +10,9 @@ import torch
 
 from kerastorch import optimizers
 from kerastorch.optimizers import schedules
+from golden_loader import golden_json
 
-GOLDEN_PATH = os.path.join(os.path.dirname(__file__), "..", "golden", "optimizers.json")
-with open(GOLDEN_PATH) as golden_file:
-    GOLDEN = json.load(golden_file)
+GOLDEN = golden_json("optimizers/optimizers.json")
 
 
 def make_variables():

@@ -1,8 +1,6 @@
-"""Each optimizer configuration reproduces real Keras 3's variables step by step (tests/golden/optimizers.json,
-written by tools/golden_optimizers.py)."""
+"""Each optimizer configuration reproduces real Keras 3's variables step by step
+(tests/golden/optimizers/optimizers.json, written by tools/golden_optimizers.py)."""
 import contextlib
-import json
-import os
 import warnings
 
 import numpy as np
@@ -10,10 +8,9 @@ import pytest
 import torch
 
 from kerastorch import optimizers
+from golden_loader import golden_json
 
-GOLDEN_PATH = os.path.join(os.path.dirname(__file__), "..", "golden", "optimizers.json")
-with open(GOLDEN_PATH) as golden_file:
-    GOLDEN = json.load(golden_file)
+GOLDEN = golden_json("optimizers/optimizers.json")
 SHAPES = [tuple(shape) for shape in GOLDEN["shapes"]]
 
 

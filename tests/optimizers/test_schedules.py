@@ -1,15 +1,12 @@
 """Learning-rate schedules give Keras 3's values at each step and round-trip through their configs."""
-import json
-import os
 
 import numpy as np
 import pytest
 
 from kerastorch.optimizers import schedules
+from golden_loader import golden_json
 
-GOLDEN_PATH = os.path.join(os.path.dirname(__file__), "..", "golden", "optimizers.json")
-with open(GOLDEN_PATH) as golden_file:
-    GOLDEN = json.load(golden_file)
+GOLDEN = golden_json("optimizers/optimizers.json")
 SCHEDULE_CASES = GOLDEN["schedules"]
 
 

@@ -6,7 +6,6 @@ Keras 3 and recorded the config and weight datasets Keras accepted (tests/golden
 same models are rebuilt and must produce that config and those datasets again.
 """
 import json
-import pathlib
 import warnings
 import zipfile
 
@@ -16,8 +15,9 @@ import pytest
 
 import kerastorch as keras
 from kerastorch import layers
+from golden_loader import GOLDEN_DIR
 
-FIXTURES = pathlib.Path(__file__).parent.parent / "golden" / "saving"
+FIXTURES = GOLDEN_DIR / "saving"
 DATA = np.load(FIXTURES / "saving.npz")
 INFO = json.loads((FIXTURES / "saving.json").read_text())
 INTEROP = json.loads((FIXTURES / "interop.json").read_text())

@@ -13,8 +13,9 @@ import pytest
 
 import kerastorch as keras
 from kerastorch import layers
+from golden_loader import GOLDEN_DIR
 
-FIXTURES = pathlib.Path(__file__).parent.parent / "golden" / "saving"
+FIXTURES = GOLDEN_DIR / "saving"
 INFO = json.loads((FIXTURES / "saving.json").read_text())
 ROOT = pathlib.Path(__file__).resolve().parent.parent.parent
 

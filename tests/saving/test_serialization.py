@@ -14,9 +14,10 @@ import torch
 import kerastorch as keras
 from kerastorch import registry
 from kerastorch.saving import serialization
+from golden_loader import golden_json
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
-GOLDEN = json.loads((ROOT / "tests" / "golden" / "saving" / "serialization.json").read_text())
+GOLDEN = golden_json("saving/serialization.json")
 
 
 def round_trip(obj):

@@ -14,6 +14,7 @@ import kerastorch as keras
 from kerastorch.layers import _conv_pool_kernel as kernel_module
 from kerastorch.training import trainer as trainer_module
 from kerastorch.training.execution_plan import plan_for
+from golden_loader import golden_npz
 
 L = keras.layers
 needs_kernel = pytest.mark.skipif(kernel_module.library() is None, reason="no C compiler to build the kernel")
@@ -203,7 +204,7 @@ def test_functional_models_use_the_kernel_too_and_agree():
     torch.testing.assert_close(first, plain, rtol=1e-5, atol=1e-6)
 
 
-GOLDEN = np.load(__import__("pathlib").Path(__file__).parent.parent / "golden" / "conv_pool_fit.npz")
+GOLDEN = golden_npz("training/conv_pool_fit.npz")
 
 
 def _golden_models():

@@ -4,18 +4,16 @@ Each case starts from Keras's initial weights, trains on the same unshuffled dat
 validation_split=0.25, an l2 kernel regularizer and a partial last batch, then evaluates and predicts. History
 (every key), final weights, evaluate's results and predictions must agree within 2e-4.
 """
-import json
-import pathlib
 
 import numpy as np
 import pytest
 
 import kerastorch as keras
 from kerastorch import optimizers, regularizers
+from golden_loader import golden_json, golden_npz
 
-GOLDEN_DIR = pathlib.Path(__file__).parent.parent / "golden"
-GOLDEN = json.loads((GOLDEN_DIR / "fit_parity.json").read_text())
-ARRAYS = dict(np.load(GOLDEN_DIR / "fit_parity.npz"))
+GOLDEN = golden_json("training/fit_parity.json")
+ARRAYS = golden_npz("training/fit_parity.npz")
 CASES = {case["name"]: case for case in GOLDEN["cases"]}
 TOLERANCE = 2e-4
 

@@ -1,6 +1,6 @@
 """Callbacks against real Keras 3, driven as the training engine drives them, and end to end through fit.
 
-tests/golden/console_callbacks.json (from tools/golden_console.py) holds what Keras's EarlyStopping,
+tests/golden/callbacks/console_callbacks.json (from tools/golden_console.py) holds what Keras's EarlyStopping,
 ReduceLROnPlateau, LearningRateScheduler, TerminateOnNaN, CSVLogger, ModelCheckpoint and CallbackList did with
 given logs: messages, warnings, stop flags, learning rates, files, restored weights. The same hooks with the
 same logs go through kerastorch's callbacks here.
@@ -24,10 +24,10 @@ from kerastorch.callbacks import (BackupAndRestore, Callback, CallbackList, CSVL
                                   ReduceLROnPlateau, TensorBoard, TerminateOnNaN)
 from kerastorch.saving import weights as weights_file
 from kerastorch.training import progbar
+from golden_loader import REPO_ROOT, golden_json
 
-with open(os.path.join(os.path.dirname(__file__), "golden", "console_callbacks.json")) as _file:
-    GOLDEN = json.load(_file)
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GOLDEN = golden_json("callbacks/console_callbacks.json")
+ROOT = str(REPO_ROOT)
 
 
 def tiny_model():

@@ -1,7 +1,5 @@
 """kerastorch.metrics against real Keras 3 (fixtures from tools/golden_metrics.py), and the metric protocol."""
 import copy
-import json
-import pathlib
 import pickle
 
 import numpy as np
@@ -11,8 +9,9 @@ import torch
 import kerastorch.metrics as metrics
 from kerastorch import backend
 from kerastorch.backend import clear_session as reset_name_counters
+from golden_loader import golden_json
 
-GOLDEN = json.loads((pathlib.Path(__file__).parent / "golden" / "metrics.json").read_text())
+GOLDEN = golden_json("metrics/metrics.json")
 DATA = {name: [torch.tensor(np.asarray(batch, dtype=GOLDEN["data_dtypes"][name])) for batch in batches]
         for name, batches in GOLDEN["data"].items()}
 

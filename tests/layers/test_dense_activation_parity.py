@@ -1,17 +1,17 @@
 """A Dense layer with each activation, weights copied from Keras 3.15, gives Keras's outputs within 1e-5.
 
-Fixture: tests/golden/dense_activations.npz, written by tools/golden_activations.py from
+Fixture: tests/golden/layers/dense_activations.npz, written by tools/golden_activations.py from
 `keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation=name)])`.
 """
 import json
-import pathlib
 
 import numpy as np
 import pytest
 
 import kerastorch
+from golden_loader import golden_npz
 
-GOLDEN = np.load(pathlib.Path(__file__).parent / "golden" / "dense_activations.npz")
+GOLDEN = golden_npz("layers/dense_activations.npz")
 NAMES = json.loads(str(GOLDEN["names"]))
 
 

@@ -1,14 +1,13 @@
 """The progress bar and ProgbarLogger against real Keras 3's console output.
 
-tests/golden/console_replay.json holds scripted sessions of Keras's Progbar and ProgbarLogger run under a fake
+tests/golden/training/console_replay.json holds scripted sessions of Keras's Progbar and ProgbarLogger run under a fake
 clock, with the exact bytes Keras printed; here the same calls at the same times go through kerastorch and
-must print the same bytes. tests/golden/console_*.txt hold what real fit/evaluate/predict printed with stdout
-piped by the Keras program tests/golden/console_scenarios.py; kerastorch runs the same program through
+must print the same bytes. tests/golden/training/console_*.txt hold what real fit/evaluate/predict printed with stdout
+piped by the Keras program tests/golden/training/console_scenarios.py; kerastorch runs the same program through
 ``kerastorch run``, and as timings vary from run to run the two are compared by format.
 All fixtures come from tools/golden_console.py.
 """
 import io
-import json
 import os
 import re
 import subprocess
@@ -20,10 +19,10 @@ import torch
 from kerastorch.callbacks import CallbackList, ProgbarLogger
 from kerastorch.training import progbar
 from kerastorch.training.progbar import Progbar, format_eta, format_time_per_unit, format_value, print_msg
+from golden_loader import REPO_ROOT, golden_json, golden_path, golden_text
 
-GOLDEN_DIR = os.path.join(os.path.dirname(__file__), "golden")
-with open(os.path.join(GOLDEN_DIR, "console_replay.json")) as _file:
-    SESSIONS = json.load(_file)["sessions"]
+GOLDEN_DIR = str(golden_path("training/console_replay.json").parent)
+SESSIONS = golden_json("training/console_replay.json")["sessions"]
 PROGBAR_SESSIONS = [s for s in SESSIONS if s["kind"] == "progbar"]
 LOGGER_SESSIONS = [s for s in SESSIONS if s["kind"] == "logger"]
 
@@ -192,7 +191,7 @@ def kerastorch_console():
     completed = subprocess.run([sys.executable, "-m", "kerastorch", "run", SCENARIO_PROGRAM, *SCENARIOS],
                                capture_output=True,
                                env=dict(os.environ, PYTHONWARNINGS="ignore"), timeout=300,
-                               cwd=os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+                               cwd=str(REPO_ROOT))
     assert completed.returncode == 0, completed.stderr.decode()[-3000:]
     outputs = {}
     for part in completed.stdout.decode("utf-8").split("=====SCENARIO ")[1:]:
@@ -204,6 +203,5 @@ def kerastorch_console():
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", SCENARIOS)
 def test_fit_evaluate_predict_print_in_keras_format(scenario, kerastorch_console):
-    with open(os.path.join(GOLDEN_DIR, f"console_{scenario}.txt"), encoding="utf-8", newline="") as f:
-        expected = f.read()
+    expected = golden_text(f"training/console_{scenario}.txt")
     assert console_shape(kerastorch_console[scenario]) == console_shape(expected)

@@ -1,17 +1,15 @@
 """kerastorch.losses against values recorded from real Keras 3.15.1 (tools/golden_losses.py)."""
 import json
 import math
-import os
 
 import numpy as np
 import pytest
 import torch
 
 from kerastorch import losses
+from golden_loader import golden_json
 
-GOLDEN = os.path.join(os.path.dirname(__file__), "golden", "losses.json")
-with open(GOLDEN) as f:
-    FIXTURE = json.load(f)
+FIXTURE = golden_json("losses/losses.json")
 CASES = FIXTURE["cases"]
 TOLERANCE = 1e-5
 
