@@ -535,9 +535,11 @@ class Layer(torch.nn.Module, Operation):
                     args[0]._keras_mask = previous_mask
         if not self.built:
             self._maybe_build(shape_of(args[0]))
-        if self.input_spec is not None and not torch.compiler.is_compiling():
-            # Checked once per new input shape; skipped while torch.compile traces, where writing the last
-            # checked shape would be a guard that recompiles whenever the batch size changes.
+        if self.input_spec is not None and not torch.compiler.is_compiling() and not torch.jit.is_tracing():
+            # Checked once per new input shape; skipped while torch.compile or torch.jit.trace (and so ONNX's
+            # TorchScript exporter) trace: under torch.compile, writing the last checked shape would be a guard that
+            # recompiles whenever the batch size changes; under jit.trace, shapes are traced values, and comparing
+            # them would freeze the traced batch size into the graph (with a TracerWarning).
             shape = shape_of(args[0])
             if shape != self._checked_input_shape:
                 check_input_spec(self.input_spec, args[0], self.name)

@@ -149,3 +149,15 @@ def test_exported_graphs_run_the_plain_layers(trained):
     relu = next(i for i, t in enumerate(targets) if "relu" in t)
     pool = next(i for i, t in enumerate(targets) if "max_pool2d" in t)
     assert relu < pool
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_jit_trace_gets_no_tracer_warning_from_kerastorch(trained, name):
+    """Layer.__call__'s Python-side input checks stand aside while torch.jit.trace runs: comparing traced shapes
+    would freeze the example's batch size into the graph."""
+    model = _model(trained, name)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        torch.jit.trace(model, _example_args(model))
+    ours = [w for w in caught if issubclass(w.category, torch.jit.TracerWarning) and "kerastorch" in w.filename]
+    assert not ours, [f"{w.filename}:{w.lineno}: {w.message}" for w in ours]
