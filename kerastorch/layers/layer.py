@@ -20,6 +20,11 @@ from kerastorch.layers.variables import Variable
 from kerastorch.ops.operation import Operation
 
 
+# torch.jit.is_tracing() without its is_scripting() call: this runs in every layer call (eager Python is never
+# scripted).
+_is_tracing = torch._C._is_tracing
+
+
 def reset_name_counters():
     """Kept for callers of the old name; ``global_state.clear_session()`` resets every piece of state."""
     global_state.clear_session()
@@ -535,7 +540,7 @@ class Layer(torch.nn.Module, Operation):
                     args[0]._keras_mask = previous_mask
         if not self.built:
             self._maybe_build(shape_of(args[0]))
-        if self.input_spec is not None and not torch.compiler.is_compiling() and not torch.jit.is_tracing():
+        if self.input_spec is not None and not torch.compiler.is_compiling() and not _is_tracing():
             # Checked once per new input shape; skipped while torch.compile or torch.jit.trace (and so ONNX's
             # TorchScript exporter) trace: under torch.compile, writing the last checked shape would be a guard that
             # recompiles whenever the batch size changes; under jit.trace, shapes are traced values, and comparing
