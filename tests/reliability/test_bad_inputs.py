@@ -52,6 +52,11 @@ def test_validation_data_without_targets_is_refused(validation_data):
         regressor().fit(X, Y, validation_data=validation_data, verbose=0)
 
 
+def test_validation_data_with_none_targets_says_targets_are_missing():
+    with pytest.raises(ValueError, match=r"[Tt]argets are missing"):
+        regressor().fit(X, Y, validation_data=(X, None), verbose=0)
+
+
 # ---- missing targets -------------------------------------------------------------------------------------------
 
 def test_fit_without_y_when_the_loss_needs_targets_says_targets_are_missing():
