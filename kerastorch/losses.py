@@ -545,6 +545,11 @@ _TARGET_SHAPES = {
 }
 
 
+# Losses whose targets are probabilities: labels outside [0, 1] give a wrong (unbounded) loss with logits, and
+# fail deep in torch's kernel without them.
+_PROBABILITY_TARGETS = (binary_crossentropy, binary_focal_crossentropy)
+
+
 # ---- reduction ----------------------------------------------------------------------------------------------------
 
 class Reduction:
@@ -850,6 +855,21 @@ class LossFunctionWrapper(Loss):
     def target_shapes(self):
         # A built-in function says what it takes; a user's function is trained unchecked, as Keras trains it.
         return _TARGET_SHAPES.get(self.fn)
+
+    def check_labels(self, y_true, y_pred):
+        """As ``Loss.check_labels``; a binary crossentropy also refuses labels outside [0, 1]. Reads two numbers
+        back from the device: the trainer calls it once per fit (over all in-memory targets, or a generator's
+        first batch), not per step."""
+        super().check_labels(y_true, y_pred)
+        if self.fn not in _PROBABILITY_TARGETS or not isinstance(y_true, torch.Tensor) or y_true.numel() == 0 \
+                or y_true.dtype == torch.bool:
+            return
+        low, high = (float(v) for v in torch.stack([y_true.min(), y_true.max()]).double().cpu())
+        if low < 0 or high > 1:
+            bad = low if low < 0 else high
+            raise ValueError(f"Received a label value of {bad:g} which is outside the valid range of [0, 1] for "
+                             f"loss '{self.name}': binary crossentropy takes labels that are probabilities (0 or "
+                             f"1, or soft labels in between).")
 
     def get_config(self):
         config = super().get_config()

@@ -67,9 +67,11 @@ class ModelCheckpoint(MonitorCallback):
             raise ValueError("The filepath provided must end in `.keras` (Keras model format), or in "
                              "`.weights.safetensors` with save_weights_only=True. Received: "
                              f"filepath={self.filepath}")
+        _check_parent_is_a_directory(self.filepath)
 
     def on_train_begin(self, logs=None):
         # Fail now rather than after the first epoch's work.
+        _check_parent_is_a_directory(self.filepath)
         self._saver()
 
     def on_epoch_begin(self, epoch, logs=None):
@@ -142,3 +144,15 @@ class ModelCheckpoint(MonitorCallback):
             return self.filepath.format(epoch=epoch + 1, batch=batch + 1, **logs)
         except KeyError as error:
             raise KeyError(f'Failed to format this callback filepath: "{self.filepath}". Reason: {error}') from None
+
+
+def _check_parent_is_a_directory(filepath):
+    """Raise when the nearest existing folder above ``filepath`` is a file: no save could ever succeed there
+    (the folders that do not exist yet are made at the first save; format fields such as ``{epoch}`` in them do
+    not matter, since only existing paths are looked at)."""
+    parent = os.path.dirname(os.path.abspath(filepath))
+    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
+        parent = os.path.dirname(parent)
+    if os.path.exists(parent) and not os.path.isdir(parent):
+        raise ValueError(f"ModelCheckpoint cannot save to filepath={filepath}: {parent} is a file, not a directory. "
+                         f"Expected a path whose parent folders are directories (or do not exist yet).")

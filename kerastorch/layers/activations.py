@@ -73,9 +73,20 @@ class Softmax(_ActivationLayer):
 
     def __init__(self, axis=-1, **kwargs):
         super().__init__(**kwargs)
+        axes = axis if isinstance(axis, (list, tuple)) else (axis,)
+        if not axes or any(isinstance(a, bool) or not isinstance(a, int) for a in axes):
+            raise ValueError(f"Layer '{self.name}' (Softmax): `axis` must be an integer or a list of integers. "
+                             f"Received: axis={axis!r}")
         self.axis = axis
 
     def call(self, inputs, mask=None):
+        # A shape check in Python (no device work): torch's own error names neither the layer nor the argument.
+        rank = inputs.ndim
+        for axis in self.axis if isinstance(self.axis, (list, tuple)) else (self.axis,):
+            if not -rank <= axis < rank:
+                raise ValueError(f"Layer '{self.name}' (Softmax): `axis` is out of range for its input. Received: "
+                                 f"axis={self.axis} for an input of rank {rank} (shape {tuple(inputs.shape)}); "
+                                 f"expected an axis in [{-rank}, {rank - 1}].")
         if mask is not None:
             inputs = inputs.masked_fill(~mask.bool(), -1e9)
         return activations.softmax(inputs, axis=self.axis)

@@ -60,7 +60,13 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + standardize_shape(shape)
         self.batch_shape = tuple(batch_shape)
         # An input's dtype is floatx unless given: a mixed global policy is about computations, not inputs.
-        self._set_dtype_policy(str(dtype or backend.floatx()).replace("torch.", ""))
+        dtype = str(dtype or backend.floatx()).replace("torch.", "")
+        try:
+            backend.torch_dtype(dtype)
+        except ValueError:
+            raise ValueError(f"Invalid dtype: {dtype}. Argument `dtype` of an Input must name a tensor dtype, such "
+                             f"as 'float32', 'int64' or 'bool'. Received: dtype={dtype!r}") from None
+        self._set_dtype_policy(dtype)
         self.optional = optional
         self.built = True
         if input_tensor is None:

@@ -116,6 +116,9 @@ class BatchNormalization(Layer):
             raise ValueError("Argument synchronized=True is only supported with the TensorFlow backend.")
         if renorm:
             raise NotImplementedError("BatchNormalization(renorm=True) is not supported by kerastorch yet.")
+        if isinstance(momentum, bool) or not isinstance(momentum, (int, float)) or not 0 <= momentum <= 1:
+            raise ValueError(f"Layer '{self.name}' (BatchNormalization): `momentum` must be a number in [0, 1] "
+                             f"(the weight of the old moving statistics). Received: momentum={momentum!r}")
         self.axis = axis
         self.momentum = float(momentum)
         self.epsilon = float(epsilon)

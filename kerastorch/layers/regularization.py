@@ -10,6 +10,30 @@ from kerastorch.layers._conv_utils import standardize_data_format
 from kerastorch.layers.layer import InputSpec, Layer
 
 
+def _checked_noise_shape(layer, noise_shape):
+    """``noise_shape`` as a tuple of positive ints and None entries, or None."""
+    if noise_shape is None:
+        return None
+    if not isinstance(noise_shape, (list, tuple)) or any(
+            n is not None and (isinstance(n, bool) or not isinstance(n, int) or n < 1) for n in noise_shape):
+        raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): `noise_shape` must be a tuple of positive "
+                         f"integers or None entries. Received: noise_shape={noise_shape!r}")
+    return tuple(noise_shape)
+
+
+def _mask_shape(layer, input_shape):
+    """The keep mask's shape: ``layer.noise_shape`` with None entries taken from the input. Each entry must be
+    None, 1 or the input's dimension: a Python check on shapes (no device work), since torch would otherwise
+    broadcast a wrong rank silently or fail without naming the argument."""
+    noise_shape = layer.noise_shape
+    if len(noise_shape) != len(input_shape) or any(
+            n is not None and n != 1 and n != d for n, d in zip(noise_shape, input_shape)):
+        raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): `noise_shape` does not broadcast to the "
+                         f"input. Received: noise_shape={noise_shape} for an input of shape {tuple(input_shape)}; "
+                         f"expected {len(input_shape)} entries, each None, 1 or the input's dimension.")
+    return [d if n is None else n for n, d in zip(noise_shape, input_shape)]
+
+
 class Dropout(Layer):
     """Sets a fraction ``rate`` of its inputs to 0 during training and scales the rest by ``1 / (1 - rate)``.
     Outside training it passes inputs through unchanged.
@@ -29,7 +53,7 @@ class Dropout(Layer):
             raise ValueError(f"Invalid value received for argument `rate`. Expected a float value between 0 "
                              f"and 1. Received: rate={rate}")
         self.rate = float(rate)
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.noise_shape = _checked_noise_shape(self, noise_shape)
         self.seed = seed
         self._generator = None
         self.supports_masking = True
@@ -40,8 +64,7 @@ class Dropout(Layer):
             return inputs
         if self.noise_shape is None and self.seed is None:
             return F.dropout(inputs, self.rate, training=True)
-        shape = inputs.shape if self.noise_shape is None else \
-            [d if n is None else n for n, d in zip(self.noise_shape, inputs.shape)]
+        shape = inputs.shape if self.noise_shape is None else _mask_shape(self, inputs.shape)
         keep = torch.rand(shape, generator=self._seeded_generator(inputs.device), device=inputs.device) >= self.rate
         return inputs * keep.to(inputs.dtype) / (1.0 - self.rate)
 
@@ -212,13 +235,12 @@ class AlphaDropout(_NoiseLayer):
     def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
         super().__init__(seed=seed, **kwargs)
         self.rate = _check_fraction(rate, "rate")
-        self.noise_shape = None if noise_shape is None else tuple(noise_shape)
+        self.noise_shape = _checked_noise_shape(self, noise_shape)
 
     def call(self, inputs, training=False):
         if not training or self.rate == 0:
             return inputs
-        shape = inputs.shape if self.noise_shape is None else \
-            [d if n is None else n for n, d in zip(self.noise_shape, inputs.shape)]
+        shape = inputs.shape if self.noise_shape is None else _mask_shape(self, inputs.shape)
         keep = (torch.rand(shape, generator=self._seeded_generator(inputs.device), device=inputs.device)
                 >= self.rate).to(inputs.dtype)
         saturation = -_SELU_ALPHA * _SELU_SCALE

@@ -126,6 +126,12 @@ class Sequential(Model):
 
     def call(self, inputs, training=None, mask=None):
         x = inputs
+        if isinstance(x, dict) and (self._input_layer is not None or
+                                    (self.layers and type(self.layers[0]).__module__.startswith("kerastorch."))):
+            # A Sequential model has a single input; only a user's own first layer may take a dict.
+            raise ValueError(f"A Sequential model takes a single input (a tensor), not a dict. Received: a dict "
+                             f"with keys {list(x)}. Pass the array itself, or build a functional model with named "
+                             f"inputs.")
         if isinstance(x, torch.Tensor):
             if mask is not None:
                 x._keras_mask = mask

@@ -116,6 +116,10 @@ def save_weights(model, filepath, overwrite=True):
 def load_weights(model, filepath, skip_mismatch=False):
     """Load weights into a built model from ``.weights.safetensors``, ``.weights.h5`` (Keras 3), a ``.keras``
     file, or a Keras 2 ``.h5`` file (full model or weights)."""
+    if not model.built:
+        # Before its first call a model has no weights to load into (Keras refuses with these words too).
+        raise ValueError("You are loading weights into a model that has not yet been built. Try building the model "
+                         "first by calling it on some data or by using `build()`.")
     from kerastorch.saving import keras_h5, legacy_h5, saving_lib, weights
     import zipfile
     path = _path(filepath)

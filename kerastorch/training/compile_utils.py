@@ -40,6 +40,16 @@ def output_names(y_pred, model_outputs=None):
     return [f"output_{i}" for i in range(len(preds))]
 
 
+def single_output_name(y_pred, model_outputs=None):
+    """The name of a model's only output, which a loss or metrics dict may be keyed by: a one-entry dict's key,
+    else the layer that made a functional model's output; None when it has no name."""
+    if isinstance(y_pred, dict) and len(y_pred) == 1:
+        return next(iter(y_pred))
+    if isinstance(model_outputs, list) and len(model_outputs) == 1 and model_outputs[0]._keras_history:
+        return model_outputs[0]._keras_history.operation.name
+    return None
+
+
 def _as_loss(fn):
     if isinstance(fn, losses_module.Loss):
         return fn
@@ -78,10 +88,11 @@ class CompiledLoss:
     def build(self, y_true, y_pred):
         """Resolve each output's loss and weight from a batch, and make the per-output loss trackers."""
         names = output_names(y_pred, self._model_outputs)
-        specs = per_output(self.loss, names, "loss") if self.loss is not None else [None] * len(names)
+        single_name = single_output_name(y_pred, self._model_outputs)
+        specs = per_output(self.loss, names, "loss", single_name) if self.loss is not None else [None] * len(names)
         self.losses = [None if spec is None else _as_loss(losses_module.get(spec)) for spec in specs]
-        weights = per_output(self.loss_weights, names, "loss_weights") if self.loss_weights is not None \
-            else [None] * len(names)
+        weights = per_output(self.loss_weights, names, "loss_weights", single_name) \
+            if self.loss_weights is not None else [None] * len(names)
         self._weights = [1.0 if w is None else float(w) for w in weights]
         self._trackers = []
         if len(names) > 1:
@@ -96,6 +107,11 @@ class CompiledLoss:
         self._tracker_of = dict(self._trackers)
         self.output_names = names
         self.built = True
+
+    @property
+    def needs_targets(self):
+        """Whether any output has a loss (which needs the targets to compute)."""
+        return any(spec is not None for spec in flatten(self.loss))
 
     @property
     def metrics(self):
@@ -203,12 +219,13 @@ class CompiledMetrics:
         ys = flatten_targets(y_true, names)
         losses = losses or [None] * len(names)
         per_output_metrics = []
+        single_name = single_output_name(y_pred, self._model_outputs)
         with backend.device_scope(preds[0].device):
             # Metric state is made where the model's outputs are, whatever the default device is.
             for index, (name, target, pred) in enumerate(zip(names, ys, preds)):
                 entries = []
                 for specs, weighted in ((self._metric_specs, False), (self._weighted_specs, True)):
-                    for spec in self._specs_for(specs, names, index):
+                    for spec in self._specs_for(specs, names, index, single_name):
                         metric = metrics_module.resolve(spec, target, pred, loss=losses[index])
                         if name is not None:
                             metric.name = f"{name}_{metric.name}"
@@ -225,12 +242,12 @@ class CompiledMetrics:
         self.built = True
 
     @staticmethod
-    def _specs_for(specs, names, index):
+    def _specs_for(specs, names, index, single_name=None):
         if specs is None:
             return []
         one_list_per_output = isinstance(specs, dict) or \
             (len(names) > 1 and specs and isinstance(specs[0], (list, tuple, dict)))
-        chosen = per_output(specs, names, "metrics")[index] if one_list_per_output else specs
+        chosen = per_output(specs, names, "metrics", single_name)[index] if one_list_per_output else specs
         return flatten(chosen) if chosen is not None else []
 
     @property

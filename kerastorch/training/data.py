@@ -112,6 +112,34 @@ def check_cardinality(x, y, sample_weight):
     return distinct.pop() if distinct else 0
 
 
+def check_has_samples(structure, name):
+    """Raise when in-memory data holds no samples: an empty array would fail deep in autograd, or give an empty
+    or zero result, instead."""
+    for leaf_name, leaf in _named_leaves(structure, name):
+        if hasattr(leaf, "shape") and leaf.ndim and int(leaf.shape[0]) == 0:
+            raise ValueError(f"`{name}` has no samples: '{leaf_name}' has shape {tuple(leaf.shape)}. Expected "
+                             f"arrays with at least one sample along the first axis.")
+
+
+def check_steps(steps, name):
+    """``steps``, ``steps_per_epoch`` or ``validation_steps``: None or a positive integer."""
+    if steps is not None and (isinstance(steps, bool) or not isinstance(steps, int) or steps <= 0):
+        raise ValueError(f"`{name}` must be a positive integer or None. Received: {name}={steps!r}")
+
+
+def check_validation_freq(validation_freq):
+    """An int >= 1 (validate every that many epochs), or a collection of 1-based epoch numbers."""
+    def positive_int(value):
+        return isinstance(value, int) and not isinstance(value, bool) and value >= 1
+    if isinstance(validation_freq, (list, tuple, set, range)):
+        valid = all(positive_int(epoch) for epoch in validation_freq)
+    else:
+        valid = positive_int(validation_freq)
+    if not valid:
+        raise ValueError(f"`validation_freq` must be a positive integer (validate every that many epochs) or a "
+                         f"collection of epoch numbers from 1. Received: validation_freq={validation_freq!r}")
+
+
 def train_validation_split(arrays, validation_split):
     """Split arrays into (train, validation): validation is the last ``validation_split`` fraction, taken before
     any shuffling, as Keras takes it."""
@@ -197,10 +225,11 @@ class DataHandler:
         steps_per_epoch: steps per epoch; an iterator then continues across epochs.
         device: where batches go.
         class_weight: a dict class index -> weight, turned into sample weights.
+        names: how errors name x, y and sample_weight (validation data is ``validation_data[0]``, ...).
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps_per_epoch=None,
-                 device=None, class_weight=None):
+                 device=None, class_weight=None, names=("x", "y", "sample_weight")):
         self.device = torch.device(device) if device is not None else backend.device()
         self.steps_per_epoch = steps_per_epoch
         self.class_weight = None if class_weight is None else _checked_class_weight(class_weight, y, sample_weight)
@@ -209,6 +238,8 @@ class DataHandler:
         self._steps_seen = 0
         non_blocking = self.device.type == "cuda"
         self._non_blocking = non_blocking
+        if is_array_structure(x):
+            check_has_samples(x, names[0])
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
                                        or batch_size <= 0):
             raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
@@ -216,7 +247,8 @@ class DataHandler:
         if is_array_structure(x):
             self.kind = "arrays"
             self.num_samples = check_cardinality(x, y, sample_weight)
-            arrays = map_structure(lambda a: None if a is None else to_tensor(a), (x, y, sample_weight))
+            arrays = tuple(map_structure(lambda a, n=name: None if a is None else to_tensor(a, n), structure)
+                           for structure, name in zip((x, y, sample_weight), names))
             if self.class_weight is not None and y is not None:
                 # In memory, class weights become sample weights once, as Keras turns them.
                 arrays = (arrays[0], arrays[1], class_weights_for(arrays[1], self._class_weight_table(CPU)))
@@ -306,6 +338,10 @@ class DataHandler:
         if self.kind == "arrays":
             x, y, sample_weight = batch
         else:
+            if batch is None:
+                raise ValueError("When passing a Python generator to a Keras model, the generator must return a "
+                                 "tuple, either (input,) or (inputs, targets) or (inputs, targets, "
+                                 "sample_weights). Received: None")
             x, y, sample_weight = unpack_x_y_sample_weight(batch)
         x, y, sample_weight = move_to_device((x, y, sample_weight), self.device, self._non_blocking)
         if self.class_weight is not None and y is not None:
@@ -438,14 +474,21 @@ def warn_non_finite_inputs(x, y, x_name="x", y_name="y"):
 
 
 def unpack_validation_data(validation_data):
-    """``validation_data`` as ``(x, y, sample_weight)``: a 2- or 3-tuple, or data that yields its own targets."""
+    """``validation_data`` as ``(x, y, sample_weight)``: a 2- or 3-tuple, or data that yields its own targets.
+    Arrays alone (an array, a dict of arrays) hold no targets, so they are refused: validating on them would
+    log a loss of 0."""
     if isinstance(validation_data, (tuple, list)):
         if len(validation_data) == 2:
             return validation_data[0], validation_data[1], None
         if len(validation_data) == 3:
             return tuple(validation_data)
-        raise ValueError(f"When passing a tuple as `validation_data`, it must contain 2 (x, y) or 3 "
-                         f"(x, y, sample_weight) items. Received a tuple of {len(validation_data)} items.")
+        raise ValueError(f"When passing a tuple as `validation_data`, it must contain 2 (x_val, y_val) or 3 "
+                         f"(x_val, y_val, val_sample_weight) items. Received a tuple of {len(validation_data)} "
+                         f"items.")
+    if is_array_structure(validation_data):
+        raise ValueError(f"`validation_data` must be a tuple (x_val, y_val) or (x_val, y_val, "
+                         f"val_sample_weight), or a Dataset, DataLoader or generator that yields its targets. "
+                         f"Received: arrays without targets (a {type(validation_data).__name__}).")
     return validation_data, None, None
 
 
@@ -524,14 +567,22 @@ def per_output_sample_weights(sample_weight, names):
     return [sample_weight] * len(names)
 
 
-def per_output(spec, names, what):
+def per_output(spec, names, what, single_output_name=None):
     """A per-output list from a single value, a list (one per output), or a dict keyed by output name.
 
     Args:
         spec: compile's ``loss``, ``loss_weights`` or ``metrics`` argument.
-        names: the output names.
+        names: the output names (``[None]`` for a single output).
         what: the argument's name, for errors.
+        single_output_name: a single output's own name (its layer's), which a dict may be keyed by, or None.
     """
+    if isinstance(spec, dict) and names == [None]:
+        expected = [single_output_name] if single_output_name is not None else []
+        if list(spec) != expected:
+            raise ValueError(f"Expected keys {expected} in {what} dict, but found {what}.keys()={list(spec)}. The "
+                             f"model has a single output; give one {what} for it, or a dict keyed by the output's "
+                             f"name.")
+        return [spec[single_output_name]]
     if isinstance(spec, dict):
         unknown = set(spec) - set(names)
         if unknown:

@@ -108,6 +108,11 @@ class Trainer:
 
     def _first_batch(self, y, y_pred):
         """Build what the first batch decides, and check the targets against the outputs once per data."""
+        if y is None and not self._custom_compute_loss and self.model.compiled_loss.needs_targets:
+            raise ValueError(f"Targets are missing: the model was compiled with "
+                             f"loss={self.model.compiled_loss.loss!r}, which compares predictions with targets, "
+                             f"but the data has none (`y` is None, or the data yields only inputs). Pass `y`, "
+                             f"yield `(x, y)` batches, or compile without a loss.")
         if self._logs is None or (y is not None and not self.model.compiled_loss.built):
             self.build_compiled(y, y_pred)
         if not self._targets_checked and y is not None:
@@ -250,6 +255,9 @@ class Trainer:
         model = self.model
         verbose = 1 if verbose == "auto" else verbose
         data_module.check_epochs(epochs)
+        data_module.check_steps(steps_per_epoch, "steps_per_epoch")
+        data_module.check_steps(validation_steps, "validation_steps")
+        data_module.check_validation_freq(validation_freq)
         (x, y, sample_weight), validation = data_module.fit_data(x, y, sample_weight, validation_split,
                                                                  validation_data)
         device = self._device()
@@ -259,7 +267,8 @@ class Trainer:
         if validation is not None:
             val_x, val_y, val_sw = validation
             val_data = DataHandler(val_x, val_y, val_sw, batch_size=validation_batch_size or batch_size,
-                                   steps_per_epoch=validation_steps, device=device)
+                                   steps_per_epoch=validation_steps, device=device,
+                                   names=("validation_data[0]", "validation_data[1]", "validation_data[2]"))
         self._y_all = data.targets
         self._targets_checked = False
         data.checked = True
@@ -354,6 +363,7 @@ class Trainer:
         from kerastorch.callbacks import CallbackList
         self._require_compiled("evaluate")
         verbose = 1 if verbose == "auto" else verbose
+        data_module.check_steps(steps, "steps")
         data_module.warn_non_finite_inputs(x, y)
         data = DataHandler(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
                            device=self._device())
@@ -418,6 +428,7 @@ class Trainer:
     def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
         from kerastorch.callbacks import CallbackList
         verbose = 1 if verbose == "auto" else verbose
+        data_module.check_steps(steps, "steps")
         data = DataHandler(x, None, None, batch_size=batch_size, steps_per_epoch=steps, device=self._device())
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
