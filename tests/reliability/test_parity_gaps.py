@@ -11,6 +11,7 @@ import zipfile
 
 import numpy as np
 import pytest
+import torch
 
 import kerastorch
 from golden_loader import golden_json
@@ -31,8 +32,12 @@ def summary_of(model):
     return "\n".join(lines)
 
 
+def numpy_of(value):
+    return value.detach().cpu().numpy() if isinstance(value, torch.Tensor) else np.asarray(value)
+
+
 def to_list(tensor):
-    return np.asarray(kerastorch.ops.convert_to_numpy(tensor)).tolist()
+    return numpy_of(tensor).tolist()
 
 
 # ---- clone_model keeps the compile state ---------------------------------------------------------------------
@@ -48,9 +53,9 @@ def clone_record(source):
     record.update({
         "optimizer_class": type(optimizer).__name__,
         "optimizer_is_original": optimizer is model.optimizer,
-        "learning_rate": float(kerastorch.ops.convert_to_numpy(optimizer.learning_rate)),
+        "learning_rate": float(numpy_of(optimizer.learning_rate)),
         "optimizer_built": bool(optimizer.built),
-        "optimizer_iterations": int(kerastorch.ops.convert_to_numpy(optimizer.iterations)),
+        "optimizer_iterations": int(numpy_of(optimizer.iterations)),
         "loss_is_original": clone.loss is model.loss,
         "loss_is_string": isinstance(clone.loss, str),
         "loss_class": type(clone.loss).__name__,
@@ -65,7 +70,10 @@ def clone_record(source):
 def test_clone_model_keeps_compile_state_as_keras(name):
     case = GOLDEN["clone"][name]
     expected = {k: v for k, v in case.items() if k not in ("source", "has_optimizer_attribute")}
-    assert clone_record(case["source"]) == pytest.approx(expected)
+    record = clone_record(case["source"])
+    if "learning_rate" in expected:
+        assert record.pop("learning_rate") == pytest.approx(expected.pop("learning_rate"))
+    assert record == expected
 
 
 # ---- summary() of an unbuilt model ---------------------------------------------------------------------------
