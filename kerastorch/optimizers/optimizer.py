@@ -473,6 +473,7 @@ class Optimizer:
         self._assign_weights(weights)
 
     def _assign_weights(self, weights):
+        """set_weights without its built check (subclasses with their own state override this)."""
         current = self.variables
         if len(weights) != len(current):
             raise ValueError(f"Expected {len(current)} optimizer weights, received {len(weights)}.")
