@@ -30,8 +30,9 @@ class Sequential(Model):
 
     The layers are registered as submodules under their Keras names, so ``state_dict()`` keys read
     ``dense.kernel``, ``dense_1.bias``. A layer may appear more than once (as in Keras): it is applied at each of
-    its positions with one set of weights, registered once. The model is built, and its output shapes known, as soon as the input
-    shape is: from an ``Input``, a first layer's ``input_shape``, ``build(input_shape)`` or the first call.
+    its positions with one set of weights, registered once. The model is built, and its output shapes known, as
+    soon as the input shape is: from an ``Input``, a first layer's ``input_shape``, ``build(input_shape)`` or the
+    first call.
 
     >>> model = Sequential([Input((3,)), Dense(5, activation="relu"), Dense(2, activation="softmax")])
     """
