@@ -3,6 +3,7 @@
 Also the Keras 2 import path ``keras.layers.core``, which held Dropout, Flatten and Reshape too.
 """
 import inspect
+import numbers
 import warnings
 
 import torch
@@ -18,6 +19,17 @@ def _positive_int(value, name):
         raise ValueError(f"Received an invalid value for `{name}`, expected a positive integer. "
                          f"Received: {name}={value}")
     return value
+
+
+def _shape_sequence(shape, argument):
+    """``shape`` itself when it is a sequence of dimensions. A bare number is refused, as Keras refuses it:
+    ``Input(4)`` reads as "4 features" to some and "rank 4" to others, so the tuple must be spelled out."""
+    if isinstance(shape, str) or not hasattr(shape, "__iter__"):
+        integer = isinstance(shape, numbers.Integral) and not isinstance(shape, bool)
+        example = f"({int(shape)},)" if integer else "(3,)"
+        raise ValueError(f"Cannot convert '{shape}' to a shape. `{argument}` must be a tuple (or list) of ints or "
+                         f"None, such as {argument}={example}. Received: {argument}={shape!r}")
+    return shape
 
 
 class InputLayer(Layer):
@@ -53,11 +65,11 @@ class InputLayer(Layer):
         elif shape is not None and batch_shape is not None:
             raise ValueError("You cannot pass both `shape` and `batch_shape` at the same time.")
         elif batch_shape is not None:
-            batch_shape = standardize_shape(batch_shape)
+            batch_shape = standardize_shape(_shape_sequence(batch_shape, "batch_shape"))
         else:
             if shape is None:
                 raise ValueError("You must pass a `shape` argument.")
-            batch_shape = (batch_size,) + standardize_shape(shape)
+            batch_shape = (batch_size,) + standardize_shape(_shape_sequence(shape, "shape"))
         self.batch_shape = tuple(batch_shape)
         # An input's dtype is floatx unless given: a mixed global policy is about computations, not inputs.
         dtype = str(dtype or backend.floatx()).replace("torch.", "")

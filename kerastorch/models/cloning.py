@@ -8,6 +8,14 @@ def _fresh_copy(layer):
     return type(layer).from_config(layer.get_config())
 
 
+def _with_compile_state(clone, model):
+    """``clone`` compiled as ``model`` is, as Keras does: from its compile config, so the clone gets a new
+    optimizer (fresh state, same settings) and new loss and metric objects, never the model's own."""
+    if model.compiled:
+        clone.compile_from_config(model.get_compile_config())
+    return clone
+
+
 def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
     """A new model with ``model``'s architecture, whose layers are new instances with freshly initialized weights
     (copy them with ``clone.set_weights(model.get_weights())``).
@@ -33,16 +41,21 @@ def clone_model(model, input_tensors=None, clone_function=None, **kwargs):
         elif model._input_layer is not None:
             reference = model._input_layer
             layers = [InputLayer(batch_shape=reference.batch_shape, dtype=reference.dtype, name=reference.name)] + layers
-        return Sequential(layers, name=model.name, trainable=model.trainable)
+        return _with_compile_state(Sequential(layers, name=model.name, trainable=model.trainable), model)
     if isinstance(model, Functional):
         replacements = {op.name: make(op) for op in model.operations if isinstance(op, Layer) and not isinstance(op, InputLayer)}
         clone = Functional.from_config(model.get_config(), layers=replacements)
-        if input_tensors is None:
-            return clone
-        return Functional(input_tensors, clone(input_tensors), name=model.name)
+        if input_tensors is not None:
+            clone = Functional(input_tensors, clone(input_tensors), name=model.name)
+        return _with_compile_state(clone, model)
     if isinstance(model, Model):
         if clone_function is not None or input_tensors is not None:
             raise ValueError("`clone_function` and `input_tensors` apply to Sequential and functional models only; "
                              "a subclassed model is cloned from its config.")
-        return type(model).from_config(model.get_config())
+        clone = type(model).from_config(model.get_config())
+        # As a saved model is revived: built for the same shapes, then compiled.
+        build_config = model.get_build_config()
+        if build_config is not None:
+            clone.build_from_config(build_config)
+        return _with_compile_state(clone, model)
     raise ValueError(f"Expected a kerastorch Model to clone. Received: {model!r}")

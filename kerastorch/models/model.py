@@ -84,9 +84,7 @@ class Model(Layer):
                 show_trainable=False, layer_range=None):
         """Print Keras 3's table of this model's layers, output shapes and parameter counts."""
         from kerastorch.models.summary import render_summary
-        if not self.built:
-            raise ValueError("This model has not yet been built. Build the model first by calling `build()` or "
-                             "by calling the model on a batch of data.")
+        # An unbuilt model prints too, as in Keras: its layers show "?" and "0 (unbuilt)".
         text = render_summary(self, line_length=line_length, positions=positions, expand_nested=expand_nested,
                               show_trainable=show_trainable, layer_range=layer_range)
         # As Keras does, the text handed to print_fn ends with a newline.
@@ -346,6 +344,10 @@ class Model(Layer):
         known = ("loss_weights", "run_eagerly", "steps_per_execution", "jit_compile")
         self.compile(optimizer=optimizer, loss=loss, metrics=metrics, weighted_metrics=weighted,
                      **{k: v for k, v in config.items() if k in known})
+        # As Keras does, so that optimizer state can be loaded (or cloned into) before any training step.
+        trainable = [w for w in self.trainable_weights if w.requires_grad] if self.built else []
+        if trainable and not self.optimizer.built:
+            self.optimizer.build(trainable)
 
     def get_build_config(self):
         # Written only when the shapes it was built for are known, as for every layer.

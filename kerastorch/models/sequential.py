@@ -29,8 +29,10 @@ class Sequential(Model):
         name: the model's name (default ``sequential``, ``sequential_1``, ...).
 
     The layers are registered as submodules under their Keras names, so ``state_dict()`` keys read
-    ``dense.kernel``, ``dense_1.bias``. The model is built, and its output shapes known, as soon as the input
-    shape is: from an ``Input``, a first layer's ``input_shape``, ``build(input_shape)`` or the first call.
+    ``dense.kernel``, ``dense_1.bias``. A layer may appear more than once (as in Keras): it is applied at each of
+    its positions with one set of weights, registered once. The model is built, and its output shapes known, as
+    soon as the input shape is: from an ``Input``, a first layer's ``input_shape``, ``build(input_shape)`` or the
+    first call.
 
     >>> model = Sequential([Input((3,)), Dense(5, activation="relu"), Dense(2, activation="softmax")])
     """
@@ -41,13 +43,15 @@ class Sequential(Model):
         super().__init__(trainable=trainable, name=name, **kwargs)
         self.__dict__["_input_layer"] = None
         self.__dict__["_graph_outputs"] = None
+        # The stack in order, a shared layer at each of its positions; ``_modules`` holds each layer once.
+        self.__dict__["_stack"] = []
         for layer in layers or []:
             self.add(layer, rebuild=False)
         self._maybe_rebuild()
 
     @property
     def layers(self):
-        return [m for m in self._modules.values() if isinstance(m, Layer)]
+        return list(self._stack)
 
     def add(self, layer, rebuild=True):
         """Append ``layer`` (or an ``Input``) to the stack."""
@@ -70,7 +74,8 @@ class Sequential(Model):
                                  f"be its first layer.")
             self.__dict__["_input_layer"] = layer
         else:
-            names = {l.name for l in self.layers}
+            # The same instance again is shared, as Keras allows; another layer of the same name is refused.
+            names = {l.name for l in self.layers if l is not layer}
             if self._input_layer is not None:
                 names.add(self._input_layer.name)
             if layer.name in names:
@@ -84,19 +89,21 @@ class Sequential(Model):
                     known = _known_input_shape(layer)
                 if known is not None:
                     self.__dict__["_input_layer"] = InputLayer(batch_shape=known)
-            self.add_module(self._module_key(layer), layer)
+            if not any(l is layer for l in self._stack):
+                self.add_module(self._module_key(layer), layer)
+            self._stack.append(layer)
         if rebuild:
             self._maybe_rebuild()
 
     def pop(self, rebuild=True):
         """Remove and return the last layer."""
-        layers = self.layers
-        if not layers:
+        if not self._stack:
             raise TypeError("There are no layers in the model.")
-        last = layers[-1]
-        for key, module in list(self._modules.items()):
-            if module is last:
-                del self._modules[key]
+        last = self._stack.pop()
+        if not any(l is last for l in self._stack):
+            for key, module in list(self._modules.items()):
+                if module is last:
+                    del self._modules[key]
         if rebuild:
             self.built = False
             self._maybe_rebuild()
@@ -193,6 +200,13 @@ class Sequential(Model):
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
-        layers = [serialization.deserialize_keras_object(c, custom_objects, package="layers")
-                  for c in config.get("layers", [])]
+        layers, revived = [], []
+        for layer_config in config.get("layers", []):
+            # A layer listed again with the same config is one shared layer (get_config lists it at each
+            # position); Keras lists it once, losing its later uses.
+            earlier = next((layer for c, layer in revived if c == layer_config), None)
+            if earlier is None:
+                earlier = serialization.deserialize_keras_object(layer_config, custom_objects, package="layers")
+                revived.append((layer_config, earlier))
+            layers.append(earlier)
         return cls(layers, name=config.get("name"), trainable=config.get("trainable", True))

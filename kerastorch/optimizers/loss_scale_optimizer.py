@@ -137,15 +137,14 @@ class LossScaleOptimizer(Optimizer):
                torch.tensor(self.step_counter, dtype=torch.int32), torch.tensor(self.dynamic_scale)]
         return own + self.inner_optimizer.variables
 
-    def set_weights(self, weights):
-        self._require_built_for_set_weights()
+    def _assign_weights(self, weights):
         weights = list(weights)
         expected = len(self.variables)
         if len(weights) != expected:
             raise ValueError(f"Expected {expected} optimizer weights, received {len(weights)}.")
         self.step_counter = int(weights[2])
         self.dynamic_scale = float(weights[3])
-        self.inner_optimizer.set_weights(weights[4:])
+        self.inner_optimizer._assign_weights(weights[4:])
 
     # ---- config ----------------------------------------------------------------------------------------------
 

@@ -470,6 +470,10 @@ class Optimizer:
     def set_weights(self, weights):
         """Restore the state from arrays in ``variables``' order."""
         self._require_built_for_set_weights()
+        self._assign_weights(weights)
+
+    def _assign_weights(self, weights):
+        """set_weights without its built check (subclasses with their own state override this)."""
         current = self.variables
         if len(weights) != len(current):
             raise ValueError(f"Expected {len(current)} optimizer weights, received {len(weights)}.")
@@ -509,7 +513,9 @@ class Optimizer:
                 + (" This is likely because the optimizer has not been called/built yet." if not self.built else ""),
                 stacklevel=2)
             return
-        self.set_weights([store[str(position)] for position in range(expected)])
+        # Not set_weights: an optimizer that is not built yet (a model saved before training) still holds its
+        # iteration count and learning rate, which load as Keras loads them.
+        self._assign_weights([store[str(position)] for position in range(expected)])
 
     # ---- config ----------------------------------------------------------------------------------------------
 

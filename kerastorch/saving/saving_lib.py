@@ -9,6 +9,7 @@ import io
 import json
 import os
 import tempfile
+import warnings
 import zipfile
 
 from kerastorch.saving import serialization
@@ -61,7 +62,7 @@ def save_model(model, filepath, overwrite=True):
     """Write ``model`` as a ``.keras`` zip at ``filepath``.
 
     Args:
-        model: a built kerastorch model.
+        model: a kerastorch model (one not built yet is saved with a warning, as Keras does).
         filepath: the destination (ends in ``.keras``).
         overwrite: replace an existing file; when False and the file exists, a ValueError is raised.
     """
@@ -69,8 +70,10 @@ def save_model(model, filepath, overwrite=True):
     if not overwrite and os.path.exists(filepath):
         raise ValueError(f"{filepath} already exists. Pass overwrite=True to replace it.")
     if not model.built:
-        raise ValueError(f"Model '{model.name}' is not built yet, so it has no weights to save. Build it first: "
-                         f"call it on a batch of data, or call `build(input_shape)`.")
+        # Keras's warning, word for word: the file holds the config (and compile config) and whatever weights
+        # exist; load_model gives back an unbuilt model that builds on its first call.
+        warnings.warn("You are saving a model that has not yet been built. It might not contain any weights yet. "
+                      "Consider building the model first by calling it on some data.", stacklevel=3)
     config_json = json.dumps(model_config(model))
     metadata_json = json.dumps({"keras_version": KERAS_FORMAT_VERSION,
                                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
