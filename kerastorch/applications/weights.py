@@ -236,7 +236,7 @@ def load_weights(model, path):
                     entries = keras3_entries(h5_file, model, path)
                 # Datasets are read only here, once their declared shapes fit the model's.
                 assign_entries(model, entries, path)
-            except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError) as error:
+            except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:
                 raise ValueError(f"Cannot read {path}: the file is corrupted ({error}).") from None
         return
     assign_entries(model, entries, path)

@@ -80,7 +80,7 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             try:
                 return legacy_h5.load_model(h5_file, path, custom_objects=custom_objects, compile=compile,
                                             safe_mode=safe_mode)
-            except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError) as error:
+            except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:
                 raise ValueError(f"Cannot read {path}: the file is corrupted ({error}).") from None
     raise ValueError(f"File format not supported: filepath={path}. kerastorch loads `.keras` files and Keras 2 "
                      f"`.h5` files.")
@@ -143,7 +143,7 @@ def load_weights(model, filepath, skip_mismatch=False):
                 legacy_h5.load_weights_from_group(h5_file, model, path, skip_mismatch)
             else:
                 keras_h5.read_weights(model, h5_file, path, skip_mismatch=skip_mismatch)
-        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError) as error:
+        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:
             raise ValueError(f"Cannot read {path}: the file is corrupted ({error}).") from None
 
 

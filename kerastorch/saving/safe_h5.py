@@ -129,7 +129,7 @@ def check_group(group, source):
     links = []
     try:
         group.visititems_links(lambda name, link: links.append((name, link)))
-    except (KeyError, OSError, RuntimeError, ValueError) as error:
+    except Exception as error:  # h5py's errors on a damaged file: OSError, RuntimeError, KeyError, SystemError...
         raise ValueError(f"Cannot read {source}: the HDF5 structure is corrupted ({error}).") from None
     # External links first: resolving a soft link's target below may cross any link on its way.
     for name, link in links:
@@ -150,7 +150,7 @@ def check_group(group, source):
                                  f"the group being read ('{root or '/'}').")
             try:
                 exists = target in group.file
-            except (KeyError, OSError, RuntimeError, ValueError):
+            except Exception:  # a damaged file: the target cannot be found
                 exists = False
             if not exists:
                 raise ValueError(f"Not allowed: {source} holds a SoftLink at '{where}' to '{link.path}', which "
@@ -158,7 +158,7 @@ def check_group(group, source):
             continue
         try:
             obj = group[name]
-        except (KeyError, OSError, RuntimeError, ValueError) as error:
+        except Exception as error:  # h5py's errors on a damaged file: OSError, RuntimeError, KeyError, SystemError...
             raise ValueError(f"Cannot read {source}: '{where}' is corrupted ({error}).") from None
         if isinstance(obj, h5py.Dataset):
             _check_storage(obj, where, source, h5py)
@@ -169,7 +169,7 @@ def _check_storage(dataset, where, source, h5py):
         plist = dataset.id.get_create_plist()
         external = plist.get_external_count()
         virtual = plist.get_layout() == h5py.h5d.VIRTUAL
-    except (OSError, RuntimeError, ValueError) as error:
+    except Exception as error:  # a damaged file
         raise ValueError(f"Cannot read {source}: dataset '{where}' is corrupted ({error}).") from None
     if external:
         raise ValueError(f"Not allowed: {source} holds dataset '{where}' with external storage (its values live in "
@@ -185,7 +185,7 @@ def get_dataset(group, name, source):
     where = f"{group.name.rstrip('/')}/{name}"
     try:
         dataset = group.get(name)
-    except (KeyError, OSError, RuntimeError, ValueError) as error:
+    except Exception as error:  # h5py's errors on a damaged file: OSError, RuntimeError, KeyError, SystemError...
         raise ValueError(f"Cannot read {source}: '{where}' is corrupted ({error}).") from None
     if not isinstance(dataset, h5py.Dataset):
         raise ValueError(f"Invalid weights file {source}: '{where}' should be a dataset"
@@ -203,7 +203,7 @@ def read_dataset(dataset, source, variable=None, expected_shape=None):
     what = variable or dataset.name
     try:
         shape, dtype = tuple(dataset.shape or ()), dataset.dtype
-    except (OSError, RuntimeError, ValueError, TypeError) as error:
+    except Exception as error:  # a damaged file
         raise ValueError(f"Cannot read {what} from {source}: the dataset is corrupted ({error}).") from None
     if dtype.kind not in "biuf" or dtype.itemsize > 8:
         raise ValueError(f"Cannot read {what} from {source}: the dataset has dtype {dtype}, expected a numeric "
@@ -219,6 +219,6 @@ def read_dataset(dataset, source, variable=None, expected_shape=None):
                              f"but stores {stored} bytes (a potential decompression bomb).")
     try:
         return dataset[()]
-    except (OSError, RuntimeError, ValueError, TypeError) as error:
+    except Exception as error:  # a damaged file
         raise ValueError(f"Cannot read {what} from {source}: the file is truncated or corrupted ({error}).") \
             from None

@@ -185,6 +185,6 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
     with keras_h5.open_h5(weights, f"the weights in {source}") as h5_file:
         try:
             keras_h5.read_weights(model, h5_file, source)
-        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError) as error:
+        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:
             raise ValueError(f"Cannot read the weights in {source}: the file is corrupted ({error}).") from None
     return model

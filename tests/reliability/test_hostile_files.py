@@ -483,3 +483,15 @@ def test_a_damaged_last_layer_leaves_the_first_unchanged(tmp_path):
         target.load_weights(path)
     for now, then in zip(target.weights, before):
         np.testing.assert_array_equal(now.detach().numpy(), then)
+
+
+@pytest.mark.parametrize("name, fraction", [("keras3_functional.weights.h5", 0.83203125),
+                                            ("keras2_full.h5", 0.30859375)])
+def test_damaged_hdf5_link_tables_raise_value_errors(tmp_path, name, fraction):
+    # Found by the fuzz: h5py raised SystemError (from a RuntimeError inside its link walk) for these flips.
+    data = bytearray((FIXTURES / name).read_bytes())
+    data[int(fraction * len(data))] ^= 1
+    path = tmp_path / name
+    path.write_bytes(bytes(data))
+    with pytest.raises(ValueError):
+        interop_architecture().load_weights(path)
