@@ -223,12 +223,23 @@ def test_virtual_datasets_are_refused(tmp_path):
 
 # ---- declared sizes ------------------------------------------------------------------------------------------
 
+@pytest.fixture
+def huge_reads_fail(monkeypatch):
+    """Reading a dataset declared huge fails the test: the refusal must come from the declared shape alone."""
+    read = h5py.Dataset.__getitem__
+
+    def guarded(self, key):
+        assert np.prod(self.shape or ()) < 1 << 20, f"read {self.name} of declared shape {self.shape}"
+        return read(self, key)
+    monkeypatch.setattr(h5py.Dataset, "__getitem__", guarded)
+
+
 def huge_kernel(h5_path, name):
     # Chunked and compressed, with nothing written: a few KB on disk, 2 GiB declared.
     replace_dataset(h5_path, name, shape=(1 << 14, 1 << 15), dtype="<f4", chunks=(64, 64), compression="gzip")
 
 
-def test_a_small_file_declaring_a_huge_kernel_is_refused_naming_the_variable(tmp_path):
+def test_a_small_file_declaring_a_huge_kernel_is_refused_naming_the_variable(tmp_path, huge_reads_fail):
     model = small_model()
     path = tmp_path / "bomb.weights.h5"
     model.save_weights(path)
@@ -243,7 +254,7 @@ def test_a_small_file_declaring_a_huge_kernel_is_refused_naming_the_variable(tmp
         application_weights.load_weights(model, os.fspath(path))
 
 
-def test_keras2_file_declaring_a_huge_kernel_is_refused(tmp_path):
+def test_keras2_file_declaring_a_huge_kernel_is_refused(tmp_path, huge_reads_fail):
     path = keras2_weights_copy(tmp_path)
     huge_kernel(path, "head/dense/kernel:0")
     with pytest.raises(ValueError, match=r"\(256, 8\).*\(16384, 32768\)"):
@@ -260,7 +271,7 @@ def test_a_dataset_of_strings_is_refused_as_a_weight(tmp_path):
     assert_refused(lambda: model.load_weights(path), model, "dtype")
 
 
-def test_huge_optimizer_state_is_refused(tmp_path):
+def test_huge_optimizer_state_is_refused(tmp_path, huge_reads_fail):
     model = small_model(compile=True)
     model.fit(np.ones((4, 3)), np.ones((4, 2)), verbose=0)
     path = tmp_path / "optimizer.weights.h5"
