@@ -24,7 +24,6 @@ import os
 import tempfile
 import urllib.request
 import warnings
-import zipfile
 
 import numpy as np
 import torch
@@ -190,8 +189,8 @@ def _shapes(values):
 
 
 def _file_kind(path):
-    with open(path, "rb") as file:
-        head = file.read(8)
+    from kerastorch.saving.safe_h5 import signature
+    head = signature(path)   # a regular file only: a FIFO would block, /dev/zero never end
     if head == _HDF5_SIGNATURE:
         return "h5"
     if path.endswith(".keras"):
@@ -222,17 +221,24 @@ def load_weights(model, path):
     if kind == "torch":
         entries = torchvision_entries(path, model)
     else:
-        from kerastorch.saving.keras_h5 import open_h5
+        from kerastorch.saving import safe_h5
         data = path
-        if kind == "keras":
-            with zipfile.ZipFile(path) as archive:
-                data = archive.read("model.weights.h5")
-        with open_h5(data, path) as h5_file:
-            if "layer_names" in h5_file.attrs or "model_weights" in h5_file:
-                group = h5_file["model_weights"] if "model_weights" in h5_file else h5_file
-                entries = keras2_entries(group)
-            else:
-                entries = keras3_entries(h5_file, model)
+        if kind == "keras":   # the same guarded reader as load_model's (bounded, zip-bomb check)
+            with safe_h5.open_zip(path) as archive:
+                data = safe_h5.read_member(archive, "model.weights.h5", path)
+        with safe_h5.open_h5(data, path) as h5_file:
+            try:
+                if "layer_names" in h5_file.attrs or "model_weights" in h5_file:
+                    group = h5_file["model_weights"] if "model_weights" in h5_file else h5_file
+                    safe_h5.check_group(group, path)
+                    entries = keras2_entries(group, path)
+                else:
+                    entries = keras3_entries(h5_file, model, path)
+                # Datasets are read only here, once their declared shapes fit the model's.
+                assign_entries(model, entries, path)
+            except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:
+                raise ValueError(f"Cannot read {path}: the file is corrupted ({error}).") from None
+        return
     assign_entries(model, entries, path)
 
 
@@ -252,37 +258,52 @@ def assign_entries(model, entries, source):
                 f"the file has no more entries (it has {len(entries)})"
             raise ValueError(f"The weights in {source} do not fit model '{model.name}' (another architecture, or "
                              f"another include_top/classes/input_shape?): {model_side}, but {file_side}.")
+    values_per_layer = [[_read(value, source, f"weight {index} of layer '{layer.name}' ('{name}')",
+                               tuple(weight.shape))
+                         for index, (weight, value) in enumerate(zip(layer.weights, values))]
+                        for layer, (name, values) in zip(layers, entries)]
     with torch.no_grad():
-        for layer, (_, values) in zip(layers, entries):
+        for layer, values in zip(layers, values_per_layer):
             for weight, value in zip(layer.weights, values):
                 weight.copy_(torch.as_tensor(np.ascontiguousarray(value)).to(device=weight.device,
                                                                               dtype=weight.dtype))
 
 
-def keras2_entries(group):
-    """``[(layer name, [arrays])]`` of a Keras 2 weights group, for the layers that have weights, in file order."""
+def _read(value, source, what, shape):
+    """An array of ``value``; an HDF5 dataset is read through the guarded reader, its declared shape first."""
+    if isinstance(value, (np.ndarray, torch.Tensor)):
+        return value
+    from kerastorch.saving.safe_h5 import read_dataset
+    return np.asarray(read_dataset(value, source, what, shape))
+
+
+def keras2_entries(group, source=None):
+    """``[(layer name, [datasets])]`` of a Keras 2 weights group, for the layers that have weights, in file order
+    (read later, by ``assign_entries``)."""
     from kerastorch.saving.legacy_h5 import _attribute_list
+    from kerastorch.saving.safe_h5 import get_dataset
     entries = []
     for layer_name in _attribute_list(group, "layer_names"):
         layer_group = group[layer_name]
-        values = [np.asarray(layer_group[weight_name]) for weight_name in _attribute_list(layer_group,
-                                                                                           "weight_names")]
+        values = [get_dataset(layer_group, weight_name, source) for weight_name in _attribute_list(layer_group,
+                                                                                                   "weight_names")]
         if values:
             entries.append((layer_name, values))
     return entries
 
 
-def keras3_entries(h5_file, model):
-    """``[(path, [arrays])]`` of a Keras 3 weights file: one per layer of ``model`` that has weights, read at the
+def keras3_entries(h5_file, model, source=None):
+    """``[(path, [datasets])]`` of a Keras 3 weights file: one per layer of ``model`` that has weights, read at the
     path Keras 3 stores that layer under (an empty list when the file has nothing there), then one per further
     layer the file holds weights for, so that a file of another architecture shows where it first differs."""
     from kerastorch.saving.keras_h5 import saveable_paths
+    from kerastorch.saving.safe_h5 import get_dataset
     paths = {id(obj): path for path, obj in saveable_paths(model, include_optimizer=False)}
     entries = []
     for layer in _layers_with_weights(model):
         path = paths[id(layer)]
         group = h5_file.get(f"{path}/vars")
-        values = [np.asarray(group[str(i)]) for i in range(len(group))] if group is not None else []
+        values = [get_dataset(group, str(i), source) for i in range(len(group))] if group is not None else []
         entries.append((path if group is not None else f"{path}, absent", values))
     used = {path for path, _ in entries}
     stored = []
@@ -290,7 +311,7 @@ def keras3_entries(h5_file, model):
     for path in stored:
         if path not in used and not path.startswith("optimizer") and len(h5_file[f"{path}/vars"]):
             group = h5_file[f"{path}/vars"]
-            entries.append((path, [np.asarray(group[str(i)]) for i in range(len(group))]))
+            entries.append((path, [get_dataset(group, str(i), source) for i in range(len(group))]))
     return entries
 
 

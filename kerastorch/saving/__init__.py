@@ -28,11 +28,6 @@ def _path(filepath):
         raise ValueError(f"Expected a file path (str or os.PathLike). Received: filepath={filepath!r}") from None
 
 
-def _signature(path):
-    with open(path, "rb") as file:
-        return file.read(8)
-
-
 def save_model(model, filepath, overwrite=True, **kwargs):
     """Save ``model`` as a ``.keras`` file (config, weights and optimizer state), atomically.
 
@@ -69,23 +64,23 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
         ValueError: for a missing, truncated, corrupted or unsupported file, an unknown class (with how to pass
             ``custom_objects``), or a Lambda with ``safe_mode=True``.
     """
-    from kerastorch.saving import keras_h5, legacy_h5, saving_lib
+    from kerastorch.saving import legacy_h5, safe_h5, saving_lib
     path = _path(filepath)
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         raise ValueError(f"File not found: filepath={path}. Please ensure the file is an accessible `.keras` zip "
                          f"file.")
     if os.path.isdir(path):
         raise ValueError(f"File format not supported: filepath={path} is a directory (a TensorFlow SavedModel?). "
                          f"kerastorch loads `.keras` files and Keras 2 `.h5` files.")
-    signature = _signature(path)
+    signature = safe_h5.signature(path)
     if path.endswith(".keras") or signature.startswith(b"PK"):
         return saving_lib.load_model(path, custom_objects=custom_objects, compile=compile, safe_mode=safe_mode)
     if path.endswith(_H5_SUFFIXES) or signature == _HDF5_SIGNATURE:
-        with keras_h5.open_h5(path, path) as h5_file:
+        with safe_h5.open_h5(path, path) as h5_file:
             try:
                 return legacy_h5.load_model(h5_file, path, custom_objects=custom_objects, compile=compile,
                                             safe_mode=safe_mode)
-            except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError) as error:
+            except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:
                 raise ValueError(f"Cannot read {path}: the file is corrupted ({error}).") from None
     raise ValueError(f"File format not supported: filepath={path}. kerastorch loads `.keras` files and Keras 2 "
                      f"`.h5` files.")
@@ -120,10 +115,12 @@ def load_weights(model, filepath, skip_mismatch=False):
         # Before its first call a model has no weights to load into (Keras refuses with these words too).
         raise ValueError("You are loading weights into a model that has not yet been built. Try building the model "
                          "first by calling it on some data or by using `build()`.")
-    from kerastorch.saving import keras_h5, legacy_h5, saving_lib, weights
-    import zipfile
+    from kerastorch.saving import keras_h5, legacy_h5, safe_h5, saving_lib, weights
     path = _path(filepath)
     if path.endswith(weights.WEIGHTS_SUFFIX):
+        if not os.path.lexists(path):
+            raise FileNotFoundError(f"No weights file at {path}.")
+        safe_h5.regular_file(path)
         try:
             weights.load_weights(model, path, skip_mismatch=skip_mismatch)
         except (ValueError, FileNotFoundError):
@@ -132,20 +129,17 @@ def load_weights(model, filepath, skip_mismatch=False):
             raise ValueError(f"Cannot read {path}: the file is truncated or corrupted "
                              f"({type(error).__name__}: {error}).") from None
         return
-    if not os.path.exists(path):
+    if not os.path.lexists(path):
         raise ValueError(f"File not found: filepath={path}.")
     if path.endswith(".keras"):
-        try:
-            with zipfile.ZipFile(path) as archive:
-                data = saving_lib._read_member(archive, saving_lib.WEIGHTS_FILENAME, path)
-        except zipfile.BadZipFile as error:
-            raise ValueError(f"Cannot read {path}: it is not a valid .keras file ({error}).") from None
+        with safe_h5.open_zip(path) as archive:
+            data = safe_h5.read_member(archive, saving_lib.WEIGHTS_FILENAME, path)
     elif path.endswith(_H5_SUFFIXES):
         data = path
     else:
         raise ValueError(f"File format not supported: filepath={path}. Load weights from `.weights.safetensors`, "
                          f"`.weights.h5`, `.keras` or Keras 2 `.h5` files.")
-    with keras_h5.open_h5(data, path) as h5_file:
+    with safe_h5.open_h5(data, path) as h5_file:
         try:
             if "model_weights" in h5_file and "layer_names" not in h5_file.attrs:
                 legacy_h5.load_weights_from_group(h5_file["model_weights"], model, path, skip_mismatch)
@@ -153,7 +147,7 @@ def load_weights(model, filepath, skip_mismatch=False):
                 legacy_h5.load_weights_from_group(h5_file, model, path, skip_mismatch)
             else:
                 keras_h5.read_weights(model, h5_file, path, skip_mismatch=skip_mismatch)
-        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError) as error:
+        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:
             raise ValueError(f"Cannot read {path}: the file is corrupted ({error}).") from None
 
 

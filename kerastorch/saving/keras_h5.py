@@ -8,24 +8,15 @@ object's own variables are the datasets ``0``, ``1``, ... of its ``vars`` group,
 object's name. An object met twice (a shared layer) is stored at its first path only. This module walks kerastorch
 models with the same rules, so the files are interchangeable with Keras 3's.
 """
-import io
+import copy
 import warnings
 
 import numpy as np
 import torch
 
 from kerastorch.layers.layer import Layer, to_snake_case
-
-
-def require_h5py(what):
-    """The h5py module, or an ImportError that says what needs it and how to install it."""
-    try:
-        import h5py
-    except ImportError:
-        raise ImportError(f"{what} needs h5py, which is not installed. Install it with "
-                          f"`pip install kerastorch[h5]` (or `pip install h5py`); `.weights.safetensors` files work "
-                          f"without it.") from None
-    return h5py
+from kerastorch.saving.safe_h5 import open_h5, read_dataset, require_h5py
+from kerastorch.saving import safe_h5
 
 
 def _is_optimizer(obj):
@@ -139,28 +130,26 @@ def write_weights(model, h5_file, include_optimizer=True):
             group.create_dataset(key, data=np.asarray(value))
 
 
-def _read_group(h5_file, path, source):
-    """``{key: numpy array}`` of the ``vars`` group at ``path`` (empty when absent)."""
+def _stored_datasets(h5_file, path, source):
+    """``{key: h5py.Dataset}`` of the ``vars`` group at ``path`` (empty when absent), nothing read yet."""
     h5py = require_h5py("Reading .keras and .weights.h5 files")
     location = _join(path, "vars")
-    if location not in h5_file:
+    try:
+        group = h5_file.get(location)
+    except (KeyError, OSError, RuntimeError, ValueError) as error:
+        raise ValueError(f"Cannot read {source}: '{location}' is corrupted ({error}).") from None
+    if group is None:
         return {}
-    group = h5_file[location]
     if not isinstance(group, h5py.Group):
         raise ValueError(f"Invalid weights file {source}: '{location}' should be a group of datasets.")
-    values = {}
-    for key in group.keys():
-        dataset = group[key]
-        if not isinstance(dataset, h5py.Dataset):
-            raise ValueError(f"Invalid weights file {source}: '{location}/{key}' should be a dataset.")
-        values[key] = np.asarray(dataset[()])
-    return values
+    return {key: safe_h5.get_dataset(group, key, source) for key in group.keys()}
 
 
 def _checked_store(obj, stored, path, source, skip_mismatch):
-    """``stored`` checked against what ``obj.save_own_variables`` holds now (the same keys, the same shapes);
-    with ``skip_mismatch``, a mismatched variable keeps its current value and a mismatched layer is skipped
-    (None), each with a warning."""
+    """The values of ``stored`` (datasets) read once checked against what ``obj.save_own_variables`` holds now
+    (the same keys, the same shapes: a dataset is read only when its declared shape fits); with
+    ``skip_mismatch``, a mismatched variable keeps its current value and a mismatched layer is skipped (None),
+    each with a warning."""
     current = {}
     obj.save_own_variables(current)
     where = f"at '{path or '/'}' in {source}"
@@ -183,37 +172,83 @@ def _checked_store(obj, stored, path, source, skip_mismatch):
             warnings.warn(message + " Skipping it (skip_mismatch=True).", stacklevel=4)
             checked[key] = value
         else:
-            checked[key] = stored[key]
+            checked[key] = np.asarray(read_dataset(stored[key], source, f"layer '{obj.name}' variable '{key}'",
+                                                   tuple(value.shape)))
     return checked
+
+
+def _trainable(model):
+    return [w for w in model.trainable_weights if w.requires_grad]
+
+
+def _checked_optimizer_state(optimizer, stored, model, source):
+    """``(values, build)``: the optimizer's state read from ``stored`` once its shapes fit, and whether the
+    optimizer must be built (on the model's trainable weights) to take it; ``(None, False)`` when the counts
+    differ (skipped with a warning, as Keras does). Nothing is changed here."""
+    if not stored:
+        return None, False
+    expected = optimizer.variables
+    build = False
+    if not optimizer.built and len(stored) != len(expected):
+        # The file's optimizer was built (trained): a copy built on this model's weights says what fits.
+        probe = copy.deepcopy(optimizer)
+        probe.build(_trainable(model))
+        if len(stored) == len(probe.variables):
+            expected, build = probe.variables, True
+    if len(stored) != len(expected) or set(stored) != {str(i) for i in range(len(stored))}:
+        warnings.warn(f"Skipping variable loading for optimizer '{optimizer.name}', because it has {len(expected)} "
+                      f"variables whereas the saved optimizer has {len(stored)} variables."
+                      + (" This is likely because the optimizer has not been called/built yet."
+                         if not optimizer.built else ""), stacklevel=4)
+        return None, False
+    values = {}
+    for position, variable in enumerate(expected):
+        key = str(position)
+        values[key] = np.asarray(read_dataset(stored[key], source, f"optimizer '{optimizer.name}' variable "
+                                              f"'{key}'", tuple(variable.shape)))
+    return values, build
 
 
 def read_weights(model, h5_file, source, skip_mismatch=False, include_optimizer=True):
     """Load the variables of an open ``h5py.File`` in Keras 3's layout into ``model``, through each object's
     ``load_own_variables(store)``.
 
-    Every layer's values are read and checked (against its ``save_own_variables``) before any is assigned, so a
-    file that does not fit the model leaves it unchanged. The optimizer's state is loaded last; when it does not
-    match (an optimizer that is not built yet), it is skipped with a warning, as Keras does.
+    Every value (the optimizer's state included) is read and checked before any is assigned, so a file that does
+    not fit the model leaves it unchanged. An optimizer that is not built yet takes the file's state: it is built
+    on the model's trainable weights first when the file's optimizer was; when the counts differ, the state is
+    skipped with a warning, as Keras does.
     """
-    layers, others = [], []
+    layers, optimizers = [], []
     for path, obj in saveable_paths(model, include_optimizer):
-        stored = _read_group(h5_file, path, source)
+        stored = _stored_datasets(h5_file, path, source)
         if isinstance(obj, Layer):
             checked = _checked_store(obj, stored, path, source, skip_mismatch)
             if checked is not None:
                 layers.append((obj, checked))
         else:
-            others.append((obj, stored))
-    for obj, stored in layers + others:
-        obj.load_own_variables(stored)
+            values, build = _checked_optimizer_state(obj, stored, model, source)
+            if values is not None:
+                optimizers.append((obj, values, build))
+    for obj, values in layers:
+        obj.load_own_variables(values)
+    for optimizer, values, build in optimizers:
+        if build:
+            optimizer.build(_trainable(model))
+        if optimizer.built:
+            optimizer.load_own_variables(values)
+        else:
+            # Both optimizers were never built: their state is the step count and the learning rate.
+            _load_unbuilt_optimizer_state(optimizer, values)
 
 
-def open_h5(path_or_bytes, source, mode="r"):
-    """An ``h5py.File`` for a path or bytes, with a clear ValueError for a file that is not valid HDF5."""
-    h5py = require_h5py("Reading .keras and .weights.h5 files")
-    target = io.BytesIO(path_or_bytes) if isinstance(path_or_bytes, (bytes, bytearray)) else path_or_bytes
-    try:
-        return h5py.File(target, mode)
-    except (OSError, ValueError) as error:
-        raise ValueError(f"Cannot read {source}: it is not a valid HDF5 file (truncated or corrupted?). "
-                         f"{error}") from None
+def _load_unbuilt_optimizer_state(optimizer, values):
+    inner = getattr(optimizer, "inner_optimizer", None)
+    if inner is not None:   # LossScaleOptimizer: (0, 0.0, step counter, scale) then the wrapped optimizer's
+        optimizer.step_counter = int(values["2"])
+        optimizer.dynamic_scale = float(values["3"])
+        _load_unbuilt_optimizer_state(inner, {str(int(k) - 4): v for k, v in values.items() if int(k) >= 4})
+        return
+    optimizer.iterations = int(values["0"])
+    if len(values) > 1 and isinstance(getattr(optimizer, "_learning_rate", None), float):
+        # A float learning rate is the second variable (``Optimizer.variables``' order); a schedule is not one.
+        optimizer.learning_rate = float(values["1"])

@@ -14,7 +14,7 @@ import numpy as np
 import torch
 
 from kerastorch.saving import serialization
-from kerastorch.saving import keras_h5
+from kerastorch.saving import safe_h5
 
 
 def _text(value):
@@ -42,7 +42,8 @@ def is_legacy_weights_group(h5_file):
 
 def load_weights_from_group(group, model, source, skip_mismatch=False):
     """Assign the weights stored in a Keras 2 weights group to ``model``'s layers, checking everything first."""
-    h5py = keras_h5.require_h5py("Reading .h5 files")
+    h5py = safe_h5.require_h5py("Reading .h5 files")
+    safe_h5.check_group(group, source)   # no link out of the weights group
     layers = [layer for layer in model.layers if _legacy_weights(layer)]
     saved = []
     for name in _attribute_list(group, "layer_names"):
@@ -59,27 +60,25 @@ def load_weights_from_group(group, model, source, skip_mismatch=False):
     assignments = []
     for index, (layer, (name, layer_group, weight_names)) in enumerate(zip(layers, saved)):
         weights = _legacy_weights(layer)
-        values = []
-        for weight_name in weight_names:
-            dataset = layer_group.get(weight_name)
-            if not isinstance(dataset, h5py.Dataset):
-                raise ValueError(f"Invalid weights file {source}: weight '{weight_name}' of layer '{name}' is "
-                                 f"missing.")
-            values.append(np.asarray(dataset[()]))
-        if len(values) != len(weights):
+        datasets = [safe_h5.get_dataset(layer_group, weight_name, source) for weight_name in weight_names]
+        if len(datasets) != len(weights):
             raise ValueError(f"Weight count mismatch for layer #{index} (named {layer.name} in the current model, "
                              f"{name} in the save file). Layer expects {len(weights)} weight(s). Received "
-                             f"{len(values)} saved weight(s)")
-        for weight, value in zip(weights, values):
-            if tuple(weight.shape) != tuple(value.shape):
-                message = (f"Shape mismatch in layer #{index} (named {layer.name}) for weight "
-                           f"{getattr(weight, 'path', None) or getattr(weight, 'name', '?')}. Weight expects shape "
-                           f"{tuple(weight.shape)}. Received saved weight with shape {tuple(value.shape)}")
+                             f"{len(datasets)} saved weight(s)")
+        for weight, weight_name, dataset in zip(weights, weight_names, datasets):
+            label = getattr(weight, 'path', None) or getattr(weight, 'name', '?')
+            # The declared shape is checked before anything is read.
+            if tuple(weight.shape) != tuple(dataset.shape or ()):
+                message = (f"Shape mismatch in layer #{index} (named {layer.name}) for weight {label}. Weight "
+                           f"expects shape {tuple(weight.shape)}. Received saved weight with shape "
+                           f"{tuple(dataset.shape or ())}")
                 if skip_mismatch:
                     warnings.warn(message, stacklevel=3)
                     continue
                 raise ValueError(message)
-            assignments.append((weight, value))
+            value = safe_h5.read_dataset(dataset, source, f"weight {label} of layer '{layer.name}' "
+                                         f"('{name}/{weight_name}')", tuple(weight.shape))
+            assignments.append((weight, np.asarray(value)))
     with torch.no_grad():
         for weight, value in assignments:
             weight.copy_(torch.as_tensor(value).to(device=weight.device, dtype=weight.dtype))

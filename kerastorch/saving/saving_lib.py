@@ -8,33 +8,85 @@ import datetime
 import io
 import json
 import os
-import tempfile
+import re
+import secrets
+import stat
+import time
 import warnings
 import zipfile
 
 from kerastorch.saving import serialization
-from kerastorch.saving import keras_h5
+from kerastorch.saving import keras_h5, safe_h5
 
 CONFIG_FILENAME = "config.json"
 METADATA_FILENAME = "metadata.json"
 WEIGHTS_FILENAME = "model.weights.h5"
 # The Keras release whose format these files follow.
 KERAS_FORMAT_VERSION = "3.15.1"
-# A config.json or weights member larger than this, or expanding far beyond its stored size, is refused.
-_MAX_MEMBER_BYTES = 1 << 36
-_MAX_EXPANSION = 100
-_EXPANSION_FLOOR_BYTES = 1 << 28
+# A partial file of a save killed before its rename: `.<target>.kerastorch-partial-<pid>-<random>`. The next
+# save to the same target removes those whose process is gone, or that are older than this.
+_PARTIAL_MARKER = ".kerastorch-partial-"
+_STALE_PARTIAL_S = 15 * 60
+_LEGACY_PARTIAL = re.compile(r"^\.tmp-[A-Za-z0-9_]{8}-(?P<target>.+)$")   # the earlier mkstemp names
+
+
+def _process_is_gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except (PermissionError, OSError):   # alive, another user's
+        return False
+    return False
+
+
+def _remove_stale_partials(directory, target):
+    """Remove partial files a killed save to ``target`` left in ``directory``."""
+    prefix = f".{target}{_PARTIAL_MARKER}"
+    now = time.time()
+    try:
+        names = os.listdir(directory)
+    except OSError:
+        return
+    for name in names:
+        legacy = _LEGACY_PARTIAL.match(name)
+        if name.startswith(prefix):
+            pid = name[len(prefix):].split("-", 1)[0]
+            stale_process = pid.isdigit() and _process_is_gone(int(pid))
+        elif legacy and legacy.group("target") == target:
+            stale_process = False
+        else:
+            continue
+        path = os.path.join(directory, name)
+        try:
+            if stale_process or now - os.lstat(path).st_mtime > _STALE_PARTIAL_S:
+                os.remove(path)
+        except OSError:   # removed meanwhile, or not ours to remove
+            pass
 
 
 def atomic_write(filepath, write):
-    """Call ``write(file_object)`` on a temporary file next to ``filepath``, then rename it over ``filepath``."""
+    """Call ``write(file_object)`` on a partial file next to ``filepath``, then rename it over ``filepath``.
+
+    The file gets the permissions any new file gets (0666 less the umask: 0644 under umask 022); a file it
+    replaces keeps its own. Stale partial files of earlier saves to ``filepath`` that were killed are removed.
+    """
     filepath = os.fspath(filepath)
     directory = os.path.dirname(os.path.abspath(filepath))
     os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(filepath), dir=directory)
+    target = os.path.basename(filepath)
+    _remove_stale_partials(directory, target)
+    temporary = os.path.join(directory, f".{target}{_PARTIAL_MARKER}{os.getpid()}-{secrets.token_hex(4)}")
+    try:
+        existing_mode = stat.S_IMODE(os.stat(filepath).st_mode) if os.path.isfile(filepath) else None
+    except OSError:
+        existing_mode = None
+    handle = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(handle, "wb") as file:
             write(file)
+        if existing_mode is not None:
+            os.chmod(temporary, existing_mode)
         os.replace(temporary, filepath)
     except BaseException:
         if os.path.exists(temporary):
@@ -89,27 +141,6 @@ def save_model(model, filepath, overwrite=True):
     atomic_write(filepath, write)
 
 
-def _read_member(archive, name, source):
-    try:
-        info = archive.getinfo(name)
-    except KeyError:
-        raise ValueError(f"{source} is not a complete .keras file: it has no '{name}' (it holds "
-                         f"{archive.namelist()}).") from None
-    if info.file_size > _MAX_MEMBER_BYTES or (
-            info.file_size > _EXPANSION_FLOOR_BYTES and info.file_size > _MAX_EXPANSION * info.compress_size):
-        raise ValueError(f"Refusing to read '{name}' from {source}: it declares {info.file_size} bytes but stores "
-                         f"{info.compress_size} (a potential decompression bomb).")
-    try:
-        return archive.read(name)
-    except (zipfile.BadZipFile, EOFError, OSError, ValueError, NotImplementedError) as error:
-        # zlib.error derives from Exception only; it is caught below.
-        raise ValueError(f"Cannot read '{name}' from {source}: the file is truncated or corrupted ({error}).") \
-            from None
-    except Exception as error:  # zlib.error and other decompression failures
-        raise ValueError(f"Cannot read '{name}' from {source}: the file is truncated or corrupted "
-                         f"({type(error).__name__}: {error}).") from None
-
-
 def model_from_config_dict(config, custom_objects=None, compile=True, safe_mode=True):
     """A model (compiled when ``compile`` and the config says how) from a ``config.json`` dict."""
     if not isinstance(config, dict) or "class_name" not in config:
@@ -138,13 +169,8 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
             do not fit the model.
     """
     source = os.fspath(filepath)
-    try:
-        archive = zipfile.ZipFile(source, "r")
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError) as error:
-        raise ValueError(f"Cannot read {source}: it is not a valid .keras (zip) file; it may be truncated or "
-                         f"corrupted ({error}).") from None
-    with archive:
-        config_text = _read_member(archive, CONFIG_FILENAME, source)
+    with safe_h5.open_zip(source) as archive:
+        config_text = safe_h5.read_member(archive, CONFIG_FILENAME, source, safe_h5.MAX_CONFIG_BYTES)
         try:
             config = json.loads(config_text)
         except (UnicodeDecodeError, ValueError) as error:
@@ -158,14 +184,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                 raise ValueError(f"{source} stores its weights as .npz, which kerastorch does not read; save it "
                                  f"with the default h5 weights format.")
             raise ValueError(f"{source} is not a complete .keras file: it has no '{WEIGHTS_FILENAME}'.")
-        weights = _read_member(archive, WEIGHTS_FILENAME, source)
-    if compile and getattr(model, "optimizer", None) is not None and not model.optimizer.built:
-        trainable = [w for w in model.trainable_weights if w.requires_grad]
-        if trainable:
-            model.optimizer.build(trainable)
+        weights = safe_h5.read_member(archive, WEIGHTS_FILENAME, source)
     with keras_h5.open_h5(weights, f"the weights in {source}") as h5_file:
         try:
             keras_h5.read_weights(model, h5_file, source)
-        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError) as error:
+        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:
             raise ValueError(f"Cannot read the weights in {source}: the file is corrupted ({error}).") from None
     return model

@@ -18,6 +18,7 @@ import safetensors.torch
 import torch
 
 from kerastorch.layers.layer import Layer, to_snake_case
+from kerastorch.saving.safe_h5 import regular_file
 
 WEIGHTS_SUFFIX = ".weights.safetensors"
 _FORMAT_METADATA = {"format": "pt", "producer": "kerastorch", "kind": "weights"}
@@ -146,7 +147,8 @@ def load_weights(model, filepath, skip_mismatch=False):
         FileNotFoundError: when the file does not exist.
     """
     filepath = _check_suffix(filepath)
-    if not os.path.exists(filepath):
+    if not os.path.lexists(filepath):
         raise FileNotFoundError(f"No weights file at {filepath}.")
+    regular_file(filepath)
     tensors = safetensors.torch.load_file(filepath, device="cpu")
     assign_weights_state(model, tensors, source=filepath, skip_mismatch=skip_mismatch)
