@@ -14,6 +14,7 @@ from hypothesis import HealthCheck, given, settings, strategies as st
 
 import kerastorch as keras
 from golden_loader import GOLDEN_DIR
+from golden_models import interop_architecture as architecture
 
 FIXTURES = GOLDEN_DIR / "saving"
 EXAMPLES = int(os.environ.get("KERASTORCH_FUZZ_EXAMPLES", "100"))
@@ -29,17 +30,6 @@ class CodeRan(BaseException):
 
 def trap(*args, **kwargs):
     raise CodeRan(args)
-
-
-def architecture():
-    inputs = keras.Input((8, 8, 3), name="image")
-    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
-    x = keras.layers.BatchNormalization()(x)
-    shortcut = keras.layers.Conv2D(4, 1)(inputs)
-    x = keras.layers.Flatten()(keras.layers.Add()([x, shortcut]))
-    head = keras.Sequential([keras.Input((256,)), keras.layers.Dense(8, activation="relu"),
-                             keras.layers.Dropout(0.5)])
-    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(head(x)))
 
 
 @pytest.fixture(scope="module")

@@ -19,6 +19,7 @@ import pytest
 import kerastorch as keras
 from kerastorch.applications import weights as application_weights
 from golden_loader import GOLDEN_DIR
+from golden_models import interop_architecture
 
 FIXTURES = GOLDEN_DIR / "saving"
 MARKER = 1234.5   # the value a file outside would leak into the weights
@@ -131,17 +132,6 @@ def keras2_weights_copy(tmp_path, name="keras2.h5"):
     path = tmp_path / name
     shutil.copy(FIXTURES / "keras2_weights.h5", path)
     return path
-
-
-def interop_architecture():
-    inputs = keras.Input((8, 8, 3), name="image")
-    x = keras.layers.Conv2D(4, 3, padding="same")(inputs)
-    x = keras.layers.BatchNormalization()(x)
-    shortcut = keras.layers.Conv2D(4, 1)(inputs)
-    x = keras.layers.Flatten()(keras.layers.Add()([x, shortcut]))
-    head = keras.Sequential([keras.Input((256,)), keras.layers.Dense(8, activation="relu"),
-                             keras.layers.Dropout(0.5)])
-    return keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(head(x)))
 
 
 @pytest.mark.parametrize("loader", ["load_weights", "applications"])
