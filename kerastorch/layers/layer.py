@@ -166,6 +166,11 @@ class Layer(torch.nn.Module, Operation):
 
         if input_dim is not None and input_shape is None:
             input_shape = (input_dim,)
+        for argument, shape in (("input_shape", input_shape), ("batch_input_shape", batch_input_shape)):
+            if isinstance(shape, (int, float, str, np.integer)) and not isinstance(shape, bool):
+                # As Input(4): a bare number is no shape (Keras refuses it with these words).
+                raise ValueError(f"Cannot convert '{shape}' to a shape. `{argument}` must be a tuple (or list) of "
+                                 f"ints or None, such as {argument}=({shape},). Received: {argument}={shape!r}")
         if batch_input_shape is not None:
             self._batch_input_shape = standardize_shape(batch_input_shape)
         elif input_shape is not None:

@@ -205,3 +205,12 @@ def test_saving_unbuilt_model_warns_and_saves_as_keras(name, tmp_path):
     assert [type(layer).__name__ for layer in loaded.layers] == case["loaded_layer_classes"]
     if "call_shape_after_load" in case:
         assert list(loaded(np.ones((2, 3), "float32")).shape) == case["call_shape_after_load"]
+
+
+@pytest.mark.parametrize("argument", ["input_shape", "batch_input_shape"])
+def test_a_layers_input_shape_must_be_a_tuple_as_inputs_is(argument):
+    """`Dense(2, input_shape=3)` is refused as `Input(3)` is; `input_dim=3` remains Keras 2's way to say it."""
+    with pytest.raises(ValueError, match=f"Cannot convert '3' to a shape.*{argument}"):
+        kerastorch.layers.Dense(2, **{argument: 3})
+    with pytest.warns(UserWarning):
+        assert kerastorch.Sequential([kerastorch.layers.Dense(2, input_dim=3)]).input_shape == (None, 3)
