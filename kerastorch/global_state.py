@@ -35,18 +35,6 @@ def current_training():
     return _state.training_stack[-1]
 
 
-@contextlib.contextmanager
-def training_scope(training):
-    """Inner layer calls inherit ``training`` while the block runs."""
-    stack = _state.training_stack
-    depth = len(stack)
-    stack.append(training)
-    try:
-        yield
-    finally:
-        del stack[max(depth, 1):]   # tolerant of a clear_session() inside the block
-
-
 def push_training(training):
     _state.training_stack.append(training)
 

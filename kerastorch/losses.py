@@ -649,10 +649,6 @@ def reduce_weighted_values(values, sample_weight=None, mask=None, reduction="sum
 
 
 
-def _auto_name(class_name):
-    """``MyLoss`` -> ``my_loss``, then ``my_loss_1``... from the counters layers, metrics and optimizers share (reset
-    by ``clear_session``), as Keras names losses."""
-    return global_state.unique_name(registry.to_snake_case(class_name))
 
 
 def _dtype_name(dtype):
@@ -700,7 +696,7 @@ class Loss:
     _keeps_integer_targets = False
 
     def __init__(self, name=None, reduction="sum_over_batch_size", dtype=None):
-        self.name = name or _auto_name(type(self).__name__)
+        self.name = name or global_state.auto_name(type(self).__name__)
         self.reduction = standardize_reduction(reduction)
         self._dtype = _dtype_name(dtype)
         self._torch_dtype = backend.torch_dtype(self._dtype)

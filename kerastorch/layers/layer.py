@@ -25,11 +25,6 @@ from kerastorch.ops.operation import Operation
 _is_tracing = torch._C._is_tracing
 
 
-def reset_name_counters():
-    """Kept for callers of the old name; ``global_state.clear_session()`` resets every piece of state."""
-    global_state.clear_session()
-
-
 def standardize_shape(shape):
     """A shape as a tuple of ints and Nones, refusing anything else."""
     if isinstance(shape, (int, np.integer)) or shape is None:

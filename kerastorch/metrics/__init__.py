@@ -15,7 +15,8 @@ from kerastorch.metrics.accuracy import (
     sparse_top_k_categorical_accuracy, top_k_categorical_accuracy)
 from kerastorch.metrics.confusion import (
     AUC, FalseNegatives, FalsePositives, Precision, Recall, TrueNegatives, TruePositives)
-from kerastorch.metrics.metric import Metric, MetricVariable, to_snake_case
+from kerastorch.global_state import to_snake_case
+from kerastorch.metrics.metric import Metric, MetricVariable
 from kerastorch.metrics.probabilistic import (
     BinaryCrossentropy, CategoricalCrossentropy, CategoricalHinge, Hinge, KLDivergence, Poisson,
     SparseCategoricalCrossentropy, SquaredHinge)

@@ -12,7 +12,6 @@ from kerastorch import backend, initializers
 # Metrics and layers share one name counter, as in Keras (clear_session resets it).
 from kerastorch import global_state, registry
 from kerastorch.layers.variables import Variable
-from kerastorch.registry import to_snake_case
 
 
 # Keras 3 has one variable type; the old name of the metric state's type stays importable.
@@ -82,7 +81,7 @@ class Metric:
     def __init__(self, name=None, dtype=None):
         object.__setattr__(self, "_variables", [])
         object.__setattr__(self, "_metrics", [])
-        self.name = name or global_state.unique_name(to_snake_case(type(self).__name__))
+        self.name = name or global_state.auto_name(type(self).__name__)
         self._torch_dtype = backend.torch_dtype(dtype)
         self._dtype = str(self._torch_dtype).removeprefix("torch.")
         self._device = _indexed(backend.device())

@@ -16,13 +16,8 @@ import numpy as np
 import torch
 
 from kerastorch import global_state, registry
-from kerastorch.registry import to_snake_case
 from kerastorch.optimizers import schedules
 
-def _auto_name(class_name):
-    """Keras's automatic object name: the class name in snake case, numbered after the first (``adam_1``), from
-    the counters that layers use, which ``clear_session`` resets."""
-    return global_state.unique_name(to_snake_case(class_name))
 
 
 class StepCount(int):
@@ -209,7 +204,7 @@ class Optimizer:
             if value is not None and (not isinstance(value, numbers.Real) or isinstance(value, bool)):
                 raise ValueError(f"Argument `{key}` must be a float or None. Received: {key}={value!r}")
 
-        self.name = name if name is not None else _auto_name(self.__class__.__name__)
+        self.name = name if name is not None else global_state.auto_name(self.__class__.__name__)
         self._learning_rate = _checked_learning_rate(learning_rate)
         self.weight_decay = weight_decay
         self.clipnorm = clipnorm
