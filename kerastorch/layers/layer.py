@@ -534,10 +534,6 @@ class Layer(torch.nn.Module, Operation):
                     and args[0].dtype != compute_dtype:
                 args = (args[0].to(compute_dtype),) + args[1:]
             previous_mask = masks_of(args[0])
-            if isinstance(args[0], torch.Tensor) and previous_mask is None:
-                previous_mask = masks_of(inputs)
-                if previous_mask is not None:
-                    args[0]._keras_mask = previous_mask
         if not self.built:
             self._maybe_build(shape_of(args[0]))
         if self.input_spec is not None and not torch.compiler.is_compiling() and not _is_tracing():
