@@ -5,6 +5,7 @@ from kerastorch.layers.recurrent.stacked_rnn_cells import StackedRNNCells
 from kerastorch.layers.recurrent.simple_rnn import SimpleRNN, SimpleRNNCell
 from kerastorch.layers.recurrent.lstm import LSTM, CuDNNLSTM, LSTMCell
 from kerastorch.layers.recurrent.gru import GRU, CuDNNGRU, GRUCell
+from kerastorch.layers.recurrent.bidirectional import Bidirectional
 
 __all__ = ["RNN", "DropoutRNNCell", "StackedRNNCells", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell",
-           "CuDNNLSTM", "GRU", "GRUCell", "CuDNNGRU"]
+           "CuDNNLSTM", "GRU", "GRUCell", "CuDNNGRU", "Bidirectional"]

@@ -299,7 +299,7 @@ class RNN(Layer):
             self.__dict__["states"] = [s.detach() for s in flatten(states)]
         output = outputs if self.return_sequences else last
         if self.return_state:
-            return [output, *_as_list(states)]
+            return (output, *_as_list(states))
         return output
 
     def _fused(self, sequences, states, mask, lengths, training):
@@ -366,7 +366,7 @@ class RNN(Layer):
             return output
         states = [(batch,) + (tuple(s) if isinstance(s, (list, tuple)) else (s,))
                   for s in flat_state_sizes(self.state_size)]
-        return [output, *states]
+        return (output, *states)
 
     def compute_mask(self, inputs, mask):
         if isinstance(mask, (list, tuple)):
