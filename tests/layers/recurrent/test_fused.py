@@ -80,7 +80,7 @@ def test_each_training_step_backpropagates_through_the_current_weights():
     for _ in range(3):
         loss = layer(x).square().sum()
         loss.backward()
-        losses.append(float(loss))
+        losses.append(float(loss.detach()))
         with torch.no_grad():
             for w in layer.weights:
                 w -= 0.1 * w.grad
