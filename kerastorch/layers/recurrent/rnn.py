@@ -364,8 +364,8 @@ class RNN(Layer):
         output = (batch, steps) + size if self.return_sequences else (batch,) + size
         if not self.return_state:
             return output
-        states = [(batch,) + (tuple(s) if isinstance(s, (list, tuple)) else (s,))
-                  for s in flat_state_sizes(self.state_size)]
+        states = [[(batch, s) for s in size] if isinstance(size, (list, tuple)) else (batch, size)
+                  for size in self.state_size]
         return (output, *states)
 
     def compute_mask(self, inputs, mask):
