@@ -1,5 +1,6 @@
 """`Bidirectional`: a recurrent layer run forwards and backwards over the same sequence, outputs merged."""
 import torch
+from torch.nn.modules import module as torch_module
 
 from kerastorch.keras_tensor import flatten
 from kerastorch.layers.layer import Layer
@@ -14,6 +15,13 @@ def _renamed_copy(layer, name, **changes):
     config = serialization.serialize_keras_object(layer)
     config["config"] = {**config["config"], "name": name, **changes}
     return serialization.deserialize_keras_object(config, package="layers")
+
+
+def _observed(layers):
+    """Whether a hook would see the directions' own calls (then each direction is called, as a plain call)."""
+    if torch_module._global_forward_hooks or torch_module._global_forward_pre_hooks:
+        return True
+    return any(m._forward_hooks or m._forward_pre_hooks for layer in layers for m in layer.modules())
 
 
 def _merge(mode, forward, backward):
@@ -115,7 +123,8 @@ class Bidirectional(Layer):
         """The one torch kernel both directions can share, or None."""
         forward, backward = self.forward_layer, self.backward_layer
         mode = getattr(forward, "_fused_mode", None)
-        if mode is None or getattr(backward, "_fused_mode", None) is None or self.stateful:
+        if mode is None or getattr(backward, "_fused_mode", None) is None or self.stateful \
+                or _observed((forward, backward)):
             return None
         mode = forward._fused_mode(training)
         same = mode is not None and mode == backward._fused_mode(training) \

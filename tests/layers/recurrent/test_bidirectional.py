@@ -40,3 +40,13 @@ def test_bidirectional_refuses_an_unknown_merge_mode():
 def test_bidirectional_refuses_two_layers_of_the_same_direction():
     with pytest.raises(ValueError, match="different `go_backwards`"):
         layers.Bidirectional(layers.LSTM(3), backward_layer=layers.LSTM(3))
+
+
+def test_a_hook_on_a_direction_sees_its_call():
+    layer = layers.Bidirectional(layers.LSTM(3))
+    seen = []
+    layer.backward_layer.register_forward_hook(lambda module, args, output: seen.append(module.name))
+    x = torch.zeros(2, 3, 2)
+    assert layer._execution_path(x) == "layers"
+    layer(x)
+    assert seen == [layer.backward_layer.name]
