@@ -42,3 +42,10 @@ def test_saved_file_has_keras_variable_paths_and_shapes(kind, tmp_path):
     with torch.no_grad():
         np.testing.assert_allclose(reloaded(torch.as_tensor(ARRAYS["x"])).numpy(), ARRAYS[f"{kind}/y"], atol=1e-5,
                                    rtol=0)
+
+
+def test_keras_2_h5_file_loads_and_predicts_as_keras_2():
+    arrays = golden_npz("layers/recurrent_keras2.npz")
+    model = kerastorch.models.load_model(golden_path("layers/recurrent_keras2.h5"))
+    with torch.no_grad():
+        np.testing.assert_allclose(model(torch.as_tensor(arrays["x"])).numpy(), arrays["y"], atol=1e-5, rtol=0)
