@@ -5,7 +5,7 @@ from torch.nn.modules import module as torch_module
 from kerastorch.keras_tensor import flatten
 from kerastorch.layers.layer import Layer
 from kerastorch.layers.recurrent import _fused
-from kerastorch.layers.recurrent.rnn import flat_state_sizes, right_padded_lengths
+from kerastorch.layers.recurrent.rnn import checked_mask, flat_state_sizes, right_padded_lengths
 from kerastorch.saving import serialization
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
@@ -136,7 +136,7 @@ class Bidirectional(Layer):
         """``"fused"``, ``"packed"`` (one bidirectional kernel call) or ``"layers"`` (each direction called)."""
         if not self.built:
             self._maybe_build(tuple(inputs.shape))
-        return self._path(inputs, self.forward_layer._checked_mask(mask, inputs), training)[0]
+        return self._path(inputs, checked_mask(self.name, mask, inputs), training)[0]
 
     def _path(self, sequences, mask, training):
         if self._fused_mode(training) is None:
@@ -153,10 +153,7 @@ class Bidirectional(Layer):
             forward_state, backward_state = initial_state[:half], initial_state[half:]
         else:
             forward_state = backward_state = None
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
-        if mask is not None:
-            mask = self.forward_layer._checked_mask(mask, sequences)
+        mask = checked_mask(self.name, mask, sequences)
         path, lengths = self._path(sequences, mask, training)
         if path == "layers":
             y, y_rev, states = self._call_layers(sequences, forward_state, backward_state, mask, training)

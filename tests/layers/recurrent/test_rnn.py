@@ -60,3 +60,33 @@ def test_dropout_in_training_changes_the_output_and_not_in_inference():
     assert layer._execution_path(x) == "fused" and layer._execution_path(x, training=True) == "loop"
     assert not torch.allclose(layer(x, training=True), inference)
     torch.testing.assert_close(layer(x), inference)
+
+
+class PlainCell:
+    """A cell that is no Layer: Keras's protocol is all RNN asks for."""
+
+    state_size = 2
+
+    def __init__(self):
+        self.weight = torch.full((3, 2), 0.5)
+
+    def call(self, inputs, states):
+        output = torch.tanh(inputs @ self.weight + states[0])
+        return output, [output]
+
+
+def test_rnn_runs_a_cell_that_is_not_a_layer():
+    output = layers.RNN(PlainCell(), return_sequences=True)(torch.ones(2, 4, 3))
+    h = torch.zeros(2)
+    for _ in range(4):
+        h = torch.tanh(torch.full((2,), 1.5) + h)
+    torch.testing.assert_close(output[:, -1], h.expand(2, 2))
+
+
+def test_keras_2_reset_states_sets_given_states():
+    layer = layers.GRU(2, stateful=True)
+    layer(torch.zeros(3, 4, 1))
+    layer.reset_states([torch.ones(3, 2)])
+    torch.testing.assert_close(layer.states[0], torch.ones(3, 2))
+    with pytest.raises(ValueError, match=r"initial state 0 has shape \(3, 5\).*\(3, 2\)"):
+        layer.reset_states([torch.ones(3, 5)])
