@@ -2,7 +2,6 @@
 import torch
 from torch.nn.modules import module as torch_module
 
-from kerastorch.keras_tensor import flatten
 from kerastorch.layers.layer import Layer
 from kerastorch.layers.recurrent import _fused
 from kerastorch.layers.recurrent.rnn import checked_mask, flat_state_sizes, right_padded_lengths

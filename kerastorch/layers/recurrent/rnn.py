@@ -205,12 +205,10 @@ class RNN(Layer):
             raise ValueError(f"Layer '{self.name}' expects {len(sizes)} initial state tensor(s) (state_size="
                              f"{self.cell.state_size}), but received {len(flat)} in `{argument}`.")
         for index, (state, size) in enumerate(zip(flat, sizes)):
-            expected = (batch_size,) + (tuple(size) if isinstance(size, (list, tuple)) else (size,))
-            if not isinstance(size, int):
-                continue
-            if tuple(state.shape) != expected:
+            # (batch, state_size) for a vector state; a convolutional cell's states are (batch, ..., state_size).
+            if state.dim() < 2 or state.shape[0] != batch_size or (isinstance(size, int) and state.shape[-1] != size):
                 raise ValueError(f"Layer '{self.name}': initial state {index} has shape {tuple(state.shape)}, "
-                                 f"but the expected shape is {expected} (batch_size, state_size).")
+                                 f"but the expected shape is {(batch_size, size)} (batch_size, state_size).")
 
     def _initial_states(self, sequences, initial_state):
         """The states a call starts from, nested as the cell expects (a flat list for a plain cell)."""
@@ -290,6 +288,7 @@ class RNN(Layer):
             reset_dropout_masks(self.cell)
         if self.stateful:
             self.__dict__["states"] = [s.detach() for s in flatten(states)]
+            self.__dict__["_stateful_batch"] = sequences.shape[0]
         output = outputs if self.return_sequences else last
         if self.return_state:
             return (output, *_as_list(states))
