@@ -128,7 +128,9 @@ class RNN(Layer):
         if not isinstance(state_size, (list, tuple, int)):
             raise ValueError(f"state_size must be an integer, or a list/tuple of integers (one for each state "
                              f"tensor). Received: state_size={state_size!r}")
-        kwargs.pop("time_major", None)   # Keras 2's argument; the inputs are always batch-major here
+        if kwargs.pop("time_major", False):   # Keras 2's argument: its default (False) is all there is here
+            raise ValueError("time_major=True is not supported: recurrent layers take batch-major inputs "
+                             "(batch, timesteps, features). Received: time_major=True")
         super().__init__(**kwargs)
         self.cell = cell
         takes_training = getattr(cell, "_call_has_training", None)
