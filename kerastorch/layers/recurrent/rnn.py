@@ -21,7 +21,7 @@ import torch
 from kerastorch.keras_tensor import flatten
 from kerastorch.layers.layer import InputSpec, Layer
 from kerastorch.layers.recurrent import _fused
-from kerastorch.saving import serialization
+from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def pack_like(structure, flat):
@@ -378,12 +378,12 @@ class RNN(Layer):
 
     def get_config(self):
         return {**super().get_config(), **self._rnn_config(),
-                "cell": serialization.serialize_keras_object(self.cell)}
+                "cell": serialize_keras_object(self.cell)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["cell"] = serialization.deserialize_keras_object(config.pop("cell"), custom_objects=custom_objects,
+        config["cell"] = deserialize_keras_object(config.pop("cell"), custom_objects=custom_objects,
                                                                 package="layers")
         return super().from_config(config)
 
