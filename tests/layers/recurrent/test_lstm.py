@@ -79,9 +79,10 @@ def test_cudnn_lstm_is_keras_2s_alias_of_lstm():
     assert layer(torch.zeros(2, 4, 2)).shape == (2, 4, 3)
 
 
-def test_keras_2_import_path_holds_the_recurrent_layers():
-    from kerastorch.layers import recurrent
+def test_keras_2_import_paths_hold_the_recurrent_layers():
+    from kerastorch.layers import cudnn_recurrent, recurrent
     assert recurrent.LSTM is layers.LSTM and recurrent.CuDNNGRU is layers.CuDNNGRU
+    assert cudnn_recurrent.CuDNNLSTM is layers.CuDNNLSTM
 
 
 def test_lstm_trains_through_the_fused_kernel():
