@@ -31,4 +31,5 @@ from kerastorch.layers.augmentation import (CenterCrop, RandomBrightness, Random
                                             RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing)
 from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax
 from kerastorch.layers.einsum_dense import EinsumDense
-from kerastorch.layers.attention import MultiHeadAttention
+from kerastorch.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention, GroupQueryAttention,
+                                         MultiHeadAttention)

@@ -105,3 +105,51 @@ def attention_equations(rank, attention_axes):
     scores = "".join(batch + [query_axes[a] for a in attention_axes] + [key_axes[a] for a in attention_axes])
     query, key = "".join(query_axes), "".join(key_axes)
     return f"{key},{query}->{scores}", f"{scores},{key}->{query}"
+
+
+def multi_head_attention(layer, query, key, value, mask, causal_only, training, fused, equations=None,
+                         axes_count=1):
+    """``(output, scores)`` of multi-head attention on projected tensors ``(B, <steps>, heads, channels)``, with
+    ``layer``'s ``_scale``, ``_dropout`` rate and ``_dropout_layer``.
+
+    ``fused``: on ``scaled_dot_product_attention`` (``scores`` is None then); else explicit einsums
+    (``equations``, default those of one attention axis) and a masked softmax over the last ``axes_count`` axes
+    of the scores, which are returned with the mask they saw attached (as Keras's Softmax leaves it). ``mask``
+    lacks the heads axis; ``causal_only`` says the only mask is the causal one (``mask`` is None then). Key and
+    value may have fewer heads than the query (grouped-query attention).
+    """
+    target, source = query.shape[1], key.shape[1]
+    if fused:
+        while mask is not None and mask.dim() < 4:
+            mask = mask.unsqueeze(-3)   # (B, T, S) -> (B, 1, T, S): the same for every head
+        # Keras takes its explicit path when dropout is set: there a query step hidden entirely gives zeros.
+        output = dot_product_attention(query, key, value, mask, layer._scale,
+                                       dropout_p=layer._dropout if training else 0.0, causal_only=causal_only,
+                                       zero_hidden_rows=layer._dropout > 0)
+        return output, None
+    if causal_only:
+        mask = causal_mask(target, source, query.device)
+    if key.shape[-2] != query.shape[-2]:
+        repeats = query.shape[-2] // key.shape[-2]
+        key, value = key.repeat_interleave(repeats, dim=-2), value.repeat_interleave(repeats, dim=-2)
+    scores_equation, combine_equation = equations or attention_equations(4, (1,))
+    scores = torch.einsum(scores_equation, key, query * layer._scale)
+    # The mask lacks the heads (and other batch) axes: they go before the query's attention axes.
+    while mask is not None and mask.dim() < scores.dim():
+        mask = mask.unsqueeze(-2 * axes_count - 1)
+    scores = masked_softmax(scores, mask, axes_count)
+    dropped = layer._dropout_layer(scores, training=training) if layer._dropout > 0 else scores
+    if mask is not None:
+        scores._keras_mask = mask
+    return torch.einsum(combine_equation, dropped, value), scores
+
+
+def attention_mask_of(query, value, query_mask, value_mask, key_mask, attention_mask, use_causal_mask):
+    """``(mask, causal_only)``: the merged mask of an attention call, and whether it is the causal mask alone
+    (then left to the kernel, and ``mask`` is None)."""
+    causal_only = use_causal_mask and query_mask is None and value_mask is None and key_mask is None \
+        and attention_mask is None
+    if causal_only:
+        return None, True
+    causal = causal_mask(query.shape[1], value.shape[1], query.device) if use_causal_mask else None
+    return merge_masks(query_mask, value_mask, key_mask, causal, attention_mask), False

@@ -73,6 +73,21 @@ def call_with_shapes(layer, args, kwargs, names):
     return tuple(args), kwargs
 
 
+def shapes_build_config(layer):
+    """Keras's build config of a layer built from several inputs: ``{"shapes_dict": {"query_shape": ...}}``."""
+    if not layer.built or not isinstance(layer._build_shapes, dict):
+        return None
+    return {"shapes_dict": {k: v for k, v in layer._build_shapes.items() if v is not None}}
+
+
+def build_from_shapes_config(layer, config):
+    shapes = (config or {}).get("shapes_dict") or {}
+    if not layer.built and shapes.get("query_shape") is not None:
+        layer._build_shapes = {k: tuple(v) for k, v in shapes.items()}
+        layer.build(*(shapes.get(k) for k in ("query_shape", "value_shape", "key_shape")))
+        layer.built = True
+
+
 class MultiHeadAttention(Layer):
     """Multi-head attention (Vaswani et al., 2017): ``query`` attends to ``key`` and reads ``value``.
 
@@ -160,6 +175,11 @@ class MultiHeadAttention(Layer):
     dropout = property(lambda self: self._dropout)
     use_bias = property(lambda self: self._use_bias)
     attention_axes = property(lambda self: self._attention_axes)
+    # Keras's private names of the projections (its saved files use the public ones).
+    _query_dense = property(lambda self: self.query_dense)
+    _key_dense = property(lambda self: self.key_dense)
+    _value_dense = property(lambda self: self.value_dense)
+    _output_dense = property(lambda self: self.output_dense)
 
     # ---- building --------------------------------------------------------------------------------------------
 
@@ -219,17 +239,8 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"{where}: the last dimension of `query`, `value` and `key` must be defined. Received: "
                              f"query_shape={query_shape}, value_shape={value_shape}, key_shape={key_shape}")
 
-    def get_build_config(self):
-        if not self.built or not isinstance(self._build_shapes, dict):
-            return None
-        return {"shapes_dict": {k: v for k, v in self._build_shapes.items() if v is not None}}
-
-    def build_from_config(self, config):
-        shapes = (config or {}).get("shapes_dict") or {}
-        if not self.built and shapes.get("query_shape") is not None:
-            self._build_shapes = {k: tuple(v) for k, v in shapes.items()}
-            self.build(*(shapes.get(k) for k in ("query_shape", "value_shape", "key_shape")))
-            self.built = True
+    get_build_config = lambda self: shapes_build_config(self)  # noqa: E731
+    build_from_config = lambda self, config: build_from_shapes_config(self, config)  # noqa: E731
 
     # ---- calling ---------------------------------------------------------------------------------------------
 
@@ -248,45 +259,18 @@ class MultiHeadAttention(Layer):
         # As Keras 3.15: the query's own mask (not the argument) hides query steps; the masks leave the inputs.
         query_mask = getattr(query, "_keras_mask", None)
         drop_input_masks(query, value, key)
-        batch, target, source = query.shape[0], query.shape[1], value.shape[1]
         if self._fused:
-            ops.check_attention_mask(self, attention_mask, (batch, target, source))
-        causal_only = use_causal_mask and query_mask is None and value_mask is None and key_mask is None \
-            and attention_mask is None
-        mask = None
-        if not causal_only:
-            causal = ops.causal_mask(target, source, query.device) if use_causal_mask else None
-            mask = ops.merge_masks(query_mask, value_mask, key_mask, causal, attention_mask)
-        query = self.query_dense(query)
-        key = self.key_dense(key)
-        value = self.value_dense(value)
-        if self.uses_fused_kernel(return_attention_scores):
-            while mask is not None and mask.dim() < 4:
-                mask = mask.unsqueeze(-3)   # (B, T, S) -> (B, 1, T, S): the same for every head
-            dropout = self._dropout if training else 0.0
-            # Keras runs its explicit path when dropout is set: there, a query step hidden entirely gives zeros.
-            output = ops.dot_product_attention(query, key, value, mask, self._scale, dropout_p=dropout,
-                                               causal_only=causal_only, zero_hidden_rows=self._dropout > 0)
-            scores = None
-        else:
-            if causal_only:
-                mask = ops.causal_mask(target, source, query.device)
-            output, scores = self._explicit_attention(query, key, value, mask, training)
+            ops.check_attention_mask(self, attention_mask, (query.shape[0], query.shape[1], value.shape[1]))
+        mask, causal_only = ops.attention_mask_of(query, value, query_mask, value_mask, key_mask, attention_mask,
+                                                  use_causal_mask)
+        output, scores = ops.multi_head_attention(
+            self, self.query_dense(query), self.key_dense(key), self.value_dense(value), mask, causal_only, training,
+            fused=self.uses_fused_kernel(return_attention_scores),
+            equations=(self._scores_equation, self._combine_equation), axes_count=len(self._attention_axes))
         output = self.output_dense(output)
         if query_mask is not None:
             output._keras_mask = query_mask
         return (output, scores) if return_attention_scores else output
-
-    def _explicit_attention(self, query, key, value, mask, training):
-        scores = torch.einsum(self._scores_equation, key, query * self._scale)
-        # The mask lacks the heads (and other batch) axes: they go before the query attention axes.
-        while mask is not None and mask.dim() < scores.dim():
-            mask = mask.unsqueeze(-2 * len(self._attention_axes) - 1)
-        scores = ops.masked_softmax(scores, mask, len(self._attention_axes))
-        dropped = self._dropout_layer(scores, training=training) if self._dropout > 0 else scores
-        if mask is not None:
-            scores._keras_mask = mask   # as Keras's Softmax sublayer leaves it on the scores
-        return torch.einsum(self._combine_equation, dropped, value), scores
 
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         query_shape = tuple(query_shape)

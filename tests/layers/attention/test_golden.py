@@ -1,8 +1,12 @@
 """Every attention fixture: kerastorch's model with Keras's weights gives Keras's outputs (within 1e-5) and
 attaches Keras's masks, its symbolic outputs have Keras's shapes and each layer Keras's parameter count."""
+import json
+
 import numpy as np
 import pytest
 import torch
+
+from kerastorch.saving import serialization
 
 from golden_cases import META, expected_outputs, recorded_model
 
@@ -57,3 +61,15 @@ def test_parameter_counts_match_keras(case):
     model, _ = recorded_model(case)
     counts = {name: count for name, count in META[case]["params"].items() if not name.startswith("input_layer")}
     assert {name: model.get_layer(name).count_params() for name in counts} == counts
+
+
+def _as_json(value):
+    return json.loads(json.dumps(value))
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_config_matches_keras(case):
+    model, _ = recorded_model(case)
+    layer = model.get_layer("einsum" if case.startswith("einsum") else "attention")
+    config = {k: v for k, v in layer.get_config().items() if k not in ("dtype", "name")}
+    assert _as_json(serialization.serialize_keras_object(config)) == META[case]["config"]
