@@ -144,7 +144,6 @@ class EinsumDense(Layer):
         self.kernel_constraint = constraints.get(kernel_constraint)
         self.bias_constraint = constraints.get(bias_constraint)
         self._plan = _linear_plan(equation, bias_axes)
-        self.supports_masking = True   # Keras passes the input's mask on
 
     def build(self, input_shape):
         kernel_shape, bias_shape, _, input_axes, output_axes = analyze_einsum(

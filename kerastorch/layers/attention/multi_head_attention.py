@@ -249,7 +249,11 @@ class MultiHeadAttention(Layer):
         return super().__call__(*args, **kwargs)
 
     def uses_fused_kernel(self, return_attention_scores=False):
-        """Whether a call runs on ``scaled_dot_product_attention`` (else on explicit einsums and a softmax)."""
+        """Whether a call runs on ``scaled_dot_product_attention`` (else on explicit einsums and a softmax): known
+        once the layer is built, as it depends on the inputs' rank."""
+        if not self.built:
+            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention) is not built yet: which path it takes depends "
+                             f"on the rank of its inputs. Call it once (or build it) first.")
         return self._fused and not return_attention_scores
 
     def call(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None, attention_mask=None,
