@@ -53,7 +53,8 @@ class Attention(Layer):
 
     def _validate_inputs(self, inputs, mask=None):
         where = f"Layer '{self.name}' ({type(self).__name__})"
-        if not isinstance(inputs, (list, tuple)):
+        single_shape = isinstance(inputs, (list, tuple)) and all(d is None or isinstance(d, int) for d in inputs)
+        if not isinstance(inputs, (list, tuple)) or single_shape:
             raise ValueError(f"{where} must be called on a list of inputs, namely [query, value] or [query, value, "
                              f"key]. Received: inputs={inputs!r}.")
         if not 2 <= len(inputs) <= 3:
