@@ -5,6 +5,7 @@ import torch.nn.functional as F
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.layers.attention import _attention_ops as ops
 from kerastorch.layers.layer import Layer
+from kerastorch.layers.regularization import Dropout
 
 
 class Attention(Layer):
@@ -90,6 +91,8 @@ class Attention(Layer):
 
     def call(self, inputs, mask=None, training=False, return_attention_scores=False, use_causal_mask=False):
         self._validate_inputs(inputs, mask)
+        # Layer casts only a single input to the compute dtype: the list's tensors are cast here.
+        inputs = [t.to(self._compute_torch_dtype) if t.is_floating_point() and self.autocast else t for t in inputs]
         query, value = inputs[0], inputs[1]
         key = inputs[2] if len(inputs) > 2 else value
         query_mask = mask[0] if mask else None
@@ -125,12 +128,7 @@ class Attention(Layer):
         return (output, weights) if return_attention_scores else output
 
     def _seeded_generator(self, device):
-        if self.seed is None:
-            return None
-        if self._generator is None or self._generator.device != device:
-            self._generator = torch.Generator(device=device)
-            self._generator.manual_seed(int(self.seed))
-        return self._generator
+        return Dropout._seeded_generator(self, device)   # Dropout's rule: one generator per device, from `seed`
 
     def compute_mask(self, inputs, previous_mask):
         if not previous_mask or previous_mask[0] is None:
