@@ -149,8 +149,8 @@ class EinsumDense(Layer):
         kernel_shape, bias_shape, _, input_axes, output_axes = analyze_einsum(
             self.equation, self.bias_axes, input_shape, self.partial_output_shape, self.name)
         if any(d is None for d in kernel_shape):
-            raise ValueError(f"Layer '{self.name}' (EinsumDense): the kernel's shape {tuple(kernel_shape)} is not fully "
-                             f"defined by the input shape {tuple(input_shape)} and output_shape "
+            raise ValueError(f"Layer '{self.name}' (EinsumDense): the kernel's shape {tuple(kernel_shape)} is not "
+                             f"fully defined by the input shape {tuple(input_shape)} and output_shape "
                              f"{self.partial_output_shape}.")
         initializer = self.kernel_initializer
         if isinstance(initializer, initializers.VarianceScaling) and \

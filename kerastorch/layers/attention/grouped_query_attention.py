@@ -1,14 +1,11 @@
 """`GroupedQueryAttention` (Keras's `GroupQueryAttention`): fewer key/value heads than query heads."""
 import math
-import numbers
 
-from kerastorch import constraints, initializers, registry, regularizers
+from kerastorch import registry
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.layers.activations import Softmax
 from kerastorch.layers.attention import _attention_ops as ops
-from kerastorch.layers.attention.multi_head_attention import (build_from_shapes_config, call_with_shapes,
-                                                              common_sublayer_kwargs, positive_int,
-                                                              shapes_build_config)
+from kerastorch.layers.attention import _shared as shared
 from kerastorch.layers.einsum_dense import EinsumDense
 from kerastorch.layers.layer import Layer
 from kerastorch.layers.regularization import Dropout
@@ -49,30 +46,22 @@ class GroupedQueryAttention(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None, **kwargs):
         name = type(self).__name__
-        self.head_dim = positive_int(name, head_dim, "head_dim")
-        self.num_query_heads = positive_int(name, num_query_heads, "num_query_heads")
-        self.num_key_value_heads = positive_int(name, num_key_value_heads, "num_key_value_heads")
+        self.head_dim = shared.positive_int(name, head_dim, "head_dim")
+        self.num_query_heads = shared.positive_int(name, num_query_heads, "num_query_heads")
+        self.num_key_value_heads = shared.positive_int(name, num_key_value_heads, "num_key_value_heads")
         if self.num_query_heads % self.num_key_value_heads:
             raise ValueError(f"{name}: `num_query_heads` must be divisible by `num_key_value_heads` (each key/value "
                              f"head serves the same number of query heads). Received: num_query_heads="
                              f"{num_query_heads}, num_key_value_heads={num_key_value_heads}")
-        if sliding_window is not None or use_gate:
-            raise NotImplementedError(f"{name}(sliding_window=..., use_gate=True) is not supported by kerastorch yet.")
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
-            raise ValueError(f"{name}: `dropout` must be a number in [0, 1). Received: dropout={dropout!r}")
+        dropout = shared.checked_options(name, dropout, sliding_window, use_gate)
         super().__init__(**kwargs)
         self.supports_masking = True
         self.num_repeats = self.num_query_heads // self.num_key_value_heads
-        self.dropout = self._dropout = float(dropout)
+        self.dropout = self._dropout = dropout
         self.use_bias = use_bias
         self._flash_attention = flash_attention
-        self._kernel_initializer = initializers.get(kernel_initializer)
-        self._bias_initializer = initializers.get(bias_initializer)
-        self._kernel_regularizer = regularizers.get(kernel_regularizer)
-        self._bias_regularizer = regularizers.get(bias_regularizer)
-        self._activity_regularizer = regularizers.get(activity_regularizer)
-        self._kernel_constraint = constraints.get(kernel_constraint)
-        self._bias_constraint = constraints.get(bias_constraint)
+        shared.set_projection_arguments(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                                        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
         self.seed = seed
         self._scale = 1.0 / math.sqrt(float(self.head_dim))
 
@@ -95,33 +84,30 @@ class GroupedQueryAttention(Layer):
                                  f"(batch_size, steps, features) with known features. Received: {argument}.shape="
                                  f"{shape}")
         self.feature_dim = query_shape[-1]
-        bias = lambda axes: axes if self.use_bias else None  # noqa: E731
-        self._query_dense = EinsumDense("bqm,muh->bquh", output_shape=(None, self.num_query_heads, self.head_dim),
-                                        bias_axes=bias("uh"), name="query", **common_sublayer_kwargs(self))
-        self._key_dense = EinsumDense("bkm,mvh->bkvh", output_shape=(None, self.num_key_value_heads, self.head_dim),
-                                      bias_axes=bias("vh"), name="key", **common_sublayer_kwargs(self))
-        self._value_dense = EinsumDense("bkm,mvh->bkvh", output_shape=(None, self.num_key_value_heads,
-                                                                       self.head_dim),
-                                        bias_axes=bias("vh"), name="value", **common_sublayer_kwargs(self))
+        def projection(equation, output_shape, bias_axes, name):
+            return EinsumDense(equation, output_shape=output_shape, bias_axes=bias_axes if self.use_bias else None,
+                               name=name, **shared.common_sublayer_kwargs(self))
+
+        heads, key_value_heads = (None, self.num_query_heads, self.head_dim), \
+            (None, self.num_key_value_heads, self.head_dim)
+        self._query_dense = projection("bqm,muh->bquh", heads, "uh", "query")
+        self._key_dense = projection("bkm,mvh->bkvh", key_value_heads, "vh", "key")
+        self._value_dense = projection("bkm,mvh->bkvh", key_value_heads, "vh", "value")
         self._softmax = Softmax(axis=-1, dtype=self.dtype_policy)
         self._dropout_layer = Dropout(rate=self._dropout, seed=self.seed, dtype=self.dtype_policy)
-        self._output_dense = EinsumDense("bquh,uhm->bqm", output_shape=(None, self.feature_dim),
-                                         bias_axes=bias("m"), name="attention_output",
-                                         **common_sublayer_kwargs(self))
+        self._output_dense = projection("bquh,uhm->bqm", (None, self.feature_dim), "m", "attention_output")
         self._query_dense.build(query_shape)
         self._key_dense.build(key_shape)
         self._value_dense.build(value_shape)
         self._output_dense.build((None, None, self.num_query_heads, self.head_dim))
-        for sublayer in (self._query_dense, self._key_dense, self._value_dense, self._output_dense):
-            for weight in sublayer.weights:
-                weight._keras_path = f"{self.name}/{sublayer.name}/{weight.name}"
+        shared.nest_weight_paths(self, (self._query_dense, self._key_dense, self._value_dense, self._output_dense))
         self.built = True
 
-    get_build_config = lambda self: shapes_build_config(self)  # noqa: E731
-    build_from_config = lambda self, config: build_from_shapes_config(self, config)  # noqa: E731
+    get_build_config = shared.shapes_build_config
+    build_from_config = shared.build_from_shapes_config
 
     def __call__(self, *args, **kwargs):
-        args, kwargs = call_with_shapes(self, args, kwargs, ("query", "value", "key"))
+        args, kwargs = shared.call_with_shapes(self, args, kwargs, ("query", "value", "key"))
         return super().__call__(*args, **kwargs)
 
     def uses_fused_kernel(self, return_attention_scores=False):
@@ -149,10 +135,7 @@ class GroupedQueryAttention(Layer):
             raise ValueError(f"Layer '{self.name}' (GroupedQueryAttention): the last dimension of `query_shape` and "
                              f"`value_shape` must be equal, but are {query_shape[-1]}, {value_shape[-1]}. Received: "
                              f"query_shape={query_shape}, value_shape={value_shape}")
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError(f"Layer '{self.name}' (GroupedQueryAttention): all dimensions of `value` and `key`, "
-                             f"except the last one, must be equal. Received: value_shape={value_shape} and "
-                             f"key_shape={key_shape}")
+        shared.check_key_value_shapes(self, value_shape, key_shape)
         return query_shape
 
     def compute_output_spec(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
@@ -176,13 +159,7 @@ class GroupedQueryAttention(Layer):
             "use_gate": False,
             "sliding_window": None,
             "dropout": self._dropout,
-            "kernel_initializer": initializers.serialize(self._kernel_initializer),
-            "bias_initializer": initializers.serialize(self._bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self._bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
-            "kernel_constraint": constraints.serialize(self._kernel_constraint),
-            "bias_constraint": constraints.serialize(self._bias_constraint),
+            **shared.projection_config(self),
             "seed": self.seed,
         }
 

@@ -2,24 +2,13 @@
 import math
 import numbers
 
-import torch
-
-from kerastorch import constraints, initializers, regularizers
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.layers.activations import Softmax
 from kerastorch.layers.attention import _attention_ops as ops
+from kerastorch.layers.attention import _shared as shared
 from kerastorch.layers.einsum_dense import EinsumDense
-from kerastorch.layers.layer import Layer, shape_of
+from kerastorch.layers.layer import Layer
 from kerastorch.layers.regularization import Dropout
-
-
-def positive_int(layer_class, value, argument, optional=False):
-    if optional and value is None:
-        return None
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value <= 0:
-        raise ValueError(f"{layer_class}: received an invalid value for argument `{argument}`, expected a positive "
-                         f"integer{' or None' if optional else ''}. Received: {argument}={value!r}")
-    return int(value)
 
 
 def projection_equation(free_axes, contracted_axes, output_axes):
@@ -30,62 +19,6 @@ def projection_equation(free_axes, contracted_axes, output_axes):
     contracted = letters[free_axes:free_axes + contracted_axes]
     produced = letters[free_axes + contracted_axes:free_axes + contracted_axes + output_axes]
     return f"{free}{contracted},{contracted}{produced}->{free}{produced}", produced
-
-
-def drop_input_masks(*tensors):
-    """Keras's attention layers take their inputs' masks off the input tensors (they are used here, and a
-    residual connection after the layer sees no mask)."""
-    for tensor in tensors:
-        if isinstance(tensor, torch.Tensor) and getattr(tensor, "_keras_mask", None) is not None:
-            tensor._keras_mask = None
-
-
-def common_sublayer_kwargs(layer):
-    """The arguments every projection of an attention layer shares: each gets its own copy of the initializers."""
-    return dict(kernel_initializer=initializers.get(initializers.serialize(layer._kernel_initializer)),
-                bias_initializer=initializers.get(initializers.serialize(layer._bias_initializer)),
-                kernel_regularizer=layer._kernel_regularizer, bias_regularizer=layer._bias_regularizer,
-                activity_regularizer=layer._activity_regularizer, kernel_constraint=layer._kernel_constraint,
-                bias_constraint=layer._bias_constraint, dtype=layer.dtype_policy)
-
-
-def call_with_shapes(layer, args, kwargs, names):
-    """``(args, kwargs)`` with ``query``/``value``/``key`` given by keyword moved to their positions, after
-    building ``layer`` from the shapes of all three (Layer's own build sees only the first input)."""
-    args = list(args)
-    for position, name in enumerate(names):
-        if name in kwargs:
-            if len(args) > position:
-                raise TypeError(f"{type(layer).__name__}() got multiple values for argument '{name}'")
-            while len(args) < position:
-                args.append(None)
-            args.append(kwargs.pop(name))
-    if len(args) < 2 or args[0] is None or args[1] is None:
-        raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) must be called with `query` and `value` "
-                         f"(and optionally `key`). Received: {len([a for a in args if a is not None])} of them.")
-    while len(args) > 2 and args[-1] is None:
-        args.pop()
-    if not layer.built:
-        shapes = [None if a is None else tuple(shape_of(a)) for a in args[:3]]
-        layer._build_shapes = dict(zip(("query_shape", "value_shape", "key_shape"), shapes))
-        layer.build(*shapes)
-        layer.built = True
-    return tuple(args), kwargs
-
-
-def shapes_build_config(layer):
-    """Keras's build config of a layer built from several inputs: ``{"shapes_dict": {"query_shape": ...}}``."""
-    if not layer.built or not isinstance(layer._build_shapes, dict):
-        return None
-    return {"shapes_dict": {k: v for k, v in layer._build_shapes.items() if v is not None}}
-
-
-def build_from_shapes_config(layer, config):
-    shapes = (config or {}).get("shapes_dict") or {}
-    if not layer.built and shapes.get("query_shape") is not None:
-        layer._build_shapes = {k: tuple(v) for k, v in shapes.items()}
-        layer.build(*(shapes.get(k) for k in ("query_shape", "value_shape", "key_shape")))
-        layer.built = True
 
 
 class MultiHeadAttention(Layer):
@@ -131,17 +64,14 @@ class MultiHeadAttention(Layer):
                  bias_initializer="zeros", kernel_regularizer=None, bias_regularizer=None, activity_regularizer=None,
                  kernel_constraint=None, bias_constraint=None, use_gate=False, seed=None, **kwargs):
         name = type(self).__name__
-        self._num_heads = positive_int(name, num_heads, "num_heads")
-        self._key_dim = positive_int(name, key_dim, "key_dim")
-        value_dim = positive_int(name, value_dim, "value_dim", optional=True)
-        if sliding_window is not None or use_gate:
-            raise NotImplementedError(f"{name}(sliding_window=..., use_gate=True) is not supported by kerastorch yet.")
-        if isinstance(dropout, bool) or not isinstance(dropout, numbers.Real) or not 0 <= dropout < 1:
-            raise ValueError(f"{name}: `dropout` must be a number in [0, 1). Received: dropout={dropout!r}")
+        self._num_heads = shared.positive_int(name, num_heads, "num_heads")
+        self._key_dim = shared.positive_int(name, key_dim, "key_dim")
+        value_dim = shared.positive_int(name, value_dim, "value_dim", optional=True)
+        dropout = shared.checked_options(name, dropout, sliding_window, use_gate)
         super().__init__(**kwargs)
         self.supports_masking = True
         self._value_dim = value_dim or self._key_dim
-        self._dropout = float(dropout)
+        self._dropout = dropout
         self._use_bias = use_bias
         if output_shape:
             if isinstance(output_shape, numbers.Integral):
@@ -159,13 +89,8 @@ class MultiHeadAttention(Layer):
                              f"tuple. Received: attention_axes={attention_axes!r}")
         self._attention_axes = None if attention_axes is None else tuple(attention_axes)
         self._flash_attention = flash_attention
-        self._kernel_initializer = initializers.get(kernel_initializer)
-        self._bias_initializer = initializers.get(bias_initializer)
-        self._kernel_regularizer = regularizers.get(kernel_regularizer)
-        self._bias_regularizer = regularizers.get(bias_regularizer)
-        self._activity_regularizer = regularizers.get(activity_regularizer)
-        self._kernel_constraint = constraints.get(kernel_constraint)
-        self._bias_constraint = constraints.get(bias_constraint)
+        shared.set_projection_arguments(self, kernel_initializer, bias_initializer, kernel_regularizer,
+                                        bias_regularizer, activity_regularizer, kernel_constraint, bias_constraint)
         self.seed = seed
         self._scale = 1.0 / math.sqrt(float(self._key_dim))
 
@@ -191,7 +116,7 @@ class MultiHeadAttention(Layer):
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         self._check_shapes(query_shape, value_shape, key_shape)
         rank = len(query_shape)
-        common = common_sublayer_kwargs(self)
+        common = shared.common_sublayer_kwargs(self)
         heads = lambda size: dict(output_shape=[None] * (rank - 2) + [self._num_heads, size])  # noqa: E731
         equation, bias_axes = projection_equation(rank - 1, 1, 2)
         bias_axes = bias_axes if self._use_bias else None
@@ -203,7 +128,7 @@ class MultiHeadAttention(Layer):
         equation, bias_axes = projection_equation(rank - 1, 2, len(output_shape))
         self.output_dense = EinsumDense(equation, output_shape=[None] * (rank - 2) + list(output_shape),
                                         bias_axes=bias_axes if self._use_bias else None, name="attention_output",
-                                        **common_sublayer_kwargs(self))
+                                        **shared.common_sublayer_kwargs(self))
         self.query_dense.build(query_shape)
         self.key_dense.build(key_shape)
         self.value_dense.build(value_shape)
@@ -218,16 +143,12 @@ class MultiHeadAttention(Layer):
                                                                                 self._attention_axes)
         # The fused kernel takes one attention axis of a rank-3 input; other layouts use the einsums.
         self._fused = rank == 3 and self._attention_axes == (1,)
-        for sublayer in (self.query_dense, self.key_dense, self.value_dense, self.output_dense):
-            for weight in sublayer.weights:
-                weight._keras_path = f"{self.name}/{sublayer.name}/{weight.name}"
+        shared.nest_weight_paths(self, (self.query_dense, self.key_dense, self.value_dense, self.output_dense))
         self.built = True
 
     def _check_shapes(self, query_shape, value_shape, key_shape):
         where = f"Layer '{self.name}' ({type(self).__name__})"
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError(f"{where}: all dimensions of `value` and `key`, except the last one, must be equal. "
-                             f"Received: value_shape={value_shape} and key_shape={key_shape}")
+        shared.check_key_value_shapes(self, value_shape, key_shape)
         if len(query_shape) < 3 or len(query_shape) != len(value_shape):
             raise ValueError(f"{where}: `query` and `value` must have the same rank, at least 3 (batch, steps..., "
                              f"features). Received: query_shape={query_shape} and value_shape={value_shape}")
@@ -239,13 +160,13 @@ class MultiHeadAttention(Layer):
             raise ValueError(f"{where}: the last dimension of `query`, `value` and `key` must be defined. Received: "
                              f"query_shape={query_shape}, value_shape={value_shape}, key_shape={key_shape}")
 
-    get_build_config = lambda self: shapes_build_config(self)  # noqa: E731
-    build_from_config = lambda self, config: build_from_shapes_config(self, config)  # noqa: E731
+    get_build_config = shared.shapes_build_config
+    build_from_config = shared.build_from_shapes_config
 
     # ---- calling ---------------------------------------------------------------------------------------------
 
     def __call__(self, *args, **kwargs):
-        args, kwargs = call_with_shapes(self, args, kwargs, ("query", "value", "key"))
+        args, kwargs = shared.call_with_shapes(self, args, kwargs, ("query", "value", "key"))
         return super().__call__(*args, **kwargs)
 
     def uses_fused_kernel(self, return_attention_scores=False):
@@ -262,7 +183,7 @@ class MultiHeadAttention(Layer):
             key = value
         # As Keras 3.15: the query's own mask (not the argument) hides query steps; the masks leave the inputs.
         query_mask = getattr(query, "_keras_mask", None)
-        drop_input_masks(query, value, key)
+        shared.drop_input_masks(query, value, key)
         if self._fused:
             ops.check_attention_mask(self, attention_mask, (query.shape[0], query.shape[1], value.shape[1]))
         mask, causal_only = ops.attention_mask_of(query, value, query_mask, value_mask, key_mask, attention_mask,
@@ -279,11 +200,7 @@ class MultiHeadAttention(Layer):
     def compute_output_shape(self, query_shape, value_shape=None, key_shape=None):
         query_shape = tuple(query_shape)
         value_shape = query_shape if value_shape is None else tuple(value_shape)
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
-        if value_shape[1:-1] != key_shape[1:-1]:
-            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention): all dimensions of `value` and `key`, except "
-                             f"the last one, must be equal. Received: value_shape={value_shape} and "
-                             f"key_shape={key_shape}")
+        shared.check_key_value_shapes(self, value_shape, value_shape if key_shape is None else key_shape)
         return query_shape[:-1] + tuple(self._output_shape) if self._output_shape else query_shape
 
     def compute_output_spec(self, query, value, key=None, query_mask=None, value_mask=None, key_mask=None,
@@ -313,13 +230,7 @@ class MultiHeadAttention(Layer):
             "output_shape": self._output_shape,
             "attention_axes": self._attention_axes,
             "sliding_window": None,
-            "kernel_initializer": initializers.serialize(self._kernel_initializer),
-            "bias_initializer": initializers.serialize(self._bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self._kernel_regularizer),
-            "bias_regularizer": regularizers.serialize(self._bias_regularizer),
-            "activity_regularizer": regularizers.serialize(self._activity_regularizer),
-            "kernel_constraint": constraints.serialize(self._kernel_constraint),
-            "bias_constraint": constraints.serialize(self._bias_constraint),
+            **shared.projection_config(self),
             "seed": self.seed,
         }
 
