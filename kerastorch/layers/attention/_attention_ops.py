@@ -30,18 +30,22 @@ def merge_masks(query_mask=None, value_mask=None, key_mask=None, causal=None, at
     return merged
 
 
-def check_attention_mask(layer, attention_mask, expected):
-    """A ValueError naming ``layer`` unless ``attention_mask`` broadcasts to the scores' ``expected`` shape
-    ``(B, <query steps>, <key steps>)`` (its leading axes may be missing or 1)."""
+def check_attention_mask(layer, attention_mask, expected, attention_axes_count=1):
+    """A ValueError naming ``layer`` unless ``attention_mask`` fits the scores' ``expected`` shape
+    ``(B, <other axes>, <query attention axes>, <key attention axes>)``: the attention axes exactly, the leading
+    ones may be missing or 1."""
     if attention_mask is None:
         return
-    shape = tuple(attention_mask.shape)
-    fits = 2 <= len(shape) <= len(expected) and all(
+    shape, expected = tuple(attention_mask.shape), tuple(expected)
+    exact = 2 * attention_axes_count
+    fits = exact <= len(shape) <= len(expected) and shape[-exact:] == expected[-exact:] and all(
         got in (want, 1) or want is None for got, want in zip(shape[::-1], expected[::-1]))
-    if not fits or shape[-2:] != tuple(expected[-2:]):
+    if not fits:
+        names = "(batch_size, target_length, source_length)" if attention_axes_count == 1 and len(expected) == 3 \
+            else "(batch_size, <other axes>, <query attention axes>, <key attention axes>)"
         raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): `attention_mask` must have the shape "
-                         f"(batch_size, target_length, source_length) = {tuple(expected)} (the batch axis may be 1 "
-                         f"or missing). Received: attention_mask.shape={shape}")
+                         f"{names} = {expected} (its leading axes may be 1 or missing). Received: "
+                         f"attention_mask.shape={shape}")
 
 
 def large_negative(dtype):

@@ -184,8 +184,10 @@ class MultiHeadAttention(Layer):
         # As Keras 3.15: the query's own mask (not the argument) hides query steps; the masks leave the inputs.
         query_mask = getattr(query, "_keras_mask", None)
         shared.drop_input_masks(query, value, key)
-        if self._fused:
-            ops.check_attention_mask(self, attention_mask, (query.shape[0], query.shape[1], value.shape[1]))
+        axes = self._attention_axes
+        others = [query.shape[a] for a in range(query.dim() - 1) if a not in axes]
+        ops.check_attention_mask(self, attention_mask, others + [query.shape[a] for a in axes]
+                                 + [value.shape[a] for a in axes], len(axes))
         mask, causal_only = ops.attention_mask_of(query, value, query_mask, value_mask, key_mask, attention_mask,
                                                   use_causal_mask)
         output, scores = ops.multi_head_attention(

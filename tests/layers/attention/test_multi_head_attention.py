@@ -217,3 +217,11 @@ def test_saved_file_loads_back_and_predicts_the_same(tmp_path):
     again = keras.models.load_model(tmp_path / "saved.keras")
     x = GOLDEN["keras_file/x"]
     np.testing.assert_allclose(again.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_attention_mask_over_several_axes_is_checked():
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=4, attention_axes=(1, 2), name="mha")
+    x = torch.zeros(2, 3, 4, 8)
+    assert layer(x, x, attention_mask=torch.ones(2, 3, 4, 3, 4, dtype=torch.bool)).shape == (2, 3, 4, 8)
+    with pytest.raises(ValueError, match=r"Layer 'mha'.*\(2, 3, 4, 3, 4\).*attention_mask.shape=\(2, 3, 4\)"):
+        layer(x, x, attention_mask=torch.ones(2, 3, 4, dtype=torch.bool))
