@@ -48,6 +48,16 @@ def check_attention_mask(layer, attention_mask, expected, attention_axes_count=1
                          f"attention_mask.shape={shape}")
 
 
+def check_input_masks(layer, **masks_and_inputs):
+    """A ValueError naming ``layer`` unless each mask (``query=(mask, query)``...) has its input's shape less the
+    features axis."""
+    for argument, (mask, tensor) in masks_and_inputs.items():
+        if mask is not None and tuple(mask.shape) != tuple(tensor.shape[:-1]):
+            raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): the mask of `{argument}` must have the "
+                             f"shape of `{argument}` without its last axis, {tuple(tensor.shape[:-1])}. Received: "
+                             f"{argument}_mask.shape={tuple(mask.shape)}")
+
+
 def large_negative(dtype):
     """What Keras adds to the logits that a mask hides on its dot-product path."""
     return -0.7 * (65500.0 if dtype == torch.float16 else 3.38953e38)

@@ -97,6 +97,7 @@ class Attention(Layer):
         key = inputs[2] if len(inputs) > 2 else value
         query_mask = mask[0] if mask else None
         value_mask = mask[1] if mask else None
+        ops.check_input_masks(self, query=(query_mask, query), value=(value_mask, value))
         scores_mask = None if value_mask is None else value_mask.bool().unsqueeze(-2)
         if use_causal_mask:
             causal = ops.causal_mask(query.shape[-2], key.shape[-2], query.device)

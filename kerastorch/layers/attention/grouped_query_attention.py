@@ -118,6 +118,7 @@ class GroupedQueryAttention(Layer):
              return_attention_scores=False, training=None, use_causal_mask=False):
         if key is None:
             key = value
+        ops.check_input_masks(self, query=(query_mask, query), value=(value_mask, value), key=(key_mask, key))
         ops.check_attention_mask(self, attention_mask, (query.shape[0], query.shape[1], value.shape[1]))
         mask, causal_only = ops.attention_mask_of(query, value, query_mask, value_mask, key_mask, attention_mask,
                                                   use_causal_mask)

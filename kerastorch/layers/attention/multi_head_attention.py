@@ -184,6 +184,7 @@ class MultiHeadAttention(Layer):
         # As Keras 3.15: the query's own mask (not the argument) hides query steps; the masks leave the inputs.
         query_mask = getattr(query, "_keras_mask", None)
         shared.drop_input_masks(query, value, key)
+        ops.check_input_masks(self, query=(query_mask, query), value=(value_mask, value), key=(key_mask, key))
         axes = self._attention_axes
         others = [query.shape[a] for a in range(query.dim() - 1) if a not in axes]
         ops.check_attention_mask(self, attention_mask, others + [query.shape[a] for a in axes]

@@ -74,3 +74,9 @@ def test_bad_inputs_are_refused_naming_the_layer(call, words):
 def test_unknown_score_mode_is_refused():
     with pytest.raises(ValueError, match="score_mode='cosine'"):
         layers.Attention(score_mode="cosine")
+
+
+def test_mask_of_a_wrong_shape_is_refused():
+    query, value = inputs()
+    with pytest.raises(ValueError, match=r"Layer 'att'.*`value`.*\(3, 4\).*value_mask.shape=\(3, 5\)"):
+        layers.Attention(name="att")([query, value], mask=[None, torch.ones(3, 5, dtype=torch.bool)])

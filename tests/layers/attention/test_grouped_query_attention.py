@@ -75,3 +75,9 @@ def test_symbolic_query_and_value_of_different_features_are_refused():
     q, v = keras.Input((5, 8)), keras.Input((4, 6))
     with pytest.raises(ValueError, match="last dimension of `query_shape` and `value_shape` must be equal"):
         seeded_layer()(q, v)
+
+
+def test_mask_of_a_wrong_shape_is_refused():
+    layer = seeded_layer(name="gqa")
+    with pytest.raises(ValueError, match=r"Layer 'gqa'.*`query`.*\(2, 5\).*query_mask.shape=\(2, 4\)"):
+        layer(torch.zeros(2, 5, 8), torch.zeros(2, 4, 8), query_mask=torch.ones(2, 4, dtype=torch.bool))

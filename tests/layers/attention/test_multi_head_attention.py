@@ -225,3 +225,20 @@ def test_attention_mask_over_several_axes_is_checked():
     assert layer(x, x, attention_mask=torch.ones(2, 3, 4, 3, 4, dtype=torch.bool)).shape == (2, 3, 4, 8)
     with pytest.raises(ValueError, match=r"Layer 'mha'.*\(2, 3, 4, 3, 4\).*attention_mask.shape=\(2, 3, 4\)"):
         layer(x, x, attention_mask=torch.ones(2, 3, 4, dtype=torch.bool))
+
+
+def test_mask_of_a_wrong_shape_is_refused():
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")
+    x, v = torch.zeros(2, 5, 8), torch.zeros(2, 6, 8)
+    with pytest.raises(ValueError, match=r"Layer 'mha'.*`value`.*\(2, 6\).*value_mask.shape=\(2, 5\)"):
+        layer(x, v, value_mask=torch.ones(2, 5, dtype=torch.bool))
+
+
+def test_build_config_is_keras_shapes_dict_and_rebuilds_the_layer():
+    from kerastorch.saving import serialization
+    layer = seeded_layer()
+    layer(torch.zeros(2, 5, 8), torch.zeros(2, 6, 3))
+    entry = serialization.serialize_keras_object(layer)
+    assert entry["build_config"] == {"shapes_dict": {"query_shape": [2, 5, 8], "value_shape": [2, 6, 3]}}
+    again = serialization.deserialize_keras_object(entry)
+    assert again.built and [tuple(w.shape) for w in again.weights] == [tuple(w.shape) for w in layer.weights]
