@@ -118,6 +118,10 @@ class GroupedQueryAttention(Layer):
              return_attention_scores=False, training=None, use_causal_mask=False):
         if key is None:
             key = value
+        if not query.shape[0] == value.shape[0] == key.shape[0] or value.shape[1] != key.shape[1]:
+            raise ValueError(f"Layer '{self.name}' (GroupedQueryAttention): `query`, `value` and `key` must have the "
+                             f"same batch size, and `value` and `key` the same steps. Received: query.shape="
+                             f"{tuple(query.shape)}, value.shape={tuple(value.shape)}, key.shape={tuple(key.shape)}")
         ops.check_input_masks(self, query=(query_mask, query), value=(value_mask, value), key=(key_mask, key))
         ops.check_attention_mask(self, attention_mask, (query.shape[0], query.shape[1], value.shape[1]))
         mask, causal_only = ops.attention_mask_of(query, value, query_mask, value_mask, key_mask, attention_mask,

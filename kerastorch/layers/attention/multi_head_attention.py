@@ -116,19 +116,18 @@ class MultiHeadAttention(Layer):
         key_shape = value_shape if key_shape is None else tuple(key_shape)
         self._check_shapes(query_shape, value_shape, key_shape)
         rank = len(query_shape)
-        common = shared.common_sublayer_kwargs(self)
-        heads = lambda size: dict(output_shape=[None] * (rank - 2) + [self._num_heads, size])  # noqa: E731
-        equation, bias_axes = projection_equation(rank - 1, 1, 2)
-        bias_axes = bias_axes if self._use_bias else None
-        self.query_dense = EinsumDense(equation, bias_axes=bias_axes, name="query", **heads(self._key_dim), **common)
-        self.key_dense = EinsumDense(equation, bias_axes=bias_axes, name="key", **heads(self._key_dim), **common)
-        self.value_dense = EinsumDense(equation, bias_axes=bias_axes, name="value", **heads(self._value_dim),
-                                       **common)
-        output_shape = self._output_shape or (query_shape[-1],)
-        equation, bias_axes = projection_equation(rank - 1, 2, len(output_shape))
-        self.output_dense = EinsumDense(equation, output_shape=[None] * (rank - 2) + list(output_shape),
-                                        bias_axes=bias_axes if self._use_bias else None, name="attention_output",
-                                        **shared.common_sublayer_kwargs(self))
+
+        def projection(contracted_axes, output_shape, name):
+            # Each projection gets its own copy of the initializers, as in Keras.
+            equation, bias_axes = projection_equation(rank - 1, contracted_axes, len(output_shape))
+            return EinsumDense(equation, output_shape=[None] * (rank - 2) + list(output_shape),
+                               bias_axes=bias_axes if self._use_bias else None, name=name,
+                               **shared.common_sublayer_kwargs(self))
+
+        self.query_dense = projection(1, (self._num_heads, self._key_dim), "query")
+        self.key_dense = projection(1, (self._num_heads, self._key_dim), "key")
+        self.value_dense = projection(1, (self._num_heads, self._value_dim), "value")
+        self.output_dense = projection(2, self._output_shape or (query_shape[-1],), "attention_output")
         self.query_dense.build(query_shape)
         self.key_dense.build(key_shape)
         self.value_dense.build(value_shape)
@@ -152,10 +151,9 @@ class MultiHeadAttention(Layer):
         if len(query_shape) < 3 or len(query_shape) != len(value_shape):
             raise ValueError(f"{where}: `query` and `value` must have the same rank, at least 3 (batch, steps..., "
                              f"features). Received: query_shape={query_shape} and value_shape={value_shape}")
-        for axis, (q, v) in enumerate(zip(query_shape, value_shape)):
-            if axis in (0,) and q is not None and v is not None and q != v:
-                raise ValueError(f"{where}: `query` and `value` must have the same batch size. Received: "
-                                 f"query_shape={query_shape} and value_shape={value_shape}")
+        if None not in (query_shape[0], value_shape[0]) and query_shape[0] != value_shape[0]:
+            raise ValueError(f"{where}: `query` and `value` must have the same batch size. Received: "
+                             f"query_shape={query_shape} and value_shape={value_shape}")
         if query_shape[-1] is None or value_shape[-1] is None or key_shape[-1] is None:
             raise ValueError(f"{where}: the last dimension of `query`, `value` and `key` must be defined. Received: "
                              f"query_shape={query_shape}, value_shape={value_shape}, key_shape={key_shape}")
@@ -181,6 +179,8 @@ class MultiHeadAttention(Layer):
              return_attention_scores=False, training=None, use_causal_mask=False):
         if key is None:
             key = value
+        if query.shape[0] != value.shape[0] or query.dim() != value.dim() or value.shape[1:-1] != key.shape[1:-1]:
+            self._check_shapes(tuple(query.shape), tuple(value.shape), tuple(key.shape))
         # As Keras 3.15: the query's own mask (not the argument) hides query steps; the masks leave the inputs.
         query_mask = getattr(query, "_keras_mask", None)
         shared.drop_input_masks(query, value, key)

@@ -81,3 +81,9 @@ def test_mask_of_a_wrong_shape_is_refused():
     layer = seeded_layer(name="gqa")
     with pytest.raises(ValueError, match=r"Layer 'gqa'.*`query`.*\(2, 5\).*query_mask.shape=\(2, 4\)"):
         layer(torch.zeros(2, 5, 8), torch.zeros(2, 4, 8), query_mask=torch.ones(2, 4, dtype=torch.bool))
+
+
+def test_batch_sizes_that_differ_are_refused():
+    layer = seeded_layer(name="gqa")
+    with pytest.raises(ValueError, match=r"Layer 'gqa'.*same batch size.*value.shape=\(3, 4, 8\)"):
+        layer(torch.zeros(2, 5, 8), torch.zeros(3, 4, 8))

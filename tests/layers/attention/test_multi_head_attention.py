@@ -242,3 +242,10 @@ def test_build_config_is_keras_shapes_dict_and_rebuilds_the_layer():
     assert entry["build_config"] == {"shapes_dict": {"query_shape": [2, 5, 8], "value_shape": [2, 6, 3]}}
     again = serialization.deserialize_keras_object(entry)
     assert again.built and [tuple(w.shape) for w in again.weights] == [tuple(w.shape) for w in layer.weights]
+
+
+def test_batch_sizes_that_differ_after_building_are_refused():
+    layer = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="mha")
+    layer(torch.zeros(2, 5, 8), torch.zeros(2, 6, 8))
+    with pytest.raises(ValueError, match="Layer 'mha'.*same batch size"):
+        layer(torch.zeros(2, 5, 8), torch.zeros(3, 6, 8))
