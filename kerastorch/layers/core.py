@@ -442,3 +442,4 @@ class TorchModuleWrapper(Layer):
 # Keras 2's `keras.layers.core` also held these.
 from kerastorch.layers.regularization import Dropout  # noqa: E402,F401
 from kerastorch.layers.reshaping import Flatten, Reshape  # noqa: E402,F401
+from kerastorch.layers.einsum_dense import EinsumDense  # noqa: E402,F401
