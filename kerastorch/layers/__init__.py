@@ -30,3 +30,7 @@ __getattr__ = missing_attribute(__name__)
 from kerastorch.layers.augmentation import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                                             RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing)
 from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax
+from kerastorch.layers.activations import PReLU
+from kerastorch.layers.core import Identity
+from kerastorch.layers.embedding import Embedding
+from kerastorch.layers.wrappers import TimeDistributed, Wrapper
