@@ -172,6 +172,85 @@ def keras_file_case():
     model.save(OUT / "sequence_layers.keras")
 
 
+# ConvLSTM cases: (id, class, constructor kwargs, input shape, call: "plain" | "mask" | "initial_state" |
+# "stateful"). The layer is called directly (eagerly) on the input.
+CONV_LSTM_CASES = [
+    ("c1_valid", "ConvLSTM1D", {"filters": 2, "kernel_size": 3}, (2, 4, 6, 3), "plain"),
+    ("c1_sequences", "ConvLSTM1D", {"filters": 2, "kernel_size": 3, "return_sequences": True}, (2, 4, 6, 3),
+     "plain"),
+    ("c1_same_strides", "ConvLSTM1D", {"filters": 3, "kernel_size": 2, "strides": 2, "padding": "same",
+                                       "return_sequences": True}, (2, 3, 7, 2), "plain"),
+    ("c1_dilation", "ConvLSTM1D", {"filters": 2, "kernel_size": 2, "dilation_rate": 2, "return_state": True},
+     (2, 3, 7, 2), "plain"),
+    ("c1_backwards", "ConvLSTM1D", {"filters": 2, "kernel_size": 3, "padding": "same", "go_backwards": True,
+                                    "return_sequences": True}, (2, 4, 5, 2), "plain"),
+    ("c1_mask", "ConvLSTM1D", {"filters": 2, "kernel_size": 3, "padding": "same", "return_sequences": True},
+     (3, 5, 4, 2), "mask"),
+    ("c1_mask_last", "ConvLSTM1D", {"filters": 2, "kernel_size": 3, "padding": "same", "return_state": True},
+     (3, 5, 4, 2), "mask"),
+    ("c1_activations", "ConvLSTM1D", {"filters": 2, "kernel_size": 3, "activation": "relu",
+                                      "recurrent_activation": "hard_sigmoid", "use_bias": False}, (2, 3, 5, 2),
+     "plain"),
+    ("c1_channels_first", "ConvLSTM1D", {"filters": 2, "kernel_size": 3, "data_format": "channels_first",
+                                         "return_sequences": True}, (2, 3, 2, 6), "plain"),
+    ("c2_same", "ConvLSTM2D", {"filters": 3, "kernel_size": 3, "padding": "same", "return_sequences": True},
+     (2, 3, 5, 5, 2), "plain"),
+    ("c2_state", "ConvLSTM2D", {"filters": 2, "kernel_size": (3, 2), "return_state": True}, (2, 3, 5, 4, 2),
+     "plain"),
+    ("c2_initial_state", "ConvLSTM2D", {"filters": 2, "kernel_size": 3, "padding": "same"}, (2, 3, 4, 4, 2),
+     "initial_state"),
+    ("c2_stateful", "ConvLSTM2D", {"filters": 2, "kernel_size": 3, "padding": "same", "stateful": True},
+     (2, 3, 4, 4, 2), "stateful"),
+    ("c2_channels_first", "ConvLSTM2D", {"filters": 2, "kernel_size": 3, "strides": 2,
+                                         "data_format": "channels_first"}, (2, 3, 2, 6, 6), "plain"),
+    ("c3_same", "ConvLSTM3D", {"filters": 2, "kernel_size": 2, "padding": "same", "return_sequences": True},
+     (1, 2, 3, 4, 3, 2), "plain"),
+]
+
+
+def conv_lstm_cases():
+    cases = []
+    for case_id, class_name, kwargs, shape, call in CONV_LSTM_CASES:
+        case = f"convlstm/{case_id}"
+        keras.utils.set_random_seed(3)
+        layer = getattr(layers, class_name)(**kwargs, name="conv_lstm")
+        x = rng.normal(size=shape).astype("float32")
+        record[f"{case}/x0"] = x
+        call_kwargs = {}
+        if call == "mask":
+            mask = np.ones(shape[:2], bool)
+            mask[1, 3:] = False      # right padding
+            mask[2, :2] = False      # left padding
+            record[f"{case}/mask"] = mask
+            call_kwargs["mask"] = mask
+        layer.build(shape) if call != "stateful" else layer(x)
+        values = [rng.normal(scale=0.4, size=w.shape).astype("float32") for w in layer.get_weights()]
+        layer.set_weights(values)
+        for i, value in enumerate(values):
+            record[f"{case}/w/{i}"] = value
+        if call == "initial_state":
+            state_shape = layer.compute_output_shape(shape)
+            states = [rng.normal(size=state_shape).astype("float32") for _ in range(2)]
+            record[f"{case}/h0"], record[f"{case}/c0"] = states
+            call_kwargs["initial_state"] = states
+        if call == "stateful":
+            layer.reset_states()
+            first = layer(x)
+            record[f"{case}/first"] = to_numpy(first)
+        outputs = layer(x, **call_kwargs)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        for i, output in enumerate(outputs):
+            record[f"{case}/y{i}"] = to_numpy(output)
+        config = layer.get_config()
+        config.pop("name")
+        configs[case] = {"class": class_name, "kwargs": kwargs, "shape": list(shape), "call": call,
+                         "weight_shapes": [list(w.shape) for w in layer.get_weights()],
+                         "output_shape": json.loads(json.dumps(layer.compute_output_shape(shape))),
+                         "config": json.loads(json.dumps(keras.saving.serialize_keras_object(config)))}
+        cases.append(case)
+    configs["convlstm_cases"] = cases
+
+
 if __name__ == "__main__":
     embedding_cases()
     time_distributed_cases()
@@ -179,6 +258,7 @@ if __name__ == "__main__":
     mask_cases()
     masked_training_case()
     keras_file_case()
+    conv_lstm_cases()
     np.savez(OUT / "sequence_layers.npz", **record)
     (OUT / "sequence_layers.json").write_text(json.dumps({"configs": configs}, indent=1, sort_keys=True) + "\n")
     print(f"wrote {OUT}/sequence_layers.* ({len(record)} arrays) with Keras {keras.__version__}")
