@@ -34,3 +34,5 @@ from kerastorch.layers.activations import PReLU
 from kerastorch.layers.core import Identity
 from kerastorch.layers.embedding import Embedding
 from kerastorch.layers.wrappers import TimeDistributed, Wrapper
+from kerastorch.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, CuDNNGRU, CuDNNLSTM, GRUCell, LSTMCell,
+                                         SimpleRNN, SimpleRNNCell, StackedRNNCells)
