@@ -36,3 +36,4 @@ from kerastorch.layers.embedding import Embedding
 from kerastorch.layers.wrappers import TimeDistributed, Wrapper
 from kerastorch.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, CuDNNGRU, CuDNNLSTM, GRUCell, LSTMCell,
                                          SimpleRNN, SimpleRNNCell, StackedRNNCells)
+from kerastorch.layers.recurrent.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
