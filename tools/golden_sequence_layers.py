@@ -9,7 +9,9 @@ Keras attached to them (`<case>/mask<i>`, absent when Keras attached none); for 
 of 2 epochs of SGD (`<case>/history/<key>`) and evaluate's values. tests/golden/layers/sequence_layers.json holds
 each case's Keras config per layer (serialize_keras_object, the names removed) and the list of cases.
 tests/golden/layers/sequence_layers.keras is a small Keras-saved model (Embedding(mask_zero) ->
-TimeDistributed(Dense) -> GlobalAveragePooling1D), with its input and prediction in the npz (`keras_file/...`).
+TimeDistributed(Dense) -> GlobalAveragePooling1D), with its input and prediction in the npz (`keras_file/...`);
+tests/golden/layers/sequence_layers_conv_lstm.keras one with ConvLSTM2D -> TimeDistributed(Flatten) -> Dense
+(`conv_lstm_file/...`).
 """
 import json
 import os
@@ -172,6 +174,18 @@ def keras_file_case():
     model.save(OUT / "sequence_layers.keras")
 
 
+def conv_lstm_file_case():
+    keras.utils.set_random_seed(4)
+    inputs = keras.Input((3, 5, 5, 2))
+    hidden = layers.ConvLSTM2D(2, 3, padding="same", return_sequences=True, name="conv_lstm")(inputs)
+    hidden = layers.TimeDistributed(layers.Flatten(), name="flatten")(hidden)
+    model = keras.Model(inputs, layers.Dense(1, name="head")(hidden))
+    set_seeded_weights("conv_lstm_file", model)
+    x = rng.normal(size=(2, 3, 5, 5, 2)).astype("float32")
+    record["conv_lstm_file/x0"], record["conv_lstm_file/y0"] = x, to_numpy(model(x))
+    model.save(OUT / "sequence_layers_conv_lstm.keras")
+
+
 # ConvLSTM cases: (id, class, constructor kwargs, input shape, call: "plain" | "mask" | "initial_state" |
 # "stateful"). The layer is called directly (eagerly) on the input.
 CONV_LSTM_CASES = [
@@ -259,6 +273,7 @@ if __name__ == "__main__":
     masked_training_case()
     keras_file_case()
     conv_lstm_cases()
+    conv_lstm_file_case()
     np.savez(OUT / "sequence_layers.npz", **record)
     (OUT / "sequence_layers.json").write_text(json.dumps({"configs": configs}, indent=1, sort_keys=True) + "\n")
     print(f"wrote {OUT}/sequence_layers.* ({len(record)} arrays) with Keras {keras.__version__}")

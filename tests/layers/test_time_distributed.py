@@ -139,3 +139,8 @@ def test_wrapping_a_non_layer_is_refused():
 def test_keras2_import_path():
     from kerastorch.layers.wrappers import TimeDistributed, Wrapper
     assert TimeDistributed is layers.TimeDistributed and issubclass(TimeDistributed, Wrapper)
+
+
+def test_keras2_wrappers_module_has_bidirectional():
+    from kerastorch.layers.wrappers import Bidirectional
+    assert Bidirectional is layers.Bidirectional

@@ -159,3 +159,18 @@ def test_initial_state_of_the_wrong_shape_is_refused():
 def test_strides_with_dilation_are_refused():
     with pytest.raises(ValueError, match="dilation_rate"):
         layers.ConvLSTM2D(2, 3, strides=2, dilation_rate=2)
+
+
+def test_keras_saved_file_loads_and_predicts_the_same(tmp_path):
+    from golden_loader import golden_path
+    model = keras.models.load_model(golden_path("layers/sequence_layers_conv_lstm.keras"))
+    x = GOLDEN["conv_lstm_file/x0"]
+    np.testing.assert_allclose(model.predict(x, verbose=0), GOLDEN["conv_lstm_file/y0"], rtol=1e-5, atol=1e-5)
+    model.save(tmp_path / "again.keras")   # and kerastorch's file reads back the same
+    np.testing.assert_allclose(keras.models.load_model(tmp_path / "again.keras").predict(x, verbose=0),
+                               GOLDEN["conv_lstm_file/y0"], rtol=1e-5, atol=1e-5)
+
+
+def test_keras2_import_path():
+    from kerastorch.layers.convolutional_recurrent import ConvLSTM2D
+    assert ConvLSTM2D is layers.ConvLSTM2D
