@@ -6,26 +6,18 @@ import warnings
 import numpy as np
 
 from kerastorch.saving.serialization import serialize_keras_object
-from golden_loader import golden_json, golden_npz
+from golden_loader import case_inputs, golden_json, golden_npz, set_case_weights
 
 GOLDEN = golden_npz("layers/sequence_layers.npz")
 CONFIGS = golden_json("layers/sequence_layers.json")["configs"]
 
 
 def inputs_of(case):
-    xs, i = [], 0
-    while f"{case}/x{i}" in GOLDEN:
-        xs.append(GOLDEN[f"{case}/x{i}"])
-        i += 1
-    return xs
+    return case_inputs(GOLDEN, case)
 
 
 def set_recorded_weights(model, case):
-    for layer in model.layers:
-        prefix = f"{case}/w/{layer.name}/"
-        count = sum(1 for key in GOLDEN if key.startswith(prefix))
-        if count:
-            layer.set_weights([GOLDEN[f"{prefix}{i}"] for i in range(count)])
+    set_case_weights(model, GOLDEN, case)
 
 
 def run(model, case):
@@ -50,21 +42,21 @@ def check_outputs_and_masks(model, case, atol=1e-5):
             assert mask is None, f"output {i} of {case} carries a mask; Keras's carries none"
 
 
-def plain_config(layer):
-    """The layer's serialized config as the recorder wrote Keras's: names and build configs removed."""
-    config = serialize_keras_object(layer)
+def without_names(config):
+    """A serialized layer config (Keras's or kerastorch's) without its name and build config, nor its inner
+    layer's: what two equal layers share."""
+    config = json.loads(json.dumps(config))
     config.pop("build_config", None)
     config["config"].pop("name", None)
     if "layer" in config["config"]:
-        config["config"]["layer"].pop("build_config", None)
-        config["config"]["layer"]["config"].pop("name", None)
-    return json.loads(json.dumps(config))
+        config["config"]["layer"] = without_names(config["config"]["layer"])
+    return config
 
 
 def check_configs(model, case):
     for name, expected in CONFIGS[case].items():
-        expected = json.loads(json.dumps(expected))
-        actual = plain_config(model.get_layer(name))
+        expected = without_names(expected)
+        actual = without_names(serialize_keras_object(model.get_layer(name)))
         if "layer" in expected["config"]:
             # The wrapped layer's config is its own class's business (tested with that class); kerastorch's Dense
             # differs from Keras 3.15's in two entries (no `quantization_config`; an `activity_regularizer` that

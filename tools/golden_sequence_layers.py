@@ -7,7 +7,7 @@ tests/golden/layers/sequence_layers.npz holds, per case, its inputs (`<case>/x<i
 layers (`<case>/w/<layer>/<i>`, from a seeded generator here), Keras's outputs (`<case>/y<i>`) and the masks
 Keras attached to them (`<case>/mask<i>`, absent when Keras attached none); for the training case, the History
 of 2 epochs of SGD (`<case>/history/<key>`) and evaluate's values. tests/golden/layers/sequence_layers.json holds
-each case's Keras config per layer (serialize_keras_object, the names removed) and the list of cases.
+each case's Keras config per layer (serialize_keras_object) and the list of cases.
 tests/golden/layers/sequence_layers.keras is a small Keras-saved model (Embedding(mask_zero) ->
 TimeDistributed(Dense) -> GlobalAveragePooling1D), with its input and prediction in the npz (`keras_file/...`);
 tests/golden/layers/sequence_layers_conv_lstm.keras one with ConvLSTM2D -> TimeDistributed(Flatten) -> Dense
@@ -52,16 +52,6 @@ def set_seeded_weights(case, model):
                 record[f"{case}/w/{layer.name}/{i}"] = value
 
 
-def plain_config(layer):
-    config = keras.saving.serialize_keras_object(layer)
-    config.pop("build_config", None)
-    config["config"].pop("name", None)
-    if "layer" in config["config"]:
-        config["config"]["layer"].pop("build_config", None)
-        config["config"]["layer"]["config"].pop("name", None)
-    return json.loads(json.dumps(config))
-
-
 def run_case(case, model, xs):
     """Record the case's inputs, weights, outputs, output masks and layer configs."""
     set_seeded_weights(case, model)
@@ -76,7 +66,8 @@ def run_case(case, model, xs):
         mask = get_keras_mask(output)
         if mask is not None:
             record[f"{case}/mask{i}"] = to_numpy(mask)
-    configs[case] = {layer.name: plain_config(layer) for layer in model.layers
+    configs[case] = {layer.name: json.loads(json.dumps(keras.saving.serialize_keras_object(layer)))
+                     for layer in model.layers
                      if not isinstance(layer, keras.layers.InputLayer)}
 
 
