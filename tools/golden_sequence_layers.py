@@ -78,6 +78,15 @@ def embedding_cases():
             inputs = keras.Input((5,), dtype=dtype)
             embedded = layers.Embedding(7, 3, mask_zero=mask_zero, name="embedding")(inputs)
             run_case(case, keras.Model(inputs, embedded), [tokens(3, 5, 7, [5, 3, 1], dtype)])
+    # LoRA: embeddings frozen, the lookup reads embeddings + (alpha / rank) * a @ b; saved merged.
+    inputs = keras.Input((5,), dtype="int32")
+    embedded = layers.Embedding(7, 3, lora_rank=2, name="embedding")(inputs)
+    model = keras.Model(inputs, embedded)
+    run_case("embedding_lora", model, [tokens(3, 5, 7, [5, 3, 1])])
+    store = {}
+    model.get_layer("embedding").save_own_variables(store)
+    record["embedding_lora/saved"] = to_numpy(store["0"])
+    configs["embedding_lora_trainable"] = [w.path for w in model.get_layer("embedding").trainable_weights]
     # Indices of any rank: (batch, 2, 3) -> (batch, 2, 3, 4)
     inputs = keras.Input((2, 3), dtype="int32")
     run_case("embedding_rank3", keras.Model(inputs, layers.Embedding(6, 4, mask_zero=True, name="embedding")(inputs)),

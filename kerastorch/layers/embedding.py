@@ -24,6 +24,7 @@ class Embedding(Layer):
             (an LSTM, ``GlobalAveragePooling1D``, the loss and the metrics) honour. Index 0 is then no word, so
             ``input_dim`` is the vocabulary size plus one.
         weights: an initial ``(input_dim, output_dim)`` matrix (or a list holding it).
+        lora_rank, lora_alpha: fine-tune with LoRA from the start (see `enable_lora`).
         input_length: Keras 2's fixed sequence length. Keras 3 warns and ignores it; here it also declares the
             input ``(None, input_length)`` of a Sequential model, as Keras 2 did, when no input shape is given.
 
@@ -55,10 +56,9 @@ class Embedding(Layer):
         super().__init__(**kwargs)
         self.input_dim = positive_int(input_dim, "input_dim", self)
         self.output_dim = positive_int(output_dim, "output_dim", self)
-        if lora_rank:
-            raise NotImplementedError("Embedding(lora_rank=...) is not supported by kerastorch yet.")
         self.lora_rank = lora_rank
-        self.lora_alpha = lora_alpha
+        self.lora_alpha = lora_alpha if lora_alpha is not None else lora_rank
+        self.lora_enabled = False
         self.embeddings_initializer = initializers.get(embeddings_initializer)
         self.embeddings_regularizer = regularizers.get(embeddings_regularizer)
         self.embeddings_constraint = constraints.get(embeddings_constraint)
@@ -83,6 +83,62 @@ class Embedding(Layer):
                                           regularizer=self.embeddings_regularizer,
                                           constraint=self.embeddings_constraint)
         self.built = True
+        if self.lora_rank:
+            self.enable_lora(self.lora_rank, lora_alpha=self.lora_alpha)
+
+    def enable_lora(self, rank, lora_alpha=None, a_initializer="he_uniform", b_initializer="zeros"):
+        """Freeze ``embeddings`` and learn a low-rank update instead: the lookup then reads
+        ``embeddings + (lora_alpha / rank) * lora_embeddings_a @ lora_embeddings_b``, with ``lora_embeddings_a``
+        ``(input_dim, rank)`` and ``lora_embeddings_b`` ``(rank, output_dim)`` (zeros at first, so the layer starts
+        unchanged). ``lora_alpha`` defaults to ``rank``. Saving writes the merged matrix as ``embeddings``, as Keras
+        does.
+
+        Keras 3.15's build forgets the constructor's ``lora_alpha`` (it enables LoRA with ``lora_alpha=rank``);
+        here ``Embedding(..., lora_rank=r, lora_alpha=a)`` scales by ``a / r`` as Keras documents.
+        """
+        if self.embeddings_constraint:
+            raise ValueError("Lora is incompatible with embedding constraints. In order to enable lora on this layer, "
+                             "remove the `embeddings_constraint` argument.")
+        if not self.built:
+            raise ValueError("Cannot enable lora on a layer that isn't yet built.")
+        if self.lora_enabled:
+            raise ValueError("lora is already enabled. This can only be done once per layer.")
+        # float32 whatever the layer's dtype, as Keras keeps them (no underflow while fine-tuning).
+        self.lora_embeddings_a = self.add_weight(name="lora_embeddings_a", shape=(self.input_dim, rank),
+                                                 initializer=initializers.get(a_initializer), dtype="float32",
+                                                 regularizer=self.embeddings_regularizer)
+        self.lora_embeddings_b = self.add_weight(name="lora_embeddings_b", shape=(rank, self.output_dim),
+                                                 initializer=initializers.get(b_initializer), dtype="float32",
+                                                 regularizer=self.embeddings_regularizer)
+        self.embeddings.trainable = False
+        self.lora_enabled = True
+        self.lora_rank = rank
+        self.lora_alpha = lora_alpha if lora_alpha is not None else rank
+
+    def _lookup_table(self):
+        """The matrix the lookup reads: ``embeddings``, plus the scaled low-rank update under LoRA."""
+        if not self.lora_enabled:
+            return self.embeddings
+        update = (self.lora_alpha / self.lora_rank) * (self.lora_embeddings_a @ self.lora_embeddings_b)
+        return self.embeddings + update.to(self.embeddings.dtype)
+
+    def save_own_variables(self, store):
+        store["0"] = self._lookup_table().detach().cpu()
+
+    def load_own_variables(self, store):
+        """Keras's rule: the saved ``embeddings`` (LoRA merged in), and under LoRA a zero update."""
+        if set(store) != {"0"}:
+            raise ValueError(f"Layer '{self.name}' expected 1 variable, but received {len(store)} variables during "
+                             f"loading.")
+        value = torch.as_tensor(store["0"])
+        if tuple(value.shape) != tuple(self.embeddings.shape):
+            raise ValueError(f"Layer '{self.name}': a variable has shape {tuple(self.embeddings.shape)}, but the "
+                             f"saved value has shape {tuple(value.shape)}.")
+        with torch.no_grad():
+            self.embeddings.copy_(value.to(device=self.embeddings.device, dtype=self.embeddings.dtype))
+            if self.lora_enabled:
+                self.lora_embeddings_a.zero_()
+                self.lora_embeddings_b.zero_()
 
     def call(self, inputs):
         if inputs.dtype not in _INDEX_DTYPES:
@@ -93,7 +149,7 @@ class Embedding(Layer):
             if low < 0 or high >= self.input_dim:   # the one host sync of an accelerator's call
                 self._raise_out_of_range(inputs)
         try:
-            return F.embedding(inputs, self.embeddings)
+            return F.embedding(inputs, self._lookup_table())
         except IndexError:
             # The CPU kernel's own check; only a failing call pays for finding the index.
             self._raise_out_of_range(inputs)
@@ -129,6 +185,8 @@ class Embedding(Layer):
             "mask_zero": self.mask_zero,
             "quantization_config": None,
         })
+        if self.lora_rank:
+            config.update({"lora_rank": self.lora_rank, "lora_alpha": self.lora_alpha})
         return config
 
     def extra_repr(self):

@@ -6,7 +6,7 @@ import torch
 
 import kerastorch as keras
 from kerastorch import layers
-from sequence_golden import check_configs, check_outputs_and_masks
+from sequence_golden import CONFIGS, GOLDEN, check_configs, check_outputs_and_masks, set_recorded_weights
 
 
 def embedding_model(steps, input_dim, output_dim, mask_zero, dtype):
@@ -120,3 +120,53 @@ def test_unknown_arguments_are_refused_as_keras_refuses_them():
 def test_keras2_import_path():
     from kerastorch.layers.embeddings import Embedding
     assert Embedding is layers.Embedding
+
+
+def lora_model():
+    inputs = keras.Input((5,), dtype="int32")
+    return keras.Model(inputs, layers.Embedding(7, 3, lora_rank=2, name="embedding")(inputs))
+
+
+def test_lora_outputs_weights_and_config_match_keras():
+    model = lora_model()
+    layer = model.get_layer("embedding")
+    assert [w.name for w in layer.weights] == ["embeddings", "lora_embeddings_a", "lora_embeddings_b"]
+    assert [f"embedding/{w.name}" for w in layer.trainable_weights] == CONFIGS["embedding_lora_trainable"]
+    check_outputs_and_masks(model, "embedding_lora")
+    check_configs(model, "embedding_lora")
+
+
+def test_lora_saves_the_merged_matrix_as_keras_does(tmp_path):
+    model = lora_model()
+    set_recorded_weights(model, "embedding_lora")
+    store = {}
+    model.get_layer("embedding").save_own_variables(store)
+    assert list(store) == ["0"]
+    np.testing.assert_allclose(store["0"].numpy(), GOLDEN["embedding_lora/saved"], rtol=1e-6, atol=1e-6)
+    model.save_weights(tmp_path / "lora.weights.h5")
+    clone = lora_model()
+    clone.load_weights(tmp_path / "lora.weights.h5")   # merged into embeddings, the update zeroed
+    layer = clone.get_layer("embedding")
+    np.testing.assert_allclose(layer.embeddings.detach().numpy(), GOLDEN["embedding_lora/saved"], rtol=1e-6)
+    assert layer.lora_embeddings_b.abs().sum() == 0
+    np.testing.assert_allclose(clone(GOLDEN["embedding_lora/x0"]).detach().numpy(), GOLDEN["embedding_lora/y0"],
+                               rtol=1e-5, atol=1e-6)
+
+
+def test_lora_trains_only_the_low_rank_matrices():
+    layer = layers.Embedding(6, 4, lora_rank=2, lora_alpha=4)
+    layer(np.array([[1, 2]])).sum().backward()
+    assert layer.embeddings.grad is None and layer.lora_embeddings_b.grad is not None
+    assert layer.get_config()["lora_alpha"] == 4
+
+
+def test_enable_lora_refuses_constraints_unbuilt_layers_and_twice():
+    with pytest.raises(ValueError, match="constraints"):
+        layers.Embedding(5, 2, embeddings_constraint="non_neg", lora_rank=2).build()
+    with pytest.raises(ValueError, match="isn't yet built"):
+        layers.Embedding(5, 2).enable_lora(2)
+    layer = layers.Embedding(5, 2)
+    layer.build()
+    layer.enable_lora(2)
+    with pytest.raises(ValueError, match="already enabled"):
+        layer.enable_lora(2)
