@@ -174,6 +174,14 @@ def keras_file_case():
     model.save(OUT / "sequence_layers.keras")
 
 
+def bidirectional_conv_lstm_case():
+    keras.utils.set_random_seed(5)
+    inputs = keras.Input((4, 5, 3))
+    outputs = layers.Bidirectional(layers.ConvLSTM1D(2, 3, padding="same", return_sequences=True),
+                                   name="bidirectional")(inputs)
+    run_case("bidirectional_conv_lstm", keras.Model(inputs, outputs), [rng.normal(size=(2, 4, 5, 3)).astype("float32")])
+
+
 def conv_lstm_file_case():
     keras.utils.set_random_seed(4)
     inputs = keras.Input((3, 5, 5, 2))
@@ -274,6 +282,7 @@ if __name__ == "__main__":
     keras_file_case()
     conv_lstm_cases()
     conv_lstm_file_case()
+    bidirectional_conv_lstm_case()
     np.savez(OUT / "sequence_layers.npz", **record)
     (OUT / "sequence_layers.json").write_text(json.dumps({"configs": configs}, indent=1, sort_keys=True) + "\n")
     print(f"wrote {OUT}/sequence_layers.* ({len(record)} arrays) with Keras {keras.__version__}")

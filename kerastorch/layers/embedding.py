@@ -143,17 +143,22 @@ class Embedding(Layer):
     def call(self, inputs):
         if inputs.dtype not in _INDEX_DTYPES:
             inputs = inputs.to(torch.int32)
-        if inputs.device.type != "cpu" and inputs.numel() and not torch.compiler.is_compiling() \
-                and not torch.jit.is_tracing():
-            low, high = torch.aminmax(inputs)
-            if low < 0 or high >= self.input_dim:   # the one host sync of an accelerator's call
-                self._raise_out_of_range(inputs)
+        if inputs.device.type != "cpu" and not torch.compiler.is_compiling() and not torch.jit.is_tracing():
+            self._check_range(inputs)
         try:
             return F.embedding(inputs, self._lookup_table())
         except IndexError:
             # The CPU kernel's own check; only a failing call pays for finding the index.
             self._raise_out_of_range(inputs)
             raise
+
+    def _check_range(self, inputs):
+        """Raise the ValueError of `_raise_out_of_range` when an index is outside ``[0, input_dim)``: one fused
+        min/max reduction, and one host sync to read it (what an accelerator's call pays)."""
+        if inputs.numel():
+            low, high = torch.aminmax(inputs)
+            if low < 0 or high >= self.input_dim:
+                self._raise_out_of_range(inputs)
 
     def _raise_out_of_range(self, inputs):
         bad = inputs[(inputs < 0) | (inputs >= self.input_dim)]

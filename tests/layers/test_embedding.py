@@ -170,3 +170,12 @@ def test_enable_lora_refuses_constraints_unbuilt_layers_and_twice():
     layer.enable_lora(2)
     with pytest.raises(ValueError, match="already enabled"):
         layer.enable_lora(2)
+
+
+def test_range_check_of_accelerator_calls_names_the_index():
+    # The check an accelerator's eager call runs before the lookup (on the CPU, F.embedding's own check serves).
+    layer = layers.Embedding(10, 3, name="tokens")
+    layer._check_range(torch.tensor([[0, 9]]))
+    layer._check_range(torch.zeros((0, 3), dtype=torch.int64))
+    with pytest.raises(ValueError, match=r"'tokens'.*index 10.*input_dim=10"):
+        layer._check_range(torch.tensor([[1, 10]]))

@@ -174,3 +174,11 @@ def test_keras_saved_file_loads_and_predicts_the_same(tmp_path):
 def test_keras2_import_path():
     from kerastorch.layers.convolutional_recurrent import ConvLSTM2D
     assert ConvLSTM2D is layers.ConvLSTM2D
+
+
+def test_bidirectional_conv_lstm_matches_keras():
+    from sequence_golden import check_outputs_and_masks
+    inputs = keras.Input((4, 5, 3))
+    outputs = layers.Bidirectional(layers.ConvLSTM1D(2, 3, padding="same", return_sequences=True),
+                                   name="bidirectional")(inputs)
+    check_outputs_and_masks(keras.Model(inputs, outputs), "bidirectional_conv_lstm")
