@@ -158,6 +158,7 @@ class CellLayer(RNN):
 
     cell_class = None
     cell_name = None
+    _cell_keys_not_in_config = ()   # cell arguments Keras leaves out of the layer's config
 
     def __init__(self, cell_kwargs, activity_regularizer=None, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, unroll=False, use_cudnn="auto", **kwargs):
@@ -187,7 +188,8 @@ class CellLayer(RNN):
         return None if self.use_cudnn is False else super()._fused_mode(training)
 
     def get_config(self):
-        cell_config = {k: v for k, v in self.cell.get_config().items() if k not in _LAYER_KEYS}
+        dropped = _LAYER_KEYS + self._cell_keys_not_in_config
+        cell_config = {k: v for k, v in self.cell.get_config().items() if k not in dropped}
         return {**Layer.get_config(self), **self._rnn_config(), **cell_config,
                 "activity_regularizer": regularizers.serialize(self.activity_regularizer)}
 

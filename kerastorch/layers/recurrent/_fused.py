@@ -9,6 +9,9 @@ rebuilt per forward while autograd records (a cached copy would tie every forwar
 ``torch.no_grad()`` the copy is cached and refreshed only when a variable changes (its ``_version`` counter or
 storage moves).
 """
+import contextlib
+import warnings
+
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
@@ -44,6 +47,19 @@ def _final_states(mode, result):
     return [[result[1][d]] for d in range(result[1].shape[0])]
 
 
+@contextlib.contextmanager
+def _quiet_compaction(sequences):
+    """cuDNN packs the weights into its own buffer at each call when they are not one (ours are views or copies
+    of Keras's variables): a copy of the weights, small next to the activations, which torch announces with a
+    warning meant for nn.LSTM's flatten_parameters(). That warning says nothing to a Keras user."""
+    if sequences.device.type != "cuda":
+        yield
+        return
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="RNN module weights are not part of single contiguous chunk")
+        yield
+
+
 def run(mode, sequences, states, weights, has_biases, lengths=None):
     """Run torch's ``mode`` kernel over batch-major ``sequences`` (batch, steps, features).
 
@@ -65,12 +81,14 @@ def run(mode, sequences, states, weights, has_biases, lengths=None):
     params = [w for direction in weights for w in direction]
     hx = _initial_hx(mode, states)
     if lengths is None:
-        result = kernel(sequences, hx, params, has_biases, 1, 0.0, False, bidirectional, True)
+        with _quiet_compaction(sequences):
+            result = kernel(sequences, hx, params, has_biases, 1, 0.0, False, bidirectional, True)
         return result[0], _final_states(mode, result)
     packed = pack_padded_sequence(sequences, lengths, batch_first=True, enforce_sorted=False)
     order, restore = packed.sorted_indices, packed.unsorted_indices
     hx = tuple(h.index_select(1, order) for h in hx) if mode == "lstm" else hx.index_select(1, order)
-    result = kernel(packed.data, packed.batch_sizes, hx, params, has_biases, 1, 0.0, False, bidirectional)
+    with _quiet_compaction(sequences):
+        result = kernel(packed.data, packed.batch_sizes, hx, params, has_biases, 1, 0.0, False, bidirectional)
     output = packed._replace(data=result[0])
     outputs, _ = pad_packed_sequence(output, batch_first=True, total_length=sequences.shape[1])
     finals = [r.index_select(1, restore) for r in result[1:]]

@@ -1,10 +1,10 @@
 """`Bidirectional`: a recurrent layer run forwards and backwards over the same sequence, outputs merged."""
 import torch
+from torch.nn.modules import module as torch_module
 
-from kerastorch.keras_tensor import flatten
 from kerastorch.layers.layer import Layer
 from kerastorch.layers.recurrent import _fused
-from kerastorch.layers.recurrent.rnn import flat_state_sizes, right_padded_lengths
+from kerastorch.layers.recurrent.rnn import checked_mask, flat_state_sizes, right_padded_lengths
 from kerastorch.saving import serialization
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
@@ -14,6 +14,13 @@ def _renamed_copy(layer, name, **changes):
     config = serialization.serialize_keras_object(layer)
     config["config"] = {**config["config"], "name": name, **changes}
     return serialization.deserialize_keras_object(config, package="layers")
+
+
+def _observed(layers):
+    """Whether a hook would see the directions' own calls (then each direction is called, as a plain call)."""
+    if torch_module._global_forward_hooks or torch_module._global_forward_pre_hooks:
+        return True
+    return any(m._forward_hooks or m._forward_pre_hooks for layer in layers for m in layer.modules())
 
 
 def _merge(mode, forward, backward):
@@ -115,7 +122,8 @@ class Bidirectional(Layer):
         """The one torch kernel both directions can share, or None."""
         forward, backward = self.forward_layer, self.backward_layer
         mode = getattr(forward, "_fused_mode", None)
-        if mode is None or getattr(backward, "_fused_mode", None) is None or self.stateful:
+        if mode is None or getattr(backward, "_fused_mode", None) is None or self.stateful \
+                or _observed((forward, backward)):
             return None
         mode = forward._fused_mode(training)
         same = mode is not None and mode == backward._fused_mode(training) \
@@ -127,7 +135,7 @@ class Bidirectional(Layer):
         """``"fused"``, ``"packed"`` (one bidirectional kernel call) or ``"layers"`` (each direction called)."""
         if not self.built:
             self._maybe_build(tuple(inputs.shape))
-        return self._path(inputs, self.forward_layer._checked_mask(mask, inputs), training)[0]
+        return self._path(inputs, checked_mask(self.name, mask, inputs), training)[0]
 
     def _path(self, sequences, mask, training):
         if self._fused_mode(training) is None:
@@ -144,10 +152,7 @@ class Bidirectional(Layer):
             forward_state, backward_state = initial_state[:half], initial_state[half:]
         else:
             forward_state = backward_state = None
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
-        if mask is not None:
-            mask = self.forward_layer._checked_mask(mask, sequences)
+        mask = checked_mask(self.name, mask, sequences)
         path, lengths = self._path(sequences, mask, training)
         if path == "layers":
             y, y_rev, states = self._call_layers(sequences, forward_state, backward_state, mask, training)

@@ -136,17 +136,5 @@ class GRU(CellLayer):
 
 
 class CuDNNGRU(GRU):
-    """Keras 2's ``CuDNNGRU``: a `GRU` with cuDNN's semantics (``reset_after=True``, Keras 3's default)."""
-
-    def __init__(self, units, kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", kernel_regularizer=None, recurrent_regularizer=None, bias_regularizer=None,
-                 activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None, bias_constraint=None,
-                 return_sequences=False, return_state=False, go_backwards=False, stateful=False, **kwargs):
-        kwargs.setdefault("reset_after", True)
-        super().__init__(units, kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, kernel_regularizer=kernel_regularizer,
-                         recurrent_regularizer=recurrent_regularizer, bias_regularizer=bias_regularizer,
-                         activity_regularizer=activity_regularizer, kernel_constraint=kernel_constraint,
-                         recurrent_constraint=recurrent_constraint, bias_constraint=bias_constraint,
-                         return_sequences=return_sequences, return_state=return_state, go_backwards=go_backwards,
-                         stateful=stateful, **kwargs)
+    """Keras 2's ``CuDNNGRU``: a `GRU` with cuDNN's semantics (``reset_after=True``, the default), accepting
+    its arguments."""

@@ -130,17 +130,4 @@ class LSTM(CellLayer):
 
 
 class CuDNNLSTM(LSTM):
-    """Keras 2's ``CuDNNLSTM``: an `LSTM` with its defaults (it runs on cuDNN on CUDA anyway)."""
-
-    def __init__(self, units, kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", unit_forget_bias=True, kernel_regularizer=None, recurrent_regularizer=None,
-                 bias_regularizer=None, activity_regularizer=None, kernel_constraint=None, recurrent_constraint=None,
-                 bias_constraint=None, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, **kwargs):
-        super().__init__(units, kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
-                         bias_initializer=bias_initializer, unit_forget_bias=unit_forget_bias,
-                         kernel_regularizer=kernel_regularizer, recurrent_regularizer=recurrent_regularizer,
-                         bias_regularizer=bias_regularizer, activity_regularizer=activity_regularizer,
-                         kernel_constraint=kernel_constraint, recurrent_constraint=recurrent_constraint,
-                         bias_constraint=bias_constraint, return_sequences=return_sequences,
-                         return_state=return_state, go_backwards=go_backwards, stateful=stateful, **kwargs)
+    """Keras 2's ``CuDNNLSTM``: an `LSTM` (which runs on cuDNN on CUDA anyway), accepting its arguments."""

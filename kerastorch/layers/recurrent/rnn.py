@@ -14,8 +14,9 @@ call takes, and ``call`` itself uses it):
   step the states are carried over and the output is the previous step's output (zeros with
   ``zero_output_for_mask=True``).
 """
+import inspect
+
 import torch
-import torch.nn.functional as F
 
 from kerastorch.keras_tensor import flatten
 from kerastorch.layers.layer import InputSpec, Layer
@@ -130,6 +131,10 @@ class RNN(Layer):
         kwargs.pop("time_major", None)   # Keras 2's argument; the inputs are always batch-major here
         super().__init__(**kwargs)
         self.cell = cell
+        takes_training = getattr(cell, "_call_has_training", None)
+        if takes_training is None:
+            takes_training = "training" in inspect.signature(cell.call).parameters
+        self.__dict__["_cell_takes_training"] = takes_training
         self.return_sequences = bool(return_sequences)
         self.return_state = bool(return_state)
         self.go_backwards = bool(go_backwards)
@@ -200,12 +205,10 @@ class RNN(Layer):
             raise ValueError(f"Layer '{self.name}' expects {len(sizes)} initial state tensor(s) (state_size="
                              f"{self.cell.state_size}), but received {len(flat)} in `{argument}`.")
         for index, (state, size) in enumerate(zip(flat, sizes)):
-            expected = (batch_size,) + (tuple(size) if isinstance(size, (list, tuple)) else (size,))
-            if not isinstance(size, int):
-                continue
-            if tuple(state.shape) != expected:
+            # (batch, state_size) for a vector state; a convolutional cell's states are (batch, ..., state_size).
+            if state.dim() < 2 or state.shape[0] != batch_size or (isinstance(size, int) and state.shape[-1] != size):
                 raise ValueError(f"Layer '{self.name}': initial state {index} has shape {tuple(state.shape)}, "
-                                 f"but the expected shape is {expected} (batch_size, state_size).")
+                                 f"but the expected shape is {(batch_size, size)} (batch_size, state_size).")
 
     def _initial_states(self, sequences, initial_state):
         """The states a call starts from, nested as the cell expects (a flat list for a plain cell)."""
@@ -244,19 +247,7 @@ class RNN(Layer):
     # ---- calling -------------------------------------------------------------------------------------------
 
     def _checked_mask(self, mask, sequences):
-        if isinstance(mask, (list, tuple)):
-            mask = mask[0]
-        if mask is None:
-            return None
-        if not isinstance(mask, torch.Tensor):
-            mask = torch.as_tensor(mask, device=sequences.device)
-        if mask.dim() == 3 and mask.shape[-1] == 1:
-            mask = mask[..., 0]
-        if tuple(mask.shape) != tuple(sequences.shape[:2]):
-            raise ValueError(f"Layer '{self.name}' received a mask of shape {tuple(mask.shape)}, but expects a "
-                             f"mask of shape (batch_size, timesteps) = {tuple(sequences.shape[:2])} for inputs of "
-                             f"shape {tuple(sequences.shape)}.")
-        return mask if mask.dtype == torch.bool else mask.bool()
+        return checked_mask(self.name, mask, sequences)
 
     def _fused_mode(self, training):
         """The torch kernel this layer's cell can run on, or None."""
@@ -297,6 +288,7 @@ class RNN(Layer):
             reset_dropout_masks(self.cell)
         if self.stateful:
             self.__dict__["states"] = [s.detach() for s in flatten(states)]
+            self.__dict__["_stateful_batch"] = sequences.shape[0]
         output = outputs if self.return_sequences else last
         if self.return_state:
             return (output, *_as_list(states))
@@ -322,10 +314,11 @@ class RNN(Layer):
 
     def _step(self, inputs, states, training):
         cell = self.cell
-        if getattr(cell, "_call_has_training", "training" in getattr(cell, "_call_parameter_names", ())):
-            output, new_states = cell(inputs, states, training=training)
+        call = cell if callable(cell) else cell.call
+        if self._cell_takes_training:
+            output, new_states = call(inputs, states, training=training)
         else:
-            output, new_states = cell(inputs, states)
+            output, new_states = call(inputs, states)
         if not isinstance(new_states, (list, tuple)):
             new_states = [new_states]
         return output, list(new_states)
@@ -364,8 +357,8 @@ class RNN(Layer):
         output = (batch, steps) + size if self.return_sequences else (batch,) + size
         if not self.return_state:
             return output
-        states = [(batch,) + (tuple(s) if isinstance(s, (list, tuple)) else (s,))
-                  for s in flat_state_sizes(self.state_size)]
+        states = [[(batch, s) for s in size] if isinstance(size, (list, tuple)) else (batch, size)
+                  for size in self.state_size]
         return (output, *states)
 
     def compute_mask(self, inputs, mask):
@@ -395,6 +388,23 @@ class RNN(Layer):
     def extra_repr(self):
         flags = [f for f in ("return_sequences", "return_state", "go_backwards", "stateful") if getattr(self, f)]
         return ", ".join([f"name={self.name!r}"] + [f"{f}=True" for f in flags])
+
+
+def checked_mask(layer_name, mask, sequences):
+    """A call's timestep mask as a (batch, timesteps) bool tensor, or a ValueError naming the layer."""
+    if isinstance(mask, (list, tuple)):
+        mask = mask[0]
+    if mask is None:
+        return None
+    if not isinstance(mask, torch.Tensor):
+        mask = torch.as_tensor(mask, device=sequences.device)
+    if mask.dim() == 3 and mask.shape[-1] == 1:
+        mask = mask[..., 0]
+    if tuple(mask.shape) != tuple(sequences.shape[:2]):
+        raise ValueError(f"Layer '{layer_name}' received a mask of shape {tuple(mask.shape)}, but expects a mask of "
+                         f"shape (batch_size, timesteps) = {tuple(sequences.shape[:2])} for inputs of shape "
+                         f"{tuple(sequences.shape)}.")
+    return mask if mask.dtype == torch.bool else mask.bool()
 
 
 def _expand(mask, like):

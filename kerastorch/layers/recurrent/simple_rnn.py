@@ -59,6 +59,7 @@ class SimpleRNN(CellLayer):
 
     cell_class = SimpleRNNCell
     cell_name = "simple_rnn_cell"
+    _cell_keys_not_in_config = ("seed",)
 
     def __init__(self, units, activation="tanh", use_bias=True, kernel_initializer="glorot_uniform",
                  recurrent_initializer="orthogonal", bias_initializer="zeros", kernel_regularizer=None,
