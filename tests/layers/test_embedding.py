@@ -1,5 +1,7 @@
 """Embedding against the numbers, masks and configs real Keras gave (tests/golden/layers/sequence_layers.*, written
 by tools/golden_sequence_layers.py), and its checks of bad input."""
+import warnings
+
 import numpy as np
 import pytest
 import torch
@@ -179,3 +181,15 @@ def test_range_check_of_accelerator_calls_names_the_index():
     layer._check_range(torch.zeros((0, 3), dtype=torch.int64))
     with pytest.raises(ValueError, match=r"'tokens'.*index 10.*input_dim=10"):
         layer._check_range(torch.tensor([[1, 10]]))
+
+
+def test_keras2_h5_model_with_sequence_layers_loads_and_predicts_as_keras2():
+    """Embedding(mask_zero, input_length) -> TimeDistributed(Dense) -> PReLU -> GlobalAveragePooling1D, and
+    ConvLSTM2D, saved by tf.keras 2.21 (tools/golden_sequence_layers_keras2.py)."""
+    from golden_loader import golden_npz, golden_path
+    data = golden_npz("layers/sequence_layers_keras2.npz")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")   # Keras 2's input_length and batch_input_shape
+        model = keras.models.load_model(golden_path("layers/sequence_layers_keras2.h5"))
+    np.testing.assert_allclose(model.predict([data["tokens"], data["frames"]], verbose=0), data["y"], rtol=1e-5,
+                               atol=1e-5)
