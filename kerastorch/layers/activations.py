@@ -154,3 +154,7 @@ class PReLU(Layer):
         return {**super().get_config(), "alpha_initializer": initializers.serialize(self.alpha_initializer),
                 "alpha_regularizer": regularizers.serialize(self.alpha_regularizer),
                 "alpha_constraint": constraints.serialize(self.alpha_constraint), "shared_axes": self.shared_axes}
+
+    def extra_repr(self):
+        shared = f", shared_axes={self.shared_axes}" if self.shared_axes else ""
+        return f"name={self.name!r}{shared}"
