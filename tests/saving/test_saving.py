@@ -168,9 +168,12 @@ REQUIRED_ARGUMENTS = {
     "units": 2, "filters": 2, "kernel_size": 3, "axes": 1, "height": 4, "width": 4, "factor": 0.1,
     "height_factor": 0.1, "width_factor": 0.1, "scale": 0.5, "rate": 0.5, "target_shape": (2, 2), "dims": (2, 1),
     "n": 3, "activation": "relu", "function": double, "module": torch.nn.Linear(2, 2), "shape": (3,),
-    "stddev": 0.1, "l1": 0.01, "l2": 0.01, "layer": layers.Dense(2), "cell": None, "num_classes": 3,
+    "stddev": 0.1, "l1": 0.01, "l2": 0.01, "layer": layers.Dense(2), "cell": layers.LSTMCell(2), "num_classes": 3,
     "input_dim": 5, "output_dim": 2, "max_tokens": 5, "size": 2, "padding": 1, "cropping": 1,
 }
+
+# Where a class needs another value than the shared one (a Bidirectional wraps a recurrent layer).
+CLASS_ARGUMENTS = {"Bidirectional": {"layer": layers.LSTM(2)}}
 
 
 def layer_classes():
@@ -191,6 +194,7 @@ def test_every_layer_config_round_trips(cls):
     if missing:
         pytest.skip(f"no test value for required arguments {missing}")
     arguments = {name: REQUIRED_ARGUMENTS[name] for name in required}
+    arguments.update(CLASS_ARGUMENTS.get(cls.__name__, {}))
     if cls is layers.InputLayer:
         arguments["shape"] = (3,)
     layer = cls(**arguments)

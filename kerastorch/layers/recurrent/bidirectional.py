@@ -5,15 +5,15 @@ from torch.nn.modules import module as torch_module
 from kerastorch.layers.layer import Layer
 from kerastorch.layers.recurrent import _fused
 from kerastorch.layers.recurrent.rnn import checked_mask, flat_state_sizes, right_padded_lengths
-from kerastorch.saving import serialization
+from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 _MERGE_MODES = ("sum", "mul", "ave", "concat", None)
 
 
 def _renamed_copy(layer, name, **changes):
-    config = serialization.serialize_keras_object(layer)
+    config = serialize_keras_object(layer)
     config["config"] = {**config["config"], "name": name, **changes}
-    return serialization.deserialize_keras_object(config, package="layers")
+    return deserialize_keras_object(config, package="layers")
 
 
 def _observed(layers):
@@ -222,17 +222,17 @@ class Bidirectional(Layer):
 
     def get_config(self):
         return {**super().get_config(), "merge_mode": self.merge_mode,
-                "layer": serialization.serialize_keras_object(self.forward_layer),
-                "backward_layer": serialization.serialize_keras_object(self.backward_layer)}
+                "layer": serialize_keras_object(self.forward_layer),
+                "backward_layer": serialize_keras_object(self.backward_layer)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["layer"] = serialization.deserialize_keras_object(config["layer"], custom_objects=custom_objects,
+        config["layer"] = deserialize_keras_object(config["layer"], custom_objects=custom_objects,
                                                                  package="layers")
         backward = config.pop("backward_layer", None)
         if backward is not None:
-            config["backward_layer"] = serialization.deserialize_keras_object(
+            config["backward_layer"] = deserialize_keras_object(
                 backward, custom_objects=custom_objects, package="layers")
         return super().from_config(config)
 

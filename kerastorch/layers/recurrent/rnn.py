@@ -21,7 +21,7 @@ import torch
 from kerastorch.keras_tensor import flatten
 from kerastorch.layers.layer import InputSpec, Layer
 from kerastorch.layers.recurrent import _fused
-from kerastorch.saving import serialization
+from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def pack_like(structure, flat):
@@ -128,7 +128,9 @@ class RNN(Layer):
         if not isinstance(state_size, (list, tuple, int)):
             raise ValueError(f"state_size must be an integer, or a list/tuple of integers (one for each state "
                              f"tensor). Received: state_size={state_size!r}")
-        kwargs.pop("time_major", None)   # Keras 2's argument; the inputs are always batch-major here
+        if kwargs.pop("time_major", False):   # Keras 2's argument: its default (False) is all there is here
+            raise ValueError("time_major=True is not supported: recurrent layers take batch-major inputs "
+                             "(batch, timesteps, features). Received: time_major=True")
         super().__init__(**kwargs)
         self.cell = cell
         takes_training = getattr(cell, "_call_has_training", None)
@@ -376,12 +378,12 @@ class RNN(Layer):
 
     def get_config(self):
         return {**super().get_config(), **self._rnn_config(),
-                "cell": serialization.serialize_keras_object(self.cell)}
+                "cell": serialize_keras_object(self.cell)}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        config["cell"] = serialization.deserialize_keras_object(config.pop("cell"), custom_objects=custom_objects,
+        config["cell"] = deserialize_keras_object(config.pop("cell"), custom_objects=custom_objects,
                                                                 package="layers")
         return super().from_config(config)
 

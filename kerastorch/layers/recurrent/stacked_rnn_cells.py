@@ -2,7 +2,7 @@
 import torch
 
 from kerastorch.layers.layer import Layer
-from kerastorch.saving import serialization
+from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
 
 
 def _cell_output_size(cell):
@@ -75,11 +75,11 @@ class StackedRNNCells(Layer):
         self.built = True
 
     def get_config(self):
-        return {**super().get_config(), "cells": [serialization.serialize_keras_object(c) for c in self.cells]}
+        return {**super().get_config(), "cells": [serialize_keras_object(c) for c in self.cells]}
 
     @classmethod
     def from_config(cls, config, custom_objects=None):
         config = dict(config)
-        cells = [serialization.deserialize_keras_object(c, custom_objects=custom_objects, package="layers")
+        cells = [deserialize_keras_object(c, custom_objects=custom_objects, package="layers")
                  for c in config.pop("cells")]
         return super().from_config({**config, "cells": cells})
