@@ -38,3 +38,20 @@ def golden_text(name):
     """The text fixture ``name`` exactly as stored: UTF-8, line endings untranslated (console bytes matter)."""
     with open(golden_path(name), encoding="utf-8", newline="") as file:
         return file.read()
+
+
+def case_inputs(data, case):
+    """The inputs ``<case>/x0``, ``<case>/x1``... of a recorded case in ``data`` (a loaded npz), in order."""
+    xs = []
+    while f"{case}/x{len(xs)}" in data:
+        xs.append(data[f"{case}/x{len(xs)}"])
+    return xs
+
+
+def set_case_weights(model, data, case):
+    """Give each layer of ``model`` the weights recorded for it in ``data`` as ``<case>/w/<layer name>/<i>``."""
+    for layer in model.layers:
+        prefix = f"{case}/w/{layer.name}/"
+        count = sum(1 for key in data if key.startswith(prefix))
+        if count:
+            layer.set_weights([data[f"{prefix}{i}"] for i in range(count)])

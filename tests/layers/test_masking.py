@@ -9,25 +9,17 @@ import torch
 
 import kerastorch as keras
 from kerastorch import layers
-from golden_loader import golden_npz
+from golden_loader import case_inputs, golden_npz, set_case_weights
 
 GOLDEN = golden_npz("layers/masking.npz")
 
 
 def inputs_of(case):
-    xs, i = [], 0
-    while f"{case}/x{i}" in GOLDEN:
-        xs.append(GOLDEN[f"{case}/x{i}"])
-        i += 1
-    return xs
+    return case_inputs(GOLDEN, case)
 
 
 def set_recorded_weights(model, case):
-    for layer in model.layers:
-        prefix = f"{case}/w/{layer.name}/"
-        count = sum(1 for k in GOLDEN if k.startswith(prefix))
-        if count:
-            layer.set_weights([GOLDEN[f"{prefix}{i}"] for i in range(count)])
+    set_case_weights(model, GOLDEN, case)
 
 
 def masking_then_pooling():
