@@ -9,6 +9,7 @@ import numpy as np
 import torch
 
 from kerastorch import global_state
+from kerastorch.dtypes import is_float_dtype, is_int_dtype, result_type, standardize_dtype  # noqa: F401  (Keras's)
 
 _FLOATX = "float32"
 _EPSILON = 1e-7

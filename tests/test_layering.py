@@ -15,7 +15,7 @@ PACKAGE = ROOT / "kerastorch"
 # Lowest first. A module belongs to the first tier whose prefix it matches (the longest prefix wins).
 TIERS = [
     ("state", ["kerastorch.global_state", "kerastorch.keras_tensor", "kerastorch._lookup", "kerastorch._porting",
-               "kerastorch.backend", "kerastorch.registry"]),
+               "kerastorch.backend", "kerastorch.registry", "kerastorch.dtypes"]),
     ("basics", ["kerastorch.ops", "kerastorch.random", "kerastorch.tree", "kerastorch.activations",
                 "kerastorch.initializers", "kerastorch.regularizers", "kerastorch.constraints",
                 "kerastorch.dtype_policies", "kerastorch.config", "kerastorch.saving.serialization",
