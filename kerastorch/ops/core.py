@@ -131,7 +131,12 @@ def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name
     return inputs[_region(starts, sizes)]
 
 
-@_op
+def _like_inputs(function, args, kwargs):
+    inputs = args[0]
+    return KerasTensor(inputs.shape, inputs.dtype)
+
+
+@keras_op("core", spec=_like_inputs)
 def slice_update(inputs, start_indices, updates):
     """``inputs`` with the block at ``start_indices`` replaced by ``updates``."""
     inputs, updates = to_tensor(inputs), to_tensor(updates)
@@ -166,7 +171,7 @@ def scatter(indices, values, shape):
     return result.index_put_(_index_tuple(indices), values, accumulate=True)
 
 
-@_op
+@keras_op("core", spec=_like_inputs)
 def scatter_update(inputs, indices, updates):
     """``inputs`` with the entries (or slices) at ``indices`` (an (N, k) array) replaced by ``updates``."""
     inputs = to_tensor(inputs)

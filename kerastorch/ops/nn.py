@@ -20,6 +20,15 @@ _op = keras_op("nn")
 _elementwise = keras_op("nn", spec=elementwise)
 
 
+def _like_first(function, args, kwargs):
+    """The spec of an op whose result has the shape and dtype of its first argument."""
+    x = args[0]
+    return KerasTensor(x.shape, x.dtype)
+
+
+_same_as_input = keras_op("nn", spec=_like_first)
+
+
 def _float(x):
     """``x`` as a tensor; bool and integer tensors become floatx (the activations are defined on floats)."""
     x = to_tensor(x)
@@ -148,7 +157,15 @@ def sparsemax(x, axis=-1):
     return torch.clamp(x - tau, min=0)
 
 
-@_op
+def _glu_spec(function, args, kwargs):
+    bound = arguments(function, args, kwargs)
+    x, axis = bound["x"], bound["axis"]
+    shape = list(x.shape)
+    shape[axis] = None if shape[axis] is None else shape[axis] // 2
+    return KerasTensor(shape, x.dtype)
+
+
+@keras_op("nn", spec=_glu_spec)
 def glu(x, axis=-1):
     """The gated linear unit: the first half of ``x`` along ``axis`` times the sigmoid of the second half."""
     x = _float(x)
@@ -282,7 +299,7 @@ def moments(x, axes, keepdims=False, synchronized=False):
     return mean, variance
 
 
-@_op
+@_same_as_input
 def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
     """(x - mean) / sqrt(variance + epsilon) * scale + offset, the statistics (vectors) along ``axis``."""
     x = _float(x)
@@ -308,7 +325,7 @@ def _in_float32(x):
     return (x.float() if x.dtype in (torch.float16, torch.bfloat16) else x), x.dtype
 
 
-@_op
+@_same_as_input
 def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
     """(x - mean) / sqrt(variance + epsilon) * gamma + beta, the statistics over ``axis``."""
     epsilon = backend.epsilon() if epsilon is None else epsilon
@@ -335,7 +352,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
     return outputs.to(dtype)
 
 
-@_op
+@_same_as_input
 def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     """x / sqrt(mean(x**2) + epsilon) * scale, the mean over ``axis``."""
     epsilon = backend.epsilon() if epsilon is None else epsilon
@@ -437,7 +454,44 @@ def _conv_setup(inputs, kernel, strides, padding, data_format, dilation_rate, op
     return x, kernel, rank, strides, _check_padding(padding, op), dilation, data_format
 
 
-@_op
+def _conv_output_length(size, kernel, stride, padding, dilation):
+    if size is None:
+        return None
+    if padding == "same":
+        return -(-size // stride)
+    if kernel is None:
+        return None
+    return (size - (kernel - 1) * dilation - 1) // stride + 1
+
+
+def _conv_spec(function, args, kwargs):
+    """Keras's output shape of the convolutions (``conv``, ``depthwise_conv``, ``separable_conv``)."""
+    bound = arguments(function, args, kwargs)
+    inputs = bound["inputs"]
+    kernel = bound.get("kernel", bound.get("depthwise_kernel"))
+    rank = len(inputs.shape) - 2
+    data_format = backend.standardize_data_format(bound["data_format"])
+    strides = _tuple(bound["strides"], rank, "strides", function.__name__)
+    dilation = _tuple(bound["dilation_rate"], rank, "dilation_rate", function.__name__)
+    padding = _check_padding(bound["padding"], function.__name__)
+    spatial = inputs.shape[1:-1] if data_format == "channels_last" else inputs.shape[2:]
+    lengths = [_conv_output_length(size, k, stride, padding, d)
+               for size, k, stride, d in zip(spatial, kernel.shape[:rank], strides, dilation)]
+    if function.__name__ == "conv":
+        channels = kernel.shape[-1]
+    elif function.__name__ == "depthwise_conv":
+        channels = None if None in kernel.shape[-2:] else kernel.shape[-2] * kernel.shape[-1]
+    else:
+        channels = bound["pointwise_kernel"].shape[-1]
+    shape = [inputs.shape[0]] + lengths + [channels] if data_format == "channels_last" else \
+        [inputs.shape[0], channels] + lengths
+    return KerasTensor(shape, inputs.dtype)
+
+
+_conv_op = keras_op("nn", spec=_conv_spec)
+
+
+@_conv_op
 def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """The N-D convolution (1 to 3 spatial dimensions) of ``inputs`` with ``kernel`` of shape
     ``(*kernel_size, in_channels / groups, out_channels)``; grouped when the input has more channels."""
@@ -454,7 +508,7 @@ def conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_
     return _channels_last(outputs, data_format)
 
 
-@_op
+@_conv_op
 def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None, dilation_rate=1):
     """Each input channel convolved with its own ``multiplier`` filters: ``kernel`` of shape
     ``(*kernel_size, in_channels, multiplier)``; output channel ``c * multiplier + m``."""
@@ -472,7 +526,7 @@ def depthwise_conv(inputs, kernel, strides=1, padding="valid", data_format=None,
     return _channels_last(outputs, data_format)
 
 
-@_op
+@_conv_op
 def separable_conv(inputs, depthwise_kernel, pointwise_kernel, strides=1, padding="valid", data_format=None,
                    dilation_rate=1):
     """A depthwise convolution followed by a 1x1 (pointwise) convolution."""
@@ -650,14 +704,13 @@ def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_
                mask_index=0):
     """Decode ``inputs`` (batch, time, classes) of each sample's ``sequence_lengths`` steps: the best class per
     step, repeats merged, blanks (``mask_index``) dropped. Returns ``(decoded, log_probabilities)``: decoded
-    (1, batch, time) int32 padded with -1, and minus the summed best log-probabilities (batch, 1)."""
+    (1, batch, time) int32 padded with -1, and minus the sum of each step's best input (batch, 1)."""
     if strategy != "greedy":
         raise ValueError(f"ctc_decode: strategy={strategy!r} is not provided by kerastorch (yet); use 'greedy'.")
     if top_paths != 1:
         raise ValueError(f"ctc_decode: greedy decoding gives one path. Received: top_paths={top_paths}")
     inputs, sequence_lengths = to_tensors(inputs, sequence_lengths)
-    log_probs = F.log_softmax(_float(inputs), dim=-1)
-    best, indices = torch.max(log_probs, dim=-1)
+    best, indices = torch.max(_float(inputs), dim=-1)
     time = inputs.shape[1]
     valid = torch.arange(time, device=inputs.device)[None, :] < sequence_lengths.long()[:, None]
     keep = valid & (indices != mask_index)

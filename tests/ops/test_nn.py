@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from ops_golden import cases, check_numbers, check_symbolic
+from ops_golden import call, cases, check_numbers, check_symbolic, leaves, symbolic_input
 
 from kerastorch import ops
 
@@ -28,14 +28,36 @@ def test_sparsemax_projects_onto_the_simplex():
     torch.testing.assert_close(ops.sparsemax(x), torch.tensor([[0.0, 0.6, 0.4, 0.0, 0.0], [1.0, 0, 0, 0, 0]]))
 
 
+# Where Keras's symbolic shape or dtype disagrees with what its own op returns on real tensors, kerastorch's
+# symbolic result is the real one (checked against Keras's real outputs instead).
+KERAS_SPEC_BUGS = {
+    "polar": "Keras's Polar spec says float32; the op returns complex64",
+    "multi_hot": "Keras's MultiHot spec says int32; the op returns floatx",
+    "categorical_crossentropy_2": "Keras's spec drops the last axis whatever `axis` is",
+    "adaptive_average_pool": "Keras's spec keeps the input's spatial dimensions",
+    "adaptive_max_pool": "Keras's spec keeps the input's spatial dimensions",
+}
+
+
+def check_nn_symbolic(case, key):
+    if case["op"] in KERAS_SPEC_BUGS or case["id"] in KERAS_SPEC_BUGS:
+        result = call("nn", case, symbolic_input("nn", key == "symbolic_none"))
+        for tensor, real in zip(leaves(result), case["outputs"]):
+            _, _, real_shape = real["value"]
+            assert tensor.dtype == real["dtype"]
+            assert all(a is None or a == b for a, b in zip(tensor.shape, real_shape))
+        return
+    check_symbolic("nn", case, key)
+
+
 @pytest.mark.parametrize("case", cases("nn", symbolic="symbolic"))
 def test_nn_op_on_keras_tensors_gives_keras_shapes(case):
-    check_symbolic("nn", case, "symbolic")
+    check_nn_symbolic(case, "symbolic")
 
 
 @pytest.mark.parametrize("case", cases("nn", symbolic="symbolic_none"))
 def test_nn_op_on_keras_tensors_with_unknown_batch_gives_keras_shapes(case):
-    check_symbolic("nn", case, "symbolic_none")
+    check_nn_symbolic(case, "symbolic_none")
 
 
 def test_conv_with_mismatched_channels_names_the_op_and_both_shapes():
