@@ -156,7 +156,54 @@ def core_cases():
 
 
 def image_cases():
-    out = []
+    rgb = V(golden_ops.rng.uniform(0, 1, size=(2, 5, 6, 3)).astype("float32"))
+    out = [C(IMG, "rgb_to_grayscale", rgb), C(IMG, "rgb_to_grayscale", A("f32", 2, 3, 4, 5),
+                                               data_format="channels_first"),
+           C(IMG, "rgb_to_grayscale", A("f32", 4, 4, 1)),
+           C(IMG, "rgb_to_hsv", rgb), C(IMG, "rgb_to_hsv", V(np.array([[[1, 0, 0], [0, 1, 0], [0, 0, 1], [0.5, 0.5,
+                                                                                                           0.5]]],
+                                                                      "float32"))),
+           C(IMG, "hsv_to_rgb", V(golden_ops.rng.uniform(0, 1, size=(2, 4, 4, 3)).astype("float32"))),
+           C(IMG, "hsv_to_rgb", V(golden_ops.rng.uniform(0, 1, size=(3, 4, 4)).astype("float32")),
+             data_format="channels_first")]
+    images = A("f32", 2, 6, 8, 3)
+    out += [C(IMG, "resize", images, (4, 5)), C(IMG, "resize", A("f32", 2, 6, 8, 3), (9, 12), interpolation="nearest"),
+            C(IMG, "resize", A("f32", 2, 6, 8, 3), (10, 7), interpolation="bicubic"),
+            C(IMG, "resize", A("f32", 2, 12, 8, 3), (3, 4), antialias=True),
+            C(IMG, "resize", A("f32", 2, 6, 8, 3), (4, 4), crop_to_aspect_ratio=True),
+            C(IMG, "resize", A("f32", 2, 6, 8, 3), (4, 4), pad_to_aspect_ratio=True, fill_value=0.5),
+            C(IMG, "resize", A("f32", 5, 7, 2), (3, 3)),
+            C(IMG, "resize", A("f32", 2, 3, 6, 8), (4, 4), data_format="channels_first"),
+            C(IMG, "resize", A("u8", 1, 4, 4, 3), (6, 6))]
+    shift = V(np.array([1, 0, -1.5, 0, 1, 2.0, 0, 0], "float32"))
+    rotate = V(np.array([[0.8, -0.6, 3.0, 0.6, 0.8, -1.0, 0, 0], [1.2, 0.1, -1.0, -0.2, 0.9, 0.5, 0, 0]],
+                        "float32"))
+    for mode in ("constant", "nearest", "wrap", "mirror", "reflect"):
+        out.append(C(IMG, "affine_transform", A("f32", 2, 6, 7, 2), rotate, fill_mode=mode))
+    out += [C(IMG, "affine_transform", A("f32", 6, 7, 2), shift, interpolation="nearest"),
+            C(IMG, "affine_transform", A("f32", 2, 6, 7, 2), rotate, fill_value=0.5),
+            C(IMG, "affine_transform", A("f32", 2, 2, 6, 7), rotate, data_format="channels_first")]
+    coordinates = V(golden_ops.rng.uniform(-1.5, 6.5, size=(2, 3, 4)).astype("float32"))
+    for mode in ("constant", "nearest", "wrap", "mirror", "reflect"):
+        out.append(C(IMG, "map_coordinates", A("f32", 5, 6), coordinates, 1, fill_mode=mode))
+    out += [C(IMG, "map_coordinates", A("f32", 5, 6), coordinates, 0),
+            C(IMG, "map_coordinates", A("f32", 3, 4, 5), V(golden_ops.rng.uniform(-0.5, 3.5, size=(3, 7))
+                                                           .astype("float32")), 1, fill_value=2.0)]
+    out += [C(IMG, "crop_images", A("f32", 2, 6, 7, 3), top_cropping=1, left_cropping=2, target_height=3,
+              target_width=4),
+            C(IMG, "crop_images", A("f32", 6, 7, 3), top_cropping=1, bottom_cropping=2, left_cropping=0,
+              right_cropping=3),
+            C(IMG, "crop_images", A("f32", 2, 3, 6, 7), bottom_cropping=1, target_height=4, right_cropping=2,
+              target_width=3, data_format="channels_first"),
+            C(IMG, "pad_images", A("f32", 2, 3, 4, 2), top_padding=1, left_padding=2, target_height=6,
+              target_width=7),
+            C(IMG, "pad_images", A("f32", 3, 4, 2), top_padding=1, bottom_padding=2, left_padding=0,
+              right_padding=3),
+            C(IMG, "pad_images", A("f32", 2, 2, 3, 4), bottom_padding=1, target_height=5, right_padding=2,
+              target_width=7, data_format="channels_first"),
+            C(IMG, "extract_patches", A("f32", 2, 6, 6, 3), 2),
+            C(IMG, "extract_patches", A("f32", 2, 7, 7, 2), (3, 2), strides=(2, 1), padding="same"),
+            C(IMG, "extract_patches", A("f32", 6, 6, 3), 3, strides=2, dilation_rate=1)]
     return out
 
 
