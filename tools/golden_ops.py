@@ -3,7 +3,7 @@ test_symbolic.py.
 
     KERAS_BACKEND=torch /work/kvenv/bin/python tools/golden_ops.py
 
-The cases go to one pair of files per group (``elementwise``, ``reductions``, ``arrays`` of keras.ops.numpy,
+The cases go to one pair of files per group (``unary``, ``binary``, ``reductions``, ``arrays`` of keras.ops.numpy,
 ``math``, ``linalg``), so each stays small: tests/golden/ops/<group>.json holds the cases (the namespace and op,
 the arguments: arrays by input name, slices, tuples and special floats as small marker dicts, see ``encode``;
 Keras's output dtypes, or the error Keras raised; and for the symbolic check the output shapes and dtypes Keras
@@ -401,11 +401,14 @@ def symbolic(ns, op, args, kwargs, unknown_batch):
     leaves = flat_outputs(result)
     if not all(isinstance(leaf, keras.KerasTensor) for leaf in leaves):
         return {"error": "not symbolic"}
-    return {"shapes": [list(leaf.shape) for leaf in leaves], "dtypes": [leaf.dtype for leaf in leaves]}
+    history = getattr(leaves[0], "_keras_history", None)
+    return {"shapes": [list(leaf.shape) for leaf in leaves], "dtypes": [leaf.dtype for leaf in leaves],
+            "class_name": type(history[0]).__name__ if history else None}
 
 
 ELEMENTWISE = set(UNARY_FLOAT + UNARY_POSITIVE + UNARY_UNIT + BINARY + BITWISE + SHIFTS + [
     "arccosh", "power", "gcd", "lcm", "ldexp", "bitwise_not", "bitwise_invert", "clip", "where", "allclose"])
+UNARY = set(UNARY_FLOAT + UNARY_POSITIVE + UNARY_UNIT + ["arccosh", "bitwise_not", "bitwise_invert", "clip"])
 REDUCING = set(REDUCTIONS + NAN_REDUCTIONS + ["quantile", "nanquantile", "percentile", "nanpercentile", "average",
                                              "cumsum", "cumprod", "nancumsum", "nancumprod", "trace"])
 
@@ -414,7 +417,9 @@ def group_of(ns, op):
     """The fixture file a case goes to (each file stays small)."""
     if ns != "numpy":
         return ns
-    return "elementwise" if op in ELEMENTWISE else "reductions" if op in REDUCING else "arrays"
+    if op in ELEMENTWISE:
+        return "unary" if op in UNARY else "binary"
+    return "reductions" if op in REDUCING else "arrays"
 
 
 class Packer:

@@ -251,10 +251,15 @@ class KerasOperation(Operation):
         self.arguments = arguments
 
     def call(self, *args, **kwargs):
-        return self.function(*args, **{**self.arguments, **kwargs})
+        arguments = {**self.arguments, **kwargs}
+        # einsum(subscripts, *operands): the config's leading arguments go before the node's tensors.
+        leading = [arguments.pop(name) for name in self._leading if name in arguments]
+        return self.function(*leading, *args, **arguments)
 
     def compute_output_spec(self, *args, **kwargs):
-        return self.spec(self.function, args, {**self.arguments, **kwargs})
+        arguments = {**self.arguments, **kwargs}
+        leading = [arguments.pop(name) for name in self._leading if name in arguments]
+        return self.spec(self.function, (*leading, *args), arguments)
 
     def get_config(self):
         return {"name": self.name, **self.arguments}
@@ -334,7 +339,9 @@ def keras_op(namespace, spec=None, class_name=None, call=None):
         cls = type(class_name or _camel_case(function.__name__), (KerasOperation,), {
             "function": staticmethod(function), "__module__": function.__module__,
             "__doc__": f"The graph operation of ``keras.ops.{function.__name__}``.",
-            "_parameters": frozenset(signature.parameters)})
+            "_parameters": frozenset(signature.parameters),
+            "_leading": tuple(p.name for p in parameters[:[p.kind for p in parameters].index(
+                inspect.Parameter.VAR_POSITIONAL)]) if variadic else ()})
         if spec is not None:
             cls.spec = staticmethod(spec)
         registry.register_builtin(cls, "ops", module=KERAS_MODULES[namespace])
@@ -342,7 +349,9 @@ def keras_op(namespace, spec=None, class_name=None, call=None):
         def symbolic(*args, **kwargs):
             bound = signature.bind(*args, **kwargs)
             if variadic:
-                call_args, rest = list(bound.args), dict(bound.kwargs)
+                leading = cls._leading
+                call_args, rest = list(bound.args[len(leading):]), dict(bound.kwargs)
+                rest.update({name: bound.arguments[name] for name in leading})
                 call_kwargs = {k: v for k, v in rest.items() if _holds_tensor(v)}
             else:
                 bound.apply_defaults()   # Keras's config lists every argument

@@ -123,7 +123,7 @@ def solve_triangular(a, b, lower=False):
     return torch.linalg.solve_triangular(a, b, upper=not lower)
 
 
-@_op
+@keras_op("linalg", class_name="SVD")
 def svd(x, full_matrices=True, compute_uv=True):
     """The singular value decomposition ``(u, s, v^H)``, or only the singular values without ``compute_uv``."""
     x = _matrices(x, "svd", square=False)

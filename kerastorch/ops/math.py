@@ -60,7 +60,7 @@ def logdet(x):
     return torch.logdet(_float(x))
 
 
-@_op
+@keras_op("math", class_name="CDist")
 def cdist(x, y):
     """The Euclidean distances between the rows of ``x`` (``(..., n, d)``) and of ``y`` (``(..., m, d)``):
     ``(..., n, m)``."""
@@ -173,32 +173,32 @@ def _parts(z):
     return z.real.contiguous(), z.imag.contiguous()
 
 
-@_op
+@keras_op("math", class_name="FFT")
 def fft(x):
     """The discrete Fourier transform along the last axis of the complex ``x = (real, imag)``."""
     return _parts(torch.fft.fft(_complex(x, "fft")))
 
 
-@_op
+@keras_op("math", class_name="FFT2")
 def fft2(x):
     """The 2-D discrete Fourier transform over the last two axes of ``x = (real, imag)``."""
     return _parts(torch.fft.fft2(_complex(x, "fft2")))
 
 
-@_op
+@keras_op("math", class_name="IFFT2")
 def ifft2(x):
     """The inverse 2-D discrete Fourier transform over the last two axes of ``x = (real, imag)``."""
     return _parts(torch.fft.ifft2(_complex(x, "ifft2")))
 
 
-@_op
+@keras_op("math", class_name="RFFT")
 def rfft(x, fft_length=None):
     """The Fourier transform of the real ``x`` along its last axis: ``(real, imag)`` of ``fft_length // 2 + 1``
     bins."""
     return _parts(torch.fft.rfft(_float(x), n=fft_length, dim=-1))
 
 
-@_op
+@keras_op("math", class_name="IRFFT")
 def irfft(x, fft_length=None):
     """The inverse of ``rfft``: a real signal of ``fft_length`` samples from ``x = (real, imag)``."""
     return torch.fft.irfft(_complex(x, "irfft"), n=fft_length, dim=-1)
@@ -220,7 +220,7 @@ def _window(window, sequence_length, dtype, device):
     return window
 
 
-@_op
+@keras_op("math", class_name="STFT")
 def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
     """The short-time Fourier transform along the last axis: ``(real, imag)`` of shape
     ``(..., num_sequences, fft_length // 2 + 1)``.
@@ -246,7 +246,7 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
     return _parts(z)
 
 
-@_op
+@keras_op("math", class_name="ISTFT")
 def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann", center=True):
     """The inverse of ``stft``: signals from ``x = (real, imag)`` of shape ``(..., num_sequences, bins)``.
 

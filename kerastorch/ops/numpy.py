@@ -112,8 +112,8 @@ isreal = _unary("isreal", torch.isreal, "Whether the value has no imaginary part
 logical_not = _unary("logical_not", torch.logical_not, "Logical NOT")
 bitwise_not = _unary("bitwise_not", torch.bitwise_not, "Bitwise NOT (inversion)")
 bitwise_invert = _unary("bitwise_invert", torch.bitwise_not, "Bitwise NOT (inversion)")
-conj = _unary("conj", torch.conj_physical, "The complex conjugate")
 conjugate = _unary("conjugate", torch.conj_physical, "The complex conjugate")
+conj = conjugate
 copy = _unary("copy", torch.clone, "A copy")
 
 
@@ -123,7 +123,7 @@ def _keep_bool(kernel):
 
 
 absolute = _unary("absolute", _keep_bool(torch.abs), "Absolute value")
-abs = _unary("abs", _keep_bool(torch.abs), "Absolute value")
+abs = absolute
 trunc = _unary("trunc", _keep_bool(torch.trunc), "Rounding towards zero")
 
 
@@ -360,7 +360,7 @@ def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     return torch.isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
-@_op
+@keras_op("numpy", class_name="AllClose")
 def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """Whether ``isclose`` holds everywhere (a bool scalar tensor; no host sync)."""
     x1, x2 = _promoted(x1, x2)
@@ -1450,7 +1450,7 @@ def argpartition(x, kth, axis=-1):
     return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
 
 
-@_op
+@keras_op("numpy", class_name="SearchSorted")
 def searchsorted(sorted_sequence, values, side="left"):
     """Where ``values`` would be inserted into the 1-D ``sorted_sequence`` to keep it sorted, as int32."""
     if side not in ("left", "right"):
@@ -1582,7 +1582,7 @@ def bincount(x, weights=None, minlength=0, sparse=False):
     return _cast(torch.bincount(x, weights=weights, minlength=minlength), dtype)
 
 
-@_op
+@keras_op("numpy", class_name="IsIn")
 def isin(x1, x2, assume_unique=False, invert=False):
     """Whether each element of ``x1`` is among the elements of ``x2``."""
     x1, x2 = _promoted(x1, x2)
