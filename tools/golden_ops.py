@@ -403,7 +403,15 @@ def symbolic(ns, op, args, kwargs, unknown_batch):
         return {"error": "not symbolic"}
     history = getattr(leaves[0], "_keras_history", None)
     return {"shapes": [list(leaf.shape) for leaf in leaves], "dtypes": [leaf.dtype for leaf in leaves],
-            "class_name": type(history[0]).__name__ if history else None}
+            "class_name": type(history[0]).__name__ if history else None,
+            "config_keys": config_keys(history[0]) if history else None}
+
+
+def config_keys(operation):
+    try:
+        return sorted(operation.get_config())
+    except Exception:  # noqa: BLE001 - a few Keras operations cannot write a config; then none is compared
+        return None
 
 
 ELEMENTWISE = set(UNARY_FLOAT + UNARY_POSITIVE + UNARY_UNIT + BINARY + BITWISE + SHIFTS + [

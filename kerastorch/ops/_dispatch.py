@@ -348,13 +348,13 @@ def keras_op(namespace, spec=None, class_name=None, call=None):
 
         def symbolic(*args, **kwargs):
             bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()   # Keras's config lists every argument
             if variadic:
                 leading = cls._leading
                 call_args, rest = list(bound.args[len(leading):]), dict(bound.kwargs)
                 rest.update({name: bound.arguments[name] for name in leading})
                 call_kwargs = {k: v for k, v in rest.items() if _holds_tensor(v)}
             else:
-                bound.apply_defaults()   # Keras's config lists every argument
                 call_args, call_kwargs, rest, positional = [], {}, {}, True
                 for parameter in parameters:
                     value = bound.arguments[parameter.name]

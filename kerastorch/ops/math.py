@@ -131,14 +131,14 @@ def segment_prod(data, segment_ids, num_segments=None, sorted=False):
     return _segment(data, segment_ids, num_segments, "prod")
 
 
-@_op
+@keras_op("math", call=("x",))
 def top_k(x, k, sorted=True):
     """The ``k`` largest values of the last axis of ``x`` and their indices (int64, as Keras on torch)."""
     x = to_tensor(x)
     return tuple(torch.topk(x, k, dim=-1, sorted=sorted))
 
 
-@_op
+@keras_op("math", call=("targets", "predictions"))
 def in_top_k(targets, predictions, k):
     """Whether each target class is among the ``k`` highest ``predictions`` of its row (ties count as in)."""
     targets, predictions = to_tensors(targets, predictions)
@@ -147,7 +147,7 @@ def in_top_k(targets, predictions, k):
     return (target_values >= kth)[:, 0]
 
 
-@_op
+@keras_op("math", call=("x",))
 def extract_sequences(x, sequence_length, sequence_stride):
     """Frames of ``sequence_length`` samples every ``sequence_stride`` samples along the last axis:
     ``(..., num_sequences, sequence_length)``."""
@@ -220,7 +220,7 @@ def _window(window, sequence_length, dtype, device):
     return window
 
 
-@keras_op("math", class_name="STFT")
+@keras_op("math", class_name="STFT", call=("x",))
 def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=True):
     """The short-time Fourier transform along the last axis: ``(real, imag)`` of shape
     ``(..., num_sequences, fft_length // 2 + 1)``.
@@ -246,7 +246,7 @@ def stft(x, sequence_length, sequence_stride, fft_length, window="hann", center=
     return _parts(z)
 
 
-@keras_op("math", class_name="ISTFT")
+@keras_op("math", class_name="ISTFT", call=("x",))
 def istft(x, sequence_length, sequence_stride, fft_length, length=None, window="hann", center=True):
     """The inverse of ``stft``: signals from ``x = (real, imag)`` of shape ``(..., num_sequences, bins)``.
 

@@ -353,7 +353,7 @@ def divide_no_nan(x1, x2):
         dtypes.torch_dtype(dtype))
 
 
-@_elementwise
+@keras_op("numpy", spec=elementwise, call=("x1", "x2", "rtol", "atol"))
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """Whether ``|x1 - x2| <= atol + rtol * |x2|``, element-wise."""
     x1, x2 = _promoted(x1, x2)
@@ -760,7 +760,7 @@ def nanmedian(x, axis=None, keepdims=False):
     return _quantile(x, 0.5, axis, "linear", keepdims, True)
 
 
-@_op
+@keras_op("numpy", call=("x", "weights"))
 def average(x, axis=None, weights=None):
     """The (weighted) mean over ``axis``; 1-D ``weights`` weigh the positions along ``axis``."""
     x = to_tensor(x)
@@ -920,7 +920,7 @@ def _reshape_spec(function, args, kwargs):
     return traced(function, args, kwargs)
 
 
-@keras_op("numpy", spec=_reshape_spec)
+@keras_op("numpy", spec=_reshape_spec, call=("x",))
 def reshape(x, newshape):
     """``x`` with shape ``newshape`` (one entry may be -1)."""
     x = to_tensor(x)
@@ -941,19 +941,19 @@ def transpose(x, axes=None):
     return x.permute(tuple(axes) if axes is not None else tuple(reversed(range(x.ndim))))
 
 
-@_op
+@keras_op("numpy", call=("x",))
 def swapaxes(x, axis1, axis2):
     """``x`` with two axes swapped."""
     return torch.swapaxes(to_tensor(x), axis1, axis2)
 
 
-@_op
+@keras_op("numpy", call=("x",))
 def moveaxis(x, source, destination):
     """``x`` with the axes ``source`` moved to ``destination``."""
     return torch.moveaxis(to_tensor(x), source, destination)
 
 
-@_op
+@keras_op("numpy", call=("x",))
 def expand_dims(x, axis):
     """``x`` with new axes of size 1 at ``axis`` (an int or a tuple)."""
     x = to_tensor(x)
@@ -995,7 +995,7 @@ def _broadcast_to_spec(function, args, kwargs):
     return KerasTensor(tuple(a["shape"]), a["x"].dtype)
 
 
-@keras_op("numpy", spec=_broadcast_to_spec)
+@keras_op("numpy", spec=_broadcast_to_spec, call=("x",))
 def broadcast_to(x, shape):
     """``x`` broadcast to ``shape``."""
     return torch.broadcast_to(to_tensor(x), tuple(shape))
@@ -1031,7 +1031,7 @@ def rot90(array, k=1, axes=(0, 1)):
     return torch.rot90(array, k=k, dims=tuple(axes))
 
 
-@_op
+@keras_op("numpy", call=("x",))
 def roll(x, shift, axis=None):
     """``x`` with elements shifted by ``shift`` along ``axis`` (of the flattened input for None)."""
     x = to_tensor(x)
@@ -1040,7 +1040,7 @@ def roll(x, shift, axis=None):
     return torch.roll(x, shift, dims=axis)
 
 
-@_op
+@keras_op("numpy", call=("x",))
 def tile(x, repeats):
     """``x`` repeated ``repeats`` times along each axis."""
     x = to_tensor(x)
@@ -1065,7 +1065,7 @@ def _repeat_spec(function, args, kwargs):
     return KerasTensor(shape, x.dtype)
 
 
-@keras_op("numpy", spec=_repeat_spec)
+@keras_op("numpy", spec=_repeat_spec, call=("x",))
 def repeat(x, repeats, axis=None):
     """Each element of ``x`` repeated ``repeats`` times along ``axis`` (of the flattened input for None)."""
     x = to_tensor(x)
@@ -1160,13 +1160,13 @@ def _split(x, indices_or_sections, axis, name):
     return list(torch.split(x, sizes, dim=axis))
 
 
-@keras_op("numpy", spec=_split_spec_for(0))
+@keras_op("numpy", spec=_split_spec_for(0), call=("x",))
 def split(x, indices_or_sections, axis=0):
     """``x`` split along ``axis`` into equal sections (an int) or at the given indices (a list)."""
     return _split(x, indices_or_sections, axis, "split")
 
 
-@keras_op("numpy", spec=_split_spec_for(0))
+@keras_op("numpy", spec=_split_spec_for(0), call=("x",))
 def array_split(x, indices_or_sections, axis=0):
     """``x`` split along ``axis`` into ``indices_or_sections`` sections of sizes differing by at most one."""
     x = to_tensor(x)
@@ -1178,20 +1178,20 @@ def array_split(x, indices_or_sections, axis=0):
     return list(torch.split(x, sizes, dim=axis))
 
 
-@keras_op("numpy", spec=_split_spec_for(None))
+@keras_op("numpy", spec=_split_spec_for(None), call=("x",))
 def hsplit(x, indices_or_sections):
     """``split`` along axis 1 (axis 0 for vectors)."""
     x = to_tensor(x)
     return _split(x, indices_or_sections, 1 if x.ndim > 1 else 0, "hsplit")
 
 
-@keras_op("numpy", spec=_split_spec_for(0))
+@keras_op("numpy", spec=_split_spec_for(0), call=("x",))
 def vsplit(x, indices_or_sections):
     """``split`` along axis 0."""
     return _split(x, indices_or_sections, 0, "vsplit")
 
 
-@keras_op("numpy", spec=_split_spec_for(2))
+@keras_op("numpy", spec=_split_spec_for(2), call=("x",))
 def dsplit(x, indices_or_sections):
     """``split`` along axis 2."""
     return _split(x, indices_or_sections, 2, "dsplit")
@@ -1252,7 +1252,7 @@ _PAD_MODES = {"constant": "constant", "reflect": "reflect", "symmetric": None, "
               "wrap": "circular", "replicate": "replicate", "circular": "circular"}
 
 
-@_op
+@keras_op("numpy", call=("x", "constant_values"))
 def pad(x, pad_width, mode="constant", constant_values=None):
     """``x`` padded by ``pad_width`` (``((before, after),) * rank``, or one pair for all axes) with ``mode``
     ``"constant"``, ``"reflect"``, ``"symmetric"``, ``"edge"`` or ``"wrap"``."""
@@ -1335,7 +1335,7 @@ def take_along_axis(x, indices, axis=None):
     return torch.take_along_dim(x.broadcast_to(x_shape), indices.broadcast_to(index_shape), dim=axis)
 
 
-@_op
+@keras_op("numpy", call=("condlist", "choicelist", "default"))
 def select(condlist, choicelist, default=0):
     """The element of the first ``choicelist`` entry whose condition in ``condlist`` holds, else ``default``."""
     if len(condlist) != len(choicelist):
@@ -1408,7 +1408,7 @@ def meshgrid(*x, indexing="xy"):
     return list(torch.meshgrid(*to_tensors(*x), indexing=indexing))
 
 
-@_op
+@keras_op("numpy", call=("indices",))
 def unravel_index(indices, shape):
     """The coordinates in an array of ``shape`` of the flat ``indices``, as a tuple of tensors."""
     indices = to_tensor(indices)

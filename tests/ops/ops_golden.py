@@ -153,9 +153,13 @@ def check_symbolic(group, case, key):
     result = call(group, case, symbolic_input(group, key == "symbolic_none"))
     outputs = leaves(result)
     assert all(isinstance(t, KerasTensor) for t in outputs)
+    operation = outputs[0]._keras_history.operation
     if case[key].get("class_name"):
-        # The node's operation has Keras's class name, so a functional config written by Keras finds it.
-        assert type(outputs[0]._keras_history.operation).__name__ == case[key]["class_name"]
+        # The node's operation has Keras's class name and config keys, so a functional config written by Keras
+        # finds it and gives it the arguments it takes.
+        assert type(operation).__name__ == case[key]["class_name"]
+    if case[key].get("config_keys"):
+        assert sorted(operation.get_config()) == case[key]["config_keys"]
     if case["op"] in SPEC_SHAPE_FOLLOWS_EAGER:
         _, buffers = load(group)
         assert [list(t.shape) for t in outputs] == [o["value"][2] for o in case["outputs"]]
