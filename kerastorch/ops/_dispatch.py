@@ -24,6 +24,7 @@ output size depends on the data gives its own rule.
 """
 import functools
 import inspect
+import itertools
 
 import numpy as np
 import torch
@@ -63,6 +64,8 @@ def to_tensor(x, dtype=None, device=None):
         device: where a new tensor is made.
     """
     if isinstance(x, torch.Tensor):
+        if device is not None and x.device != torch.device(device):
+            x = x.to(device)
         return x if dtype is None else x.to(dtypes.torch_dtype(dtype))
     if isinstance(x, KerasTensor):
         raise ValueError(f"A symbolic KerasTensor cannot be converted to a tensor: {x}. It is a placeholder in a "
@@ -110,11 +113,13 @@ def shape_of(x):
 # ---- output specs ----------------------------------------------------------------------------------------------
 
 _FILL_SIZES = (83, 89)   # stand-ins for unknown dimensions; a dimension that follows them is unknown
+_MAX_ASSIGNMENTS = 256
 
 
-def _as_meta(value, fill):
+def _as_meta(value, sizes):
+    """A KerasTensor as an empty meta tensor, its unknown dimensions taken in order from ``sizes``."""
     if isinstance(value, KerasTensor):
-        shape = [fill if d is None else d for d in value.shape]
+        shape = [next(sizes) if d is None else d for d in value.shape]
         return torch.empty(shape, dtype=dtypes.torch_dtype(value.dtype), device="meta")
     return value
 
@@ -125,24 +130,57 @@ def _as_keras_tensor(value):
     return value
 
 
-def _trace(function, args, kwargs, fill):
-    meta_args, meta_kwargs = map_structure(lambda v: _as_meta(v, fill), (list(args), kwargs))
+def _trace(function, args, kwargs, sizes):
+    """``function``'s outputs on meta tensors of the KerasTensors' shapes, unknown dimensions set to ``sizes``."""
+    sizes = iter(sizes)
+    meta_args, meta_kwargs = map_structure(lambda v: _as_meta(v, sizes), (list(args), kwargs))
     with torch.no_grad():
         try:
             return function(*meta_args, **meta_kwargs)
-        except (NotImplementedError, RuntimeError):
-            # Some kernels have no meta implementation: trace them on small real tensors instead.
+        except NotImplementedError:
+            # Some kernels have no meta implementation: trace them on real tensors instead.
             real = map_structure(lambda v: torch.zeros(v.shape, dtype=v.dtype) if isinstance(v, torch.Tensor)
                                  and v.is_meta else v, (meta_args, meta_kwargs))
             return function(*real[0], **real[1])
 
 
+def _unknown_dims(args, kwargs):
+    return [d for t in flatten((list(args), kwargs)) if isinstance(t, KerasTensor) for d in t.shape if d is None]
+
+
+def _assignments(args, kwargs, count):
+    """Sizes to try for ``count`` unknown dimensions: all the stand-in first, then (for ops whose operands' sizes
+    must agree, such as matmul's inner dimension) each unknown dimension as one of the known sizes."""
+    known = sorted({d for t in flatten((list(args), kwargs)) if isinstance(t, KerasTensor) for d in t.shape
+                    if d is not None and d > 1})
+    candidates = [_FILL_SIZES[0]] + known
+    for n, assignment in enumerate(itertools.product(candidates, repeat=count)):
+        if n >= _MAX_ASSIGNMENTS:
+            return
+        yield assignment
+
+
 def traced(function, args, kwargs):
-    """The output spec found by running ``function`` on meta tensors of the KerasTensors' shapes and dtypes."""
-    first = _trace(function, args, kwargs, _FILL_SIZES[0])
-    if not any(None in t.shape for t in flatten((args, kwargs)) if isinstance(t, KerasTensor)):
-        return map_structure(_as_keras_tensor, first)
-    second = _trace(function, args, kwargs, _FILL_SIZES[1])
+    """The output spec found by running ``function`` on meta tensors of the KerasTensors' shapes and dtypes.
+
+    Unknown dimensions are set to a stand-in size (or, where the op needs them to agree with other operands, to a
+    known size); an output dimension that changes with the stand-in is unknown.
+    """
+    count = len(_unknown_dims(args, kwargs))
+    if not count:
+        return map_structure(_as_keras_tensor, _trace(function, args, kwargs, ()))
+    error = None
+    for assignment in _assignments(args, kwargs, count):
+        try:
+            first = _trace(function, args, kwargs, assignment)
+        except (RuntimeError, ValueError, IndexError) as failure:
+            error = error or failure
+            continue
+        second = _trace(function, args, kwargs, [_FILL_SIZES[1] if size == _FILL_SIZES[0] else size
+                                                 for size in assignment])
+        break
+    else:
+        raise error
 
     def merge(a, b):
         if not isinstance(a, torch.Tensor):
@@ -191,7 +229,7 @@ def elementwise(function, args, kwargs):
         shape = broadcast_shapes(shape, shape_of(value), function.__name__)
     ones = map_structure(lambda v: KerasTensor([1 if d is None else d for d in v.shape], v.dtype)
                          if isinstance(v, KerasTensor) else v, (list(args), kwargs))
-    dtype = _trace(function, ones[0], ones[1], 1).dtype
+    dtype = _trace(function, ones[0], ones[1], ()).dtype
     return KerasTensor(shape, dtypes.standardize_dtype(dtype))
 
 
@@ -213,10 +251,15 @@ class KerasOperation(Operation):
         self.arguments = arguments
 
     def call(self, *args, **kwargs):
-        return self.function(*args, **{**self.arguments, **kwargs})
+        arguments = {**self.arguments, **kwargs}
+        # einsum(subscripts, *operands): the config's leading arguments go before the node's tensors.
+        leading = [arguments.pop(name) for name in self._leading if name in arguments]
+        return self.function(*leading, *args, **arguments)
 
     def compute_output_spec(self, *args, **kwargs):
-        return self.spec(self.function, args, {**self.arguments, **kwargs})
+        arguments = {**self.arguments, **kwargs}
+        leading = [arguments.pop(name) for name in self._leading if name in arguments]
+        return self.spec(self.function, (*leading, *args), arguments)
 
     def get_config(self):
         return {"name": self.name, **self.arguments}
@@ -296,18 +339,22 @@ def keras_op(namespace, spec=None, class_name=None, call=None):
         cls = type(class_name or _camel_case(function.__name__), (KerasOperation,), {
             "function": staticmethod(function), "__module__": function.__module__,
             "__doc__": f"The graph operation of ``keras.ops.{function.__name__}``.",
-            "_parameters": frozenset(signature.parameters)})
+            "_parameters": frozenset(signature.parameters),
+            "_leading": tuple(p.name for p in parameters[:[p.kind for p in parameters].index(
+                inspect.Parameter.VAR_POSITIONAL)]) if variadic else ()})
         if spec is not None:
             cls.spec = staticmethod(spec)
         registry.register_builtin(cls, "ops", module=KERAS_MODULES[namespace])
 
         def symbolic(*args, **kwargs):
             bound = signature.bind(*args, **kwargs)
+            bound.apply_defaults()   # Keras's config lists every argument
             if variadic:
-                call_args, rest = list(bound.args), dict(bound.kwargs)
+                leading = cls._leading
+                call_args, rest = list(bound.args[len(leading):]), dict(bound.kwargs)
+                rest.update({name: bound.arguments[name] for name in leading})
                 call_kwargs = {k: v for k, v in rest.items() if _holds_tensor(v)}
             else:
-                bound.apply_defaults()   # Keras's config lists every argument
                 call_args, call_kwargs, rest, positional = [], {}, {}, True
                 for parameter in parameters:
                     value = bound.arguments[parameter.name]

@@ -112,8 +112,8 @@ isreal = _unary("isreal", torch.isreal, "Whether the value has no imaginary part
 logical_not = _unary("logical_not", torch.logical_not, "Logical NOT")
 bitwise_not = _unary("bitwise_not", torch.bitwise_not, "Bitwise NOT (inversion)")
 bitwise_invert = _unary("bitwise_invert", torch.bitwise_not, "Bitwise NOT (inversion)")
-conj = _unary("conj", torch.conj_physical, "The complex conjugate")
 conjugate = _unary("conjugate", torch.conj_physical, "The complex conjugate")
+conj = conjugate
 copy = _unary("copy", torch.clone, "A copy")
 
 
@@ -123,7 +123,7 @@ def _keep_bool(kernel):
 
 
 absolute = _unary("absolute", _keep_bool(torch.abs), "Absolute value")
-abs = _unary("abs", _keep_bool(torch.abs), "Absolute value")
+abs = absolute
 trunc = _unary("trunc", _keep_bool(torch.trunc), "Rounding towards zero")
 
 
@@ -257,9 +257,9 @@ def _floats(x1, x2):
 
 
 def _ints_to_float(x1, x2):
-    """Promoted operands; an integer or bool result type becomes floatx (hypot, heaviside)."""
+    """Promoted operands; an integer result type becomes floatx (hypot, heaviside)."""
     dtype = dtypes.result_type(dtype_of(x1), dtype_of(x2))
-    if not dtypes.is_float_dtype(dtype):
+    if dtypes.is_int_dtype(dtype):
         dtype = backend.floatx()
     device = next((v.device for v in (x1, x2) if isinstance(v, torch.Tensor)), None)
     return to_tensor(x1, dtype, device), to_tensor(x2, dtype, device)
@@ -353,18 +353,18 @@ def divide_no_nan(x1, x2):
         dtypes.torch_dtype(dtype))
 
 
-@_elementwise
+@keras_op("numpy", spec=elementwise, call=("x1", "x2", "rtol", "atol"))
 def isclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
     """Whether ``|x1 - x2| <= atol + rtol * |x2|``, element-wise."""
     x1, x2 = _promoted(x1, x2)
     return torch.isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan)
 
 
-@_op
+@keras_op("numpy", class_name="AllClose")
 def allclose(x1, x2, rtol=1e-5, atol=1e-8, equal_nan=False):
-    """Whether ``isclose`` holds everywhere (a bool scalar)."""
+    """Whether ``isclose`` holds everywhere (a bool scalar tensor; no host sync)."""
     x1, x2 = _promoted(x1, x2)
-    return torch.tensor(torch.allclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan), device=x1.device)
+    return torch.all(torch.isclose(x1, x2, rtol=rtol, atol=atol, equal_nan=equal_nan))
 
 
 def _where_spec(function, args, kwargs):
@@ -475,7 +475,22 @@ def kron(x1, x2):
     return torch.kron(x1, x2)
 
 
-@_op
+def _cross_spec(function, args, kwargs):
+    a = arguments(function, args, kwargs)
+    vector_axes = (a["axis"],) * 2 if a["axis"] is not None else (a["axisa"], a["axisb"])
+
+    def sized(x, axis):
+        if not isinstance(x, KerasTensor) or x.shape[axis] is not None:
+            return x
+        shape = list(x.shape)
+        shape[axis] = 3   # an unknown vector axis must have size 2 or 3
+        return KerasTensor(shape, x.dtype)
+
+    return traced(function, (sized(a["x1"], vector_axes[0]), sized(a["x2"], vector_axes[1])),
+                  {k: a[k] for k in ("axisa", "axisb", "axisc", "axis")})
+
+
+@keras_op("numpy", spec=_cross_spec)
 def cross(x1, x2, axisa=-1, axisb=-1, axisc=-1, axis=None):
     """The cross product of 3-vectors (2-vectors are extended with a zero z)."""
     if axis is not None:
@@ -615,7 +630,7 @@ def all(x, axis=None, keepdims=False):
     x = to_tensor(x)
     if axis == () or axis == []:
         return x.to(torch.bool)
-    return torch.all(x, dim=_all_axes(x, axis), keepdim=keepdims)
+    return torch.all(x, dim=_all_axes(x, axis), keepdim=keepdims).to(torch.bool)
 
 
 @_op
@@ -624,7 +639,7 @@ def any(x, axis=None, keepdims=False):
     x = to_tensor(x)
     if axis == () or axis == []:
         return x.to(torch.bool)
-    return torch.any(x, dim=_all_axes(x, axis), keepdim=keepdims)
+    return torch.any(x, dim=_all_axes(x, axis), keepdim=keepdims).to(torch.bool)
 
 
 def _moments_dtypes(x):
@@ -745,7 +760,7 @@ def nanmedian(x, axis=None, keepdims=False):
     return _quantile(x, 0.5, axis, "linear", keepdims, True)
 
 
-@_op
+@keras_op("numpy", call=("x", "weights"))
 def average(x, axis=None, weights=None):
     """The (weighted) mean over ``axis``; 1-D ``weights`` weigh the positions along ``axis``."""
     x = to_tensor(x)
@@ -894,7 +909,18 @@ def trace(x, offset=0, axis1=0, axis2=1):
 
 # ---- shapes and arrangement --------------------------------------------------------------------------------------
 
-@_op
+def _reshape_spec(function, args, kwargs):
+    a = arguments(function, args, kwargs)
+    x, newshape = a["x"], a["newshape"]
+    newshape = (newshape,) if isinstance(newshape, int) else tuple(-1 if d is None else d for d in newshape)
+    if -1 not in newshape:
+        return KerasTensor(newshape, x.dtype)
+    if None in x.shape:
+        return KerasTensor(tuple(None if d == -1 else d for d in newshape), x.dtype)
+    return traced(function, args, kwargs)
+
+
+@keras_op("numpy", spec=_reshape_spec, call=("x",))
 def reshape(x, newshape):
     """``x`` with shape ``newshape`` (one entry may be -1)."""
     x = to_tensor(x)
@@ -915,19 +941,19 @@ def transpose(x, axes=None):
     return x.permute(tuple(axes) if axes is not None else tuple(reversed(range(x.ndim))))
 
 
-@_op
+@keras_op("numpy", call=("x",))
 def swapaxes(x, axis1, axis2):
     """``x`` with two axes swapped."""
     return torch.swapaxes(to_tensor(x), axis1, axis2)
 
 
-@_op
+@keras_op("numpy", call=("x",))
 def moveaxis(x, source, destination):
     """``x`` with the axes ``source`` moved to ``destination``."""
     return torch.moveaxis(to_tensor(x), source, destination)
 
 
-@_op
+@keras_op("numpy", call=("x",))
 def expand_dims(x, axis):
     """``x`` with new axes of size 1 at ``axis`` (an int or a tuple)."""
     x = to_tensor(x)
@@ -964,7 +990,12 @@ def squeeze(x, axis=None):
     return torch.squeeze(x, dim=axes)
 
 
-@_op
+def _broadcast_to_spec(function, args, kwargs):
+    a = arguments(function, args, kwargs)
+    return KerasTensor(tuple(a["shape"]), a["x"].dtype)
+
+
+@keras_op("numpy", spec=_broadcast_to_spec, call=("x",))
 def broadcast_to(x, shape):
     """``x`` broadcast to ``shape``."""
     return torch.broadcast_to(to_tensor(x), tuple(shape))
@@ -1000,7 +1031,7 @@ def rot90(array, k=1, axes=(0, 1)):
     return torch.rot90(array, k=k, dims=tuple(axes))
 
 
-@_op
+@keras_op("numpy", call=("x",))
 def roll(x, shift, axis=None):
     """``x`` with elements shifted by ``shift`` along ``axis`` (of the flattened input for None)."""
     x = to_tensor(x)
@@ -1009,7 +1040,7 @@ def roll(x, shift, axis=None):
     return torch.roll(x, shift, dims=axis)
 
 
-@_op
+@keras_op("numpy", call=("x",))
 def tile(x, repeats):
     """``x`` repeated ``repeats`` times along each axis."""
     x = to_tensor(x)
@@ -1034,7 +1065,7 @@ def _repeat_spec(function, args, kwargs):
     return KerasTensor(shape, x.dtype)
 
 
-@keras_op("numpy", spec=_repeat_spec)
+@keras_op("numpy", spec=_repeat_spec, call=("x",))
 def repeat(x, repeats, axis=None):
     """Each element of ``x`` repeated ``repeats`` times along ``axis`` (of the flattened input for None)."""
     x = to_tensor(x)
@@ -1104,19 +1135,38 @@ def _split_sizes(length, indices_or_sections, name):
     return [builtins.max(b - a, 0) for a, b in zip(bounds[:-1], bounds[1:])]
 
 
+def _split_spec_for(default_axis):
+    """The spec of a split along ``axis``: sections of unknown size where that axis is unknown."""
+    def spec(function, args, kwargs):
+        a = arguments(function, args, kwargs)
+        x, sections = a["x"], a["indices_or_sections"]
+        axis = a.get("axis", default_axis)
+        if axis is None:
+            axis = 1 if len(x.shape) > 1 else 0
+        if x.shape[axis] is not None:
+            return traced(function, args, kwargs)
+        if isinstance(sections, int):
+            return [KerasTensor(x.shape, x.dtype) for _ in range(sections)]
+        # Sections between given indices have known sizes; the last one runs to the unknown end.
+        bounds = [0] + [int(i) for i in sections]
+        sizes = [b - a for a, b in zip(bounds[:-1], bounds[1:])] + [None]
+        return [KerasTensor(x.shape[:axis] + (size,) + x.shape[axis + 1:], x.dtype) for size in sizes]
+    return spec
+
+
 def _split(x, indices_or_sections, axis, name):
     x = to_tensor(x)
     sizes = _split_sizes(x.shape[axis], indices_or_sections, name)
     return list(torch.split(x, sizes, dim=axis))
 
 
-@_op
+@keras_op("numpy", spec=_split_spec_for(0), call=("x",))
 def split(x, indices_or_sections, axis=0):
     """``x`` split along ``axis`` into equal sections (an int) or at the given indices (a list)."""
     return _split(x, indices_or_sections, axis, "split")
 
 
-@_op
+@keras_op("numpy", spec=_split_spec_for(0), call=("x",))
 def array_split(x, indices_or_sections, axis=0):
     """``x`` split along ``axis`` into ``indices_or_sections`` sections of sizes differing by at most one."""
     x = to_tensor(x)
@@ -1128,26 +1178,35 @@ def array_split(x, indices_or_sections, axis=0):
     return list(torch.split(x, sizes, dim=axis))
 
 
-@_op
+@keras_op("numpy", spec=_split_spec_for(None), call=("x",))
 def hsplit(x, indices_or_sections):
     """``split`` along axis 1 (axis 0 for vectors)."""
     x = to_tensor(x)
     return _split(x, indices_or_sections, 1 if x.ndim > 1 else 0, "hsplit")
 
 
-@_op
+@keras_op("numpy", spec=_split_spec_for(0), call=("x",))
 def vsplit(x, indices_or_sections):
     """``split`` along axis 0."""
     return _split(x, indices_or_sections, 0, "vsplit")
 
 
-@_op
+@keras_op("numpy", spec=_split_spec_for(2), call=("x",))
 def dsplit(x, indices_or_sections):
     """``split`` along axis 2."""
     return _split(x, indices_or_sections, 2, "dsplit")
 
 
-@_op
+def _unknown_if_any_unknown(function, args, kwargs):
+    """Keras's rule for diagonals: the diagonal's length is unknown when a dimension it spans is unknown."""
+    spec = traced(function, args, kwargs)
+    x = arguments(function, args, kwargs)["x"]
+    if None in x.shape and spec.shape:
+        return KerasTensor(spec.shape[:-1] + (None,), spec.dtype) if len(x.shape) != 1 else spec
+    return spec
+
+
+@keras_op("numpy", spec=_unknown_if_any_unknown)
 def diag(x, k=0):
     """The ``k``-th diagonal of a matrix, or a matrix with a vector on its ``k``-th diagonal."""
     x = to_tensor(x)
@@ -1162,7 +1221,16 @@ def diagflat(x, k=0):
     return torch.diagflat(to_tensor(x), offset=k)
 
 
-@_op
+def _diagonal_spec(function, args, kwargs):
+    a = arguments(function, args, kwargs)
+    x = a["x"]
+    spec = traced(function, args, kwargs)
+    if x.shape[a["axis1"]] is None or x.shape[a["axis2"]] is None:
+        return KerasTensor(spec.shape[:-1] + (None,), spec.dtype)
+    return spec
+
+
+@keras_op("numpy", spec=_diagonal_spec)
 def diagonal(x, offset=0, axis1=0, axis2=1):
     """The ``offset`` diagonal of the ``axis1``/``axis2`` planes, as the last axis."""
     return torch.diagonal(to_tensor(x), offset=offset, dim1=axis1, dim2=axis2)
@@ -1184,7 +1252,7 @@ _PAD_MODES = {"constant": "constant", "reflect": "reflect", "symmetric": None, "
               "wrap": "circular", "replicate": "replicate", "circular": "circular"}
 
 
-@_op
+@keras_op("numpy", call=("x", "constant_values"))
 def pad(x, pad_width, mode="constant", constant_values=None):
     """``x`` padded by ``pad_width`` (``((before, after),) * rank``, or one pair for all axes) with ``mode``
     ``"constant"``, ``"reflect"``, ``"symmetric"``, ``"edge"`` or ``"wrap"``."""
@@ -1267,7 +1335,7 @@ def take_along_axis(x, indices, axis=None):
     return torch.take_along_dim(x.broadcast_to(x_shape), indices.broadcast_to(index_shape), dim=axis)
 
 
-@_op
+@keras_op("numpy", call=("condlist", "choicelist", "default"))
 def select(condlist, choicelist, default=0):
     """The element of the first ``choicelist`` entry whose condition in ``condlist`` holds, else ``default``."""
     if len(condlist) != len(choicelist):
@@ -1340,7 +1408,7 @@ def meshgrid(*x, indexing="xy"):
     return list(torch.meshgrid(*to_tensors(*x), indexing=indexing))
 
 
-@_op
+@keras_op("numpy", call=("indices",))
 def unravel_index(indices, shape):
     """The coordinates in an array of ``shape`` of the flat ``indices``, as a tuple of tensors."""
     indices = to_tensor(indices)
@@ -1382,7 +1450,7 @@ def argpartition(x, kth, axis=-1):
     return torch.argsort(x, dim=axis, stable=True).to(torch.int32)
 
 
-@_op
+@keras_op("numpy", class_name="SearchSorted")
 def searchsorted(sorted_sequence, values, side="left"):
     """Where ``values`` would be inserted into the 1-D ``sorted_sequence`` to keep it sorted, as int32."""
     if side not in ("left", "right"):
@@ -1417,7 +1485,23 @@ def nonzero(x):
     return tuple(torch.nonzero(x).T.to(torch.int32))
 
 
-@_op
+def _unique_spec(function, args, kwargs):
+    a = arguments(function, args, kwargs)
+    x = a["x"]
+    length = a["size"]
+    values_shape = (length,) if a["axis"] is None else tuple(
+        length if i == a["axis"] % len(x.shape) else d for i, d in enumerate(x.shape))
+    outputs = [KerasTensor(values_shape, x.dtype)]
+    if a["return_index"]:
+        outputs.append(KerasTensor((length,), "int64"))
+    if a["return_inverse"]:
+        outputs.append(KerasTensor(x.shape if a["axis"] is None else (x.shape[a["axis"]],), "int64"))
+    if a["return_counts"]:
+        outputs.append(KerasTensor((length,), "int64"))
+    return outputs[0] if len(outputs) == 1 else tuple(outputs)
+
+
+@keras_op("numpy", spec=_unique_spec)
 def unique(x, sorted=True, return_index=False, return_inverse=False, return_counts=False, axis=None, size=None,
            fill_value=None):
     """The unique elements of ``x`` (with their first indices, the inverse and the counts on request); ``size``
@@ -1430,11 +1514,11 @@ def unique(x, sorted=True, return_index=False, return_inverse=False, return_coun
         flat_inverse = inverse.reshape(-1)
         positions = torch.arange(flat_inverse.shape[0], device=x.device)
         first = torch.full((values.shape[dim],), flat_inverse.shape[0], dtype=torch.long, device=x.device)
-        outputs.append(first.scatter_reduce(0, flat_inverse, positions, reduce="amin").to(torch.int32))
+        outputs.append(first.scatter_reduce(0, flat_inverse, positions, reduce="amin"))
     if return_inverse:
-        outputs.append(inverse.to(torch.int32))
+        outputs.append(inverse)
     if return_counts:
-        outputs.append(counts.to(torch.int32))
+        outputs.append(counts)
     if size is not None:
         outputs = [_fixed_length(out, size, fill_value if i == 0 else 0, dim if i == 0 else 0)
                    if i != (1 + return_index if return_inverse else -1) else out for i, out in enumerate(outputs)]
@@ -1451,7 +1535,14 @@ def _fixed_length(x, size, fill_value, dim):
     return torch.cat([x, torch.full(pad_shape, fill, dtype=x.dtype, device=x.device)], dim=dim)
 
 
-@_op
+def _histogram_spec(function, args, kwargs):
+    a = arguments(function, args, kwargs)
+    x, bins = a["x"], a["bins"]
+    dtype = x.dtype if dtypes.is_float_dtype(x.dtype) else "float32"
+    return KerasTensor((bins,), dtype), KerasTensor((bins + 1,), dtype)
+
+
+@keras_op("numpy", spec=_histogram_spec)
 def histogram(x, bins=10, range=None):
     """The counts of ``x``'s values in ``bins`` equal bins over ``range`` (default: its min and max) and the
     ``bins + 1`` edges."""
@@ -1465,7 +1556,14 @@ def histogram(x, bins=10, range=None):
         x.dtype if x.is_floating_point() else torch.float32)
 
 
-@_op
+def _bincount_spec(function, args, kwargs):
+    a = arguments(function, args, kwargs)
+    x, weights = a["x"], a["weights"]
+    dtype = "int32" if weights is None else dtypes.result_type(dtype_of(x), dtype_of(weights))
+    return KerasTensor(tuple(x.shape[:-1]) + (None,), dtype)
+
+
+@keras_op("numpy", spec=_bincount_spec)
 def bincount(x, weights=None, minlength=0, sparse=False):
     """The number of occurrences (or summed ``weights``) of each non-negative int in ``x`` (a batch for 2-D)."""
     if sparse:
@@ -1484,7 +1582,7 @@ def bincount(x, weights=None, minlength=0, sparse=False):
     return _cast(torch.bincount(x, weights=weights, minlength=minlength), dtype)
 
 
-@_op
+@keras_op("numpy", class_name="IsIn")
 def isin(x1, x2, assume_unique=False, invert=False):
     """Whether each element of ``x1`` is among the elements of ``x2``."""
     x1, x2 = _promoted(x1, x2)
@@ -1550,18 +1648,22 @@ def vander(x, N=None, increasing=False):
     x = to_tensor(x)
     if x.ndim != 1:
         raise ValueError(f"Input tensor must be 1-dimensional. Received: input.shape={tuple(x.shape)}")
-    return torch.vander(x, N=N, increasing=increasing)
+    return torch.vander(x, N=N, increasing=increasing).to(x.dtype)
 
 
-@_op
+def _size_spec(function, args, kwargs):
+    return KerasTensor((), "int64")
+
+
+@keras_op("numpy", spec=_size_spec)
 def size(x):
-    """The number of elements of ``x`` (a Python int)."""
-    return int(np.prod(shape_of(x))) if not isinstance(x, torch.Tensor) else x.numel()
+    """The number of elements of ``x``, as a 0-d int64 tensor (as Keras on torch gives it)."""
+    return torch.tensor(math.prod(shape_of(x)), dtype=torch.int64,
+                        device=x.device if isinstance(x, torch.Tensor) else backend.device())
 
 
-@_op
 def ndim(x):
-    """The rank of ``x`` (a Python int)."""
+    """The rank of ``x`` (a tensor, array, KerasTensor or number), a Python int."""
     return len(shape_of(x))
 
 
@@ -1634,8 +1736,8 @@ def empty(shape, dtype=None):
 
 @_op
 def full(shape, fill_value, dtype=None):
-    """A tensor filled with ``fill_value`` (its dtype unless ``dtype``)."""
-    value = to_tensor(fill_value, dtype)
+    """A tensor filled with ``fill_value`` (floatx unless ``dtype``)."""
+    value = to_tensor(fill_value, dtype or backend.floatx())
     return torch.broadcast_to(value, _shape(shape)).clone()
 
 
@@ -1735,7 +1837,11 @@ def linspace(start, stop, num=50, endpoint=True, retstep=False, dtype=None, axis
     if endpoint and num > 1:
         values[-1] = stop_t
     values = _along(values, axis).to(dtype)
-    return (values, step.to(dtype)) if retstep else values
+    if not retstep:
+        return values
+    if builtins.all(isinstance(v, (int, float)) for v in (start, stop)):
+        return values, (stop - start) / builtins.max(divisor, 1)   # Python numbers give a Python step, as Keras
+    return values, step.to(dtype)
 
 
 @_op
@@ -1799,7 +1905,7 @@ def kaiser(x, beta):
 
 
 __all__ = sorted(name for name, value in list(globals().items())
-                 if hasattr(value, "operation_class") or value is vectorize)
+                 if hasattr(value, "operation_class") or value in (vectorize, ndim))
 
 
 # ---- Python's operators on KerasTensors ---------------------------------------------------------------------------
