@@ -175,7 +175,10 @@ def variable(value, dtype=None, name=None, constraint=None):
         value = value.detach()
     elif dtype is None and np.asarray(value).dtype.kind in "fiu":
         dtype = backend.floatx()
-    return Variable(value, dtype=dtype, name=name, constraint=constraint)
+    result = Variable(value, dtype=dtype, name=name)
+    if constraint is not None:
+        result._constraint = constraint
+    return result
 
 
 def constant(value, dtype=None, shape=None, name=None):

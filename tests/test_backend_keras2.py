@@ -118,3 +118,53 @@ def test_k_function_refuses_the_wrong_number_of_inputs():
 def test_k_gradients_of_a_real_tensor_is_refused_with_advice():
     with pytest.raises(ValueError, match="symbolic loss"):
         K.gradients(torch.ones(()), [torch.ones(2)])
+
+
+# ---- the K.* functions against tf_keras (tests/golden/backend/functions.json) ------------------------------------
+
+from golden_loader import golden_json  # noqa: E402
+from keras2_backend_cases import CASES, evaluate  # noqa: E402
+
+FUNCTIONS = golden_json("backend/functions.json")["cases"]
+# Keras 2 on TensorFlow keeps int64 where torch's Keras narrows to int32 (argmax) and the reverse; the values are
+# compared, and dtypes where both libraries name the same kind.
+_KIND = {"float32": "f", "float64": "f", "float16": "f", "int32": "i", "int64": "i", "bool": "b"}
+
+
+@pytest.mark.parametrize("expression", [c for c in CASES if not str(FUNCTIONS[c][0]).startswith("<error")])
+def test_k_function_gives_keras2s_value(expression):
+    expected, expected_dtype = FUNCTIONS[expression]
+    value, dtype = evaluate(K, expression, torch.as_tensor,
+                            lambda v: v.detach().cpu().numpy() if isinstance(v, torch.Tensor) else np.asarray(v))
+    if expected_dtype is None:
+        assert value == (tuple(expected) if isinstance(expected, list) else expected)
+        return
+    assert _KIND.get(dtype) == _KIND.get(expected_dtype), f"{dtype} vs Keras 2's {expected_dtype}"
+    np.testing.assert_allclose(np.asarray(value, "float64"), np.asarray(expected, "float64"), rtol=1e-5, atol=1e-6)
+
+
+def test_k_functions_work_on_keras_tensors():
+    inputs = keras.Input((4,))
+    loss = K.mean(K.square(K.relu(inputs) - 1.0), axis=-1)
+    assert loss.shape == (None,)
+    f = K.function([inputs], [loss, K.l2_normalize(inputs, axis=1)])
+    x = np.arange(8, dtype="float32").reshape(2, 4)
+    values = f([x])
+    np.testing.assert_allclose(values[0], ((np.maximum(x, 0) - 1) ** 2).mean(-1), rtol=1e-6)
+
+
+def test_k_variables_and_values_round_trip():
+    v = K.variable(np.ones((2, 2)))
+    K.set_value(v, np.full((2, 2), 3.0))
+    assert K.get_value(v).tolist() == [[3.0, 3.0], [3.0, 3.0]] and K.dtype(v) == "float32"
+    K.batch_set_value([(v, np.zeros((2, 2)))])
+    assert K.batch_get_value([v])[0].sum() == 0
+    with pytest.raises(ValueError, match="shape"):
+        K.set_value(v, np.zeros(3))
+
+
+def test_k_placeholder_and_learning_phase():
+    x = K.placeholder(shape=(None, 3))
+    assert K.is_keras_tensor(x) and K.int_shape(x) == (None, 3)
+    assert K.learning_phase() == 0
+    assert K.function([x], [K.sum(x, axis=1)])([np.ones((2, 3))])[0].tolist() == [3.0, 3.0]
