@@ -283,6 +283,13 @@ def random_uniform_variable(shape, low, high, dtype=None, name=None, seed=None):
     return variable(random_uniform(shape, low, high, dtype=dtype, seed=seed), dtype=dtype, name=name)
 
 
+# Keras 2's functions that are keras.ops functions with the same arguments.
+maximum, minimum, equal, not_equal = ops.maximum, ops.minimum, ops.equal, ops.not_equal
+greater, greater_equal, less, less_equal = ops.greater, ops.greater_equal, ops.less, ops.less_equal
+square, exp, log, sign, tanh = ops.square, ops.exp, ops.log, ops.sign, ops.tanh
+sigmoid, softplus, softsign = ops.sigmoid, ops.softplus, ops.softsign
+
+
 # ---- reductions and element-wise math -------------------------------------------------------------------------------
 
 def _as_float_if_bool(x):
@@ -341,10 +348,6 @@ def cumprod(x, axis=0):
     return ops.cumprod(x, axis=axis)
 
 
-def square(x):
-    return ops.square(x)
-
-
 def sqrt(x):
     """The square root, of ``x`` clipped below at 0 (as Keras 2)."""
     return ops.sqrt(ops.maximum(x, 0.0))
@@ -354,20 +357,8 @@ def abs(x):  # noqa: A001
     return ops.absolute(x)
 
 
-def exp(x):
-    return ops.exp(x)
-
-
-def log(x):
-    return ops.log(x)
-
-
 def pow(x, a):  # noqa: A001
     return ops.power(x, a)
-
-
-def sign(x):
-    return ops.sign(x)
 
 
 def round(x):  # noqa: A001
@@ -383,38 +374,6 @@ def clip(x, min_value, max_value):
     if max_value is None:
         max_value = np.inf
     return ops.clip(x, min_value, max_value)
-
-
-def maximum(x, y):
-    return ops.maximum(x, y)
-
-
-def minimum(x, y):
-    return ops.minimum(x, y)
-
-
-def equal(x, y):
-    return ops.equal(x, y)
-
-
-def not_equal(x, y):
-    return ops.not_equal(x, y)
-
-
-def greater(x, y):
-    return ops.greater(x, y)
-
-
-def greater_equal(x, y):
-    return ops.greater_equal(x, y)
-
-
-def less(x, y):
-    return ops.less(x, y)
-
-
-def less_equal(x, y):
-    return ops.less_equal(x, y)
 
 
 # ---- shapes -----------------------------------------------------------------------------------------------------
@@ -536,25 +495,9 @@ def softmax(x, axis=-1):
     return ops.softmax(x, axis=axis)
 
 
-def softplus(x):
-    return ops.softplus(x)
-
-
-def softsign(x):
-    return ops.softsign(x)
-
-
-def sigmoid(x):
-    return ops.sigmoid(x)
-
-
 def hard_sigmoid(x):
     """Keras 2's piecewise-linear sigmoid: ``clip(0.2 x + 0.5, 0, 1)`` (Keras 3's uses 1/6)."""
     return ops.clip(x * 0.2 + 0.5, 0.0, 1.0)
-
-
-def tanh(x):
-    return ops.tanh(x)
 
 
 def l2_normalize(x, axis=None):

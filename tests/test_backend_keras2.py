@@ -168,3 +168,10 @@ def test_k_placeholder_and_learning_phase():
     assert K.is_keras_tensor(x) and K.int_shape(x) == (None, 3)
     assert K.learning_phase() == 0
     assert K.function([x], [K.sum(x, axis=1)])([np.ones((2, 3))])[0].tolist() == [3.0, 3.0]
+
+
+def test_every_keras2_name_of_the_backend_resolves_and_others_say_not_provided():
+    import kerastorch.backend_keras2 as keras2
+    assert all(getattr(K, name) is getattr(keras2, name) for name in K.KERAS2_FUNCTIONS)
+    with pytest.raises(AttributeError, match="not provided by kerastorch"):
+        K.conv3d_transpose
