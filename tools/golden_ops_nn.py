@@ -203,7 +203,13 @@ def image_cases():
               target_width=7, data_format="channels_first"),
             C(IMG, "extract_patches", A("f32", 2, 6, 6, 3), 2),
             C(IMG, "extract_patches", A("f32", 2, 7, 7, 2), (3, 2), strides=(2, 1), padding="same"),
-            C(IMG, "extract_patches", A("f32", 6, 6, 3), 3, strides=2, dilation_rate=1)]
+            C(IMG, "extract_patches", A("f32", 6, 6, 3), 3, strides=2, dilation_rate=1),
+            C(IMG, "gaussian_blur", A("f32", 2, 6, 7, 3)),
+            C(IMG, "gaussian_blur", A("f32", 2, 6, 7, 2), kernel_size=(5, 5), sigma=(1.5, 0.7)),
+            C(IMG, "gaussian_blur", A("f32", 2, 3, 6, 7), kernel_size=(3, 3), sigma=(2.0, 2.0),
+              data_format="channels_first"),
+            C(IMG, "sobel_edges", A("f32", 2, 5, 6, 3)),
+            C(IMG, "sobel_edges", A("f32", 2, 2, 5, 6), data_format="channels_first")]
     return out
 
 

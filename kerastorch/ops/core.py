@@ -24,7 +24,7 @@ _op = keras_op("core")
 
 # ---- conversion ------------------------------------------------------------------------------------------------
 
-@_op
+@keras_op("core", call=("x",))
 def cast(x, dtype):
     """``x`` as a tensor of ``dtype``."""
     return to_tensor(x).to(dtypes.torch_dtype(dtype))
@@ -38,7 +38,7 @@ def _range(dtype):
     return info.min, info.max
 
 
-@_op
+@keras_op("core", call=("x",))
 def saturate_cast(x, dtype):
     """``x`` cast to ``dtype`` with out-of-range values clipped to the range of ``dtype`` (instead of wrapping
     around): ``saturate_cast([-1., 256.], "uint8")`` is ``[0, 255]``."""
@@ -120,7 +120,7 @@ def _slice_spec(function, args, kwargs):
     return KerasTensor(tuple(_ints(bound["shape"], "shape")), bound["inputs"].dtype)
 
 
-@keras_op("core", spec=_slice_spec)
+@keras_op("core", spec=_slice_spec, call=("inputs", "start_indices"))
 def slice(inputs, start_indices, shape):  # noqa: A001 - Keras's name
     """The block of ``inputs`` of ``shape`` that starts at ``start_indices``."""
     inputs = to_tensor(inputs)
@@ -162,7 +162,7 @@ def _scatter_spec(function, args, kwargs):
     return KerasTensor(tuple(_ints(bound["shape"], "shape")), bound["values"].dtype)
 
 
-@keras_op("core", spec=_scatter_spec)
+@keras_op("core", spec=_scatter_spec, call=("indices", "values"))
 def scatter(indices, values, shape):
     """A tensor of ``shape``, zero except at ``indices`` (an (N, k) array: N positions of the first k axes),
     where it holds ``values``; values at the same position are summed."""
@@ -172,11 +172,15 @@ def scatter(indices, values, shape):
 
 
 @keras_op("core", spec=_like_inputs)
-def scatter_update(inputs, indices, updates):
-    """``inputs`` with the entries (or slices) at ``indices`` (an (N, k) array) replaced by ``updates``."""
+def scatter_update(inputs, indices, updates, reduction=None):
+    """``inputs`` with the entries (or slices) at ``indices`` (an (N, k) array) replaced by ``updates``, or with
+    ``updates`` added (``reduction="add"``)."""
+    if reduction not in (None, "add"):
+        raise ValueError(f"scatter_update: `reduction` must be None or 'add' in kerastorch. Received: "
+                         f"reduction={reduction!r}")
     inputs = to_tensor(inputs)
     updates = to_tensor(updates, inputs.dtype, inputs.device)
-    return inputs.index_put(_index_tuple(indices), updates)
+    return inputs.index_put(_index_tuple(indices), updates, accumulate=reduction == "add")
 
 
 @_op

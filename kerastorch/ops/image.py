@@ -26,7 +26,8 @@ def _like_images(function, args, kwargs):
     return KerasTensor(images.shape, images.dtype)
 
 
-_same_as_images = keras_op("image", spec=_like_images)
+def _same_as_images(class_name=None):
+    return keras_op("image", spec=_like_images, class_name=class_name)
 
 RESIZE_INTERPOLATIONS = {"bilinear": "bilinear", "nearest": "nearest-exact", "bicubic": "bicubic"}
 FILL_MODES = ("constant", "nearest", "wrap", "mirror", "reflect")
@@ -44,7 +45,7 @@ def _channel_axis(data_format):
 
 # ---- color spaces ------------------------------------------------------------------------------------------------
 
-@_op
+@keras_op("image", class_name="RGBToGrayscale")
 def rgb_to_grayscale(images, data_format=None):
     """The luma 0.2989 R + 0.587 G + 0.114 B, as one channel (grayscale images are returned as they are)."""
     images = to_tensor(images)
@@ -68,7 +69,7 @@ def _float_images(images, op):
     return images
 
 
-@_same_as_images
+@_same_as_images("RGBToHSV")
 def rgb_to_hsv(images, data_format=None):
     """RGB images (values in [0, 1]) as hue, saturation, value, each in [0, 1]."""
     images = _float_images(images, "rgb_to_hsv")
@@ -85,7 +86,7 @@ def rgb_to_hsv(images, data_format=None):
     return torch.stack([hue, saturation, value], dim=axis)
 
 
-@_same_as_images
+@_same_as_images("HSVToRGB")
 def hsv_to_rgb(images, data_format=None):
     """HSV images (each channel in [0, 1]) as RGB."""
     images = _float_images(images, "hsv_to_rgb")
@@ -122,7 +123,7 @@ def _aspect_window(height, width, target_height, target_width, grow):
     return builtins.max(builtins.min(height, box_height), 1), builtins.max(builtins.min(width, box_width), 1)
 
 
-@keras_op("image", spec=_resize_spec)
+@keras_op("image", spec=_resize_spec, call=("images",))
 def resize(images, size, interpolation="bilinear", antialias=False, crop_to_aspect_ratio=False,
            pad_to_aspect_ratio=False, fill_mode="constant", fill_value=0.0, data_format=None):
     """``images`` resized to ``size`` (height, width) by ``F.interpolate``, optionally first cropped or padded
@@ -238,7 +239,7 @@ def _map_coordinates_spec(function, args, kwargs):
     return KerasTensor(shape, bound["inputs"].dtype)
 
 
-@keras_op("image", spec=_map_coordinates_spec)
+@keras_op("image", spec=_map_coordinates_spec, call=("inputs", "coordinates"))
 def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value=0):
     """``inputs`` sampled at ``coordinates`` (shape ``(inputs.ndim, *output_shape)``) as scipy's
     ``map_coordinates`` with ``order`` 0 or 1; outside points follow ``fill_mode``."""
@@ -253,7 +254,7 @@ def map_coordinates(inputs, coordinates, order, fill_mode="constant", fill_value
     return _sample(inputs, coordinates, order, fill_mode, fill_value)
 
 
-@_same_as_images
+@_same_as_images()
 def affine_transform(images, transform, interpolation="bilinear", fill_mode="constant", fill_value=0,
                      data_format=None):
     """``images`` warped by ``transform`` (8 numbers per image ``[a0, a1, a2, b0, b1, b2, c0, c1]``): the output
@@ -374,7 +375,7 @@ def pad_images(images, top_padding=None, left_padding=None, bottom_padding=None,
     return F.pad(images, pads)
 
 
-@_op
+@keras_op("image", call=("images",))
 def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid", data_format=None):
     """Every ``size`` patch of ``images``, flattened into the channel axis: ``(batch, rows, columns,
     patch_height * patch_width * channels)``."""
@@ -392,6 +393,61 @@ def extract_patches(images, size, strides=None, dilation_rate=1, padding="valid"
     patches = nn.conv(images[None] if single else images, kernel, strides=strides or size, padding=padding,
                       data_format=data_format, dilation_rate=dilation_rate)
     return patches[0] if single else patches
+
+
+def _depthwise_filter(images, kernels, data_format, op):
+    """Each channel of ``images`` convolved ('same', zeros outside) with each 2D kernel of ``kernels``
+    (k, h, w): results of shape ``images.shape + (k,)`` for several kernels, ``images.shape`` for one."""
+    images = to_tensor(images)
+    _check_rank(images, op)
+    single = images.dim() == 3
+    x = images[None] if single else images
+    last = backend.standardize_data_format(data_format) == "channels_last"
+    if last:
+        x = x.permute(0, 3, 1, 2)
+    channels, count = x.shape[1], kernels.shape[0]
+    weight = kernels.to(x.dtype).repeat(channels, 1, 1)[:, None]        # (channels * k, 1, h, w)
+    pad_h, pad_w = kernels.shape[1] // 2, kernels.shape[2] // 2
+    out = F.conv2d(x, weight, padding=(pad_h, pad_w), groups=channels)
+    out = out.reshape(out.shape[0], channels, count, *out.shape[2:]).movedim(2, -1)   # (n, c, h, w, k)
+    if last:
+        out = out.permute(0, 2, 3, 1, 4)
+    out = out[0] if single else out
+    return out[..., 0] if count == 1 else out
+
+
+def _filtered_spec(function, args, kwargs):
+    images = args[0]
+    extra = (2,) if function.__name__ == "sobel_edges" else ()
+    return KerasTensor(tuple(images.shape) + extra, images.dtype)
+
+
+@keras_op("image", spec=_filtered_spec)
+def gaussian_blur(images, kernel_size=(3, 3), sigma=(1.0, 1.0), data_format=None):
+    """``images`` blurred channel by channel with a normalized Gaussian kernel of ``kernel_size`` (height,
+    width) and standard deviations ``sigma`` (along width, then height, as Keras)."""
+    images = to_tensor(images)
+    kernel_size, sigma = tuple(int(k) for k in kernel_size), tuple(float(s) for s in sigma)
+
+    def profile(size, deviation):
+        offsets = torch.arange(size, dtype=images.dtype if images.is_floating_point() else torch.float32,
+                               device=images.device) - (size - 1) / 2
+        weights = torch.exp(-0.5 * (offsets / deviation) ** 2)
+        return weights / weights.sum()
+
+    kernel = torch.outer(profile(kernel_size[1], sigma[1]), profile(kernel_size[0], sigma[0]))
+    return _depthwise_filter(images, kernel[None], data_format, "gaussian_blur")
+
+
+_SOBEL = torch.tensor([[[-1.0, -2.0, -1.0], [0.0, 0.0, 0.0], [1.0, 2.0, 1.0]],
+                       [[-1.0, 0.0, 1.0], [-2.0, 0.0, 2.0], [-1.0, 0.0, 1.0]]])
+
+
+@keras_op("image", spec=_filtered_spec)
+def sobel_edges(images, data_format=None):
+    """The vertical and horizontal Sobel gradients of each channel, stacked last: ``images.shape + (2,)``."""
+    images = to_tensor(images)
+    return _depthwise_filter(images, _SOBEL.to(images.device), data_format, "sobel_edges")
 
 
 __all__ = sorted(name for name, value in list(globals().items())

@@ -26,7 +26,8 @@ def _like_first(function, args, kwargs):
     return KerasTensor(x.shape, x.dtype)
 
 
-_same_as_input = keras_op("nn", spec=_like_first)
+def _same_as_input(class_name, call):
+    return keras_op("nn", spec=_like_first, class_name=class_name, call=call)
 
 
 def _float(x):
@@ -53,11 +54,11 @@ tanh_shrink = _activation("tanh_shrink", F.tanhshrink, "x - tanh(x).")
 softplus = _activation("softplus", F.softplus, "log(1 + exp(x)).")
 softsign = _activation("softsign", F.softsign, "x / (1 + |x|).")
 silu = _activation("silu", F.silu, "x * sigmoid(x).")
-swish = _activation("swish", F.silu, "x * sigmoid(x) (the same as silu).")
+swish = silu   # Keras's alias: the same op
 log_sigmoid = _activation("log_sigmoid", F.logsigmoid, "log(sigmoid(x)).")
 hard_sigmoid = _activation("hard_sigmoid", F.hardsigmoid, "relu6(x + 3) / 6.")
 hard_silu = _activation("hard_silu", F.hardswish, "x * relu6(x + 3) / 6.")
-hard_swish = _activation("hard_swish", F.hardswish, "x * relu6(x + 3) / 6 (the same as hard_silu).")
+hard_swish = hard_silu   # Keras's alias: the same op
 selu = _activation("selu", F.selu, "Scaled exponential linear unit.")
 hard_tanh = _activation("hard_tanh", lambda x: F.hardtanh(x, -1.0, 1.0), "clip(x, -1, 1).")
 sparse_sigmoid = _activation(
@@ -110,7 +111,7 @@ def hard_shrink(x, threshold=0.5):
     return F.hardshrink(_float(x), threshold)
 
 
-@_elementwise
+@keras_op("nn", spec=elementwise, call=("x",))
 def threshold(x, threshold, default_value):
     """x where x > threshold, else ``default_value``."""
     return F.threshold(_float(x), threshold, default_value)
@@ -189,7 +190,7 @@ def _move_last_axis(output, axis):
     return torch.movedim(output, -1, axis)
 
 
-@_op
+@keras_op("nn", call=("x",))
 def one_hot(x, num_classes, axis=-1, dtype=None, sparse=False):
     """Rows of ``num_classes`` with a 1 at each index of ``x`` (a negative index gives a row of zeros), placed
     at ``axis`` of the result; ``dtype`` defaults to floatx."""
@@ -279,7 +280,7 @@ def _axes(axes, rank):
     return tuple(a % builtins.max(rank, 1) for a in axes)
 
 
-@_op
+@keras_op("nn", call=("x",))
 def moments(x, axes, keepdims=False, synchronized=False):
     """``(mean, variance)`` of ``x`` over ``axes`` (float16 computed in float32)."""
     if synchronized:
@@ -299,7 +300,7 @@ def moments(x, axes, keepdims=False, synchronized=False):
     return mean, variance
 
 
-@_same_as_input
+@_same_as_input("BatchNorm", call=("x", "mean", "variance", "offset", "scale"))
 def batch_normalization(x, mean, variance, axis, offset=None, scale=None, epsilon=1e-3):
     """(x - mean) / sqrt(variance + epsilon) * scale + offset, the statistics (vectors) along ``axis``."""
     x = _float(x)
@@ -325,11 +326,10 @@ def _in_float32(x):
     return (x.float() if x.dtype in (torch.float16, torch.bfloat16) else x), x.dtype
 
 
-@_same_as_input
-def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwargs):
+@_same_as_input("LayerNorm", call=("x", "gamma", "beta"))
+def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, rms_scaling=False):
     """(x - mean) / sqrt(variance + epsilon) * gamma + beta, the statistics over ``axis``."""
     epsilon = backend.epsilon() if epsilon is None else epsilon
-    rms_scaling = kwargs.pop("rms_scaling", False)
     x, dtype = _in_float32(x)
     gamma = None if gamma is None else to_tensor(gamma, x.dtype, x.device)
     beta = None if beta is None else to_tensor(beta, x.dtype, x.device)
@@ -352,7 +352,7 @@ def layer_normalization(x, gamma=None, beta=None, axis=-1, epsilon=None, **kwarg
     return outputs.to(dtype)
 
 
-@_same_as_input
+@_same_as_input("RMSNorm", call=("x", "scale"))
 def rms_normalization(x, scale=None, axis=-1, epsilon=None):
     """x / sqrt(mean(x**2) + epsilon) * scale, the mean over ``axis``."""
     epsilon = backend.epsilon() if epsilon is None else epsilon
@@ -380,7 +380,7 @@ def normalize(x, axis=-1, order=2, epsilon=None):
     return x / torch.clamp(norm, min=epsilon)
 
 
-@_op
+@keras_op("nn", class_name="PSNR", call=("x1", "x2"))
 def psnr(x1, x2, max_val):
     """The peak signal-to-noise ratio, 20 log10(max_val) - 10 log10(mean((x1 - x2)**2)), in dB."""
     x1, x2 = to_tensors(x1, x2)
@@ -595,13 +595,13 @@ def _pool(kernel, inputs, pool_size, strides, padding, data_format, op, **option
     return _channels_last(kernel[rank](x, pool_size, strides, torch_padding, **options), data_format)
 
 
-@_op
+@keras_op("nn", call=("inputs",))
 def max_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """The maximum over windows of ``pool_size`` moved by ``strides`` (default: ``pool_size``)."""
     return _pool(_MAX_POOL, inputs, pool_size, strides, padding, data_format, "max_pool")
 
 
-@_op
+@keras_op("nn", call=("inputs",))
 def average_pool(inputs, pool_size, strides=None, padding="valid", data_format=None):
     """The mean over windows of ``pool_size`` moved by ``strides`` (default: ``pool_size``)."""
     return _pool(_AVG_POOL, inputs, pool_size, strides, padding, data_format, "average_pool",
@@ -618,14 +618,14 @@ def _adaptive(kernels, inputs, output_size, data_format, op):
     return _channels_last(kernels[rank](_channels_first(inputs, data_format), size), data_format)
 
 
-@_op
+@keras_op("nn", call=("inputs",))
 def adaptive_average_pool(inputs, output_size, data_format=None):
     """The mean over the windows that divide the spatial dimensions into ``output_size`` parts."""
     return _adaptive({1: F.adaptive_avg_pool1d, 2: F.adaptive_avg_pool2d, 3: F.adaptive_avg_pool3d}, inputs,
                      output_size, data_format, "adaptive_average_pool")
 
 
-@_op
+@keras_op("nn", call=("inputs",))
 def adaptive_max_pool(inputs, output_size, data_format=None):
     """The maximum over the windows that divide the spatial dimensions into ``output_size`` parts."""
     return _adaptive({1: F.adaptive_max_pool1d, 2: F.adaptive_max_pool2d, 3: F.adaptive_max_pool3d}, inputs,
@@ -634,7 +634,7 @@ def adaptive_max_pool(inputs, output_size, data_format=None):
 
 # ---- rearrangements -----------------------------------------------------------------------------------------------
 
-@_op
+@keras_op("nn", call=("x",))
 def depth_to_space(x, block_size, data_format="channels_last"):
     """Blocks of ``block_size**2`` channels moved to ``block_size x block_size`` spatial blocks (TensorFlow's
     channel order)."""
@@ -650,7 +650,7 @@ def depth_to_space(x, block_size, data_format="channels_last"):
     return x.reshape(n, c // block_size ** 2, h * block_size, w * block_size)
 
 
-@_op
+@keras_op("nn", call=("x",))
 def space_to_depth(x, block_size, data_format="channels_last"):
     """The inverse of ``depth_to_space``: ``block_size x block_size`` spatial blocks moved into channels."""
     x = to_tensor(x)
@@ -665,13 +665,13 @@ def space_to_depth(x, block_size, data_format="channels_last"):
     return x.reshape(n, c * block_size ** 2, h // block_size, w // block_size)
 
 
-@_op
+@keras_op("nn", call=("x",))
 def unfold(x, kernel_size, dilation=1, padding=0, stride=1):
     """The sliding blocks of ``x`` (N, C, H, W) as columns: (N, C * prod(kernel_size), blocks) (``F.unfold``)."""
     return F.unfold(to_tensor(x), kernel_size, dilation, padding, stride)
 
 
-@_op
+@keras_op("nn", call=("x",))
 def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
     """The inverse of ``unfold``, overlapping values summed (``F.fold``)."""
     return F.fold(to_tensor(x), output_size, kernel_size, dilation, padding, stride)
@@ -679,7 +679,7 @@ def fold(x, output_size, kernel_size, dilation=1, padding=0, stride=1):
 
 # ---- CTC ------------------------------------------------------------------------------------------------------------
 
-@_op
+@keras_op("nn", class_name="CTCLoss")
 def ctc_loss(target, output, target_length, output_length, mask_index=0):
     """The connectionist temporal classification loss of each sample: ``output`` (batch, time, classes) are logits;
     ``mask_index`` is the blank class."""
@@ -699,7 +699,7 @@ def _ctc_decode_spec(function, args, kwargs):
     return (KerasTensor((top_paths, batch, time), "int32"), KerasTensor((batch, top_paths), inputs.dtype))
 
 
-@keras_op("nn", spec=_ctc_decode_spec)
+@keras_op("nn", spec=_ctc_decode_spec, class_name="CTCDecode")
 def ctc_decode(inputs, sequence_lengths, strategy="greedy", beam_width=100, top_paths=1, merge_repeated=True,
                mask_index=0):
     """Decode ``inputs`` (batch, time, classes) of each sample's ``sequence_lengths`` steps: the best class per
@@ -733,7 +733,7 @@ def _attention_spec(function, args, kwargs):
     return KerasTensor(tuple(query.shape[:-1]) + (value.shape[-1],), query.dtype)
 
 
-@keras_op("nn", spec=_attention_spec)
+@keras_op("nn", spec=_attention_spec, call=("query", "key", "value", "bias", "mask", "scale"))
 def dot_product_attention(query, key, value, bias=None, mask=None, scale=None, is_causal=False,
                           flash_attention=None, attn_logits_soft_cap=None):
     """softmax(query . key / sqrt(head_dim) + bias, masked) . value, on ``(batch, length, heads, head_dim)``
