@@ -9,6 +9,8 @@ import numpy as np
 import torch
 
 from kerastorch import global_state
+from kerastorch._porting import missing_attribute
+from kerastorch.dtypes import is_float_dtype, is_int_dtype, result_type, standardize_dtype  # noqa: F401  (Keras's)
 
 _FLOATX = "float32"
 _EPSILON = 1e-7
@@ -159,3 +161,41 @@ def set_keras_mask(x, mask):
                 pass
         return
     x._keras_mask = mask
+
+
+def is_keras_tensor(x):
+    """Whether ``x`` is a symbolic KerasTensor (what ``keras.Input`` and layer calls on it return)."""
+    from kerastorch.keras_tensor import KerasTensor
+    return isinstance(x, KerasTensor)
+
+
+def get_uid(prefix=""):
+    """1 for the first call with ``prefix``, 2 for the next, ... (reset by ``clear_session``)."""
+    return global_state.next_uid(prefix)
+
+
+# Keras 2's K.* functions (K.mean, K.function, K.gradients, ...) are written over keras.ops, layers and models,
+# which sit above this module: they live in kerastorch.backend_keras2 and are found here on first use.
+KERAS2_FUNCTIONS = frozenset((
+    "abs", "all", "any", "arange", "argmax", "argmin", "batch_dot", "batch_flatten", "batch_get_value",
+    "batch_set_value", "binary_crossentropy", "cast", "categorical_crossentropy", "clip", "concatenate",
+    "constant", "cumprod", "cumsum", "dot", "dtype", "elu", "equal", "eval", "exp", "expand_dims", "eye",
+    "flatten", "function", "gather", "get_value", "gradients", "greater", "greater_equal", "hard_sigmoid",
+    "in_test_phase", "in_train_phase", "is_tensor", "l2_normalize", "learning_phase", "less",
+    "less_equal", "log", "max", "maximum", "mean", "min", "minimum", "ndim", "not_equal", "one_hot", "ones",
+    "ones_like", "permute_dimensions", "placeholder", "pow", "prod", "random_normal", "random_normal_variable",
+    "random_uniform", "random_uniform_variable", "relu", "repeat_elements", "reshape", "round",
+    "set_learning_phase", "set_value", "shape", "sigmoid", "sign", "softmax", "softplus", "softsign",
+    "sparse_categorical_crossentropy", "sqrt", "square", "squeeze", "stack", "std", "sum", "switch", "tanh",
+    "tile", "transpose", "var", "variable", "zeros", "zeros_like",
+))
+
+
+def __getattr__(name):
+    if name in KERAS2_FUNCTIONS:
+        import importlib
+        return getattr(importlib.import_module("kerastorch.backend_keras2"), name)
+    return _missing_attribute(name)
+
+
+_missing_attribute = missing_attribute(__name__)

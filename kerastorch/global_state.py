@@ -21,6 +21,8 @@ class _ThreadState(threading.local):
         self.device_stack = []
         # Name prefix -> how many objects took it (layers, losses, metrics, optimizers share them, as in Keras).
         self.name_counters = collections.Counter()
+        # Prefix -> the last id `keras.backend.get_uid` gave out.
+        self.uid_counters = collections.Counter()
         # The execution plan the trainer's loop runs the model through (training/execution_plan.py), or None.
         self.execution_plan = None
 
@@ -86,6 +88,12 @@ def unique_name(prefix):
     return prefix if count == 0 else f"{prefix}_{count}"
 
 
+def next_uid(prefix):
+    """1 the first time for ``prefix``, then 2, 3... (``keras.backend.get_uid``; reset by ``clear_session``)."""
+    _state.uid_counters[prefix] += 1
+    return _state.uid_counters[prefix]
+
+
 def to_snake_case(name):
     """``"GlobalAveragePooling1D"`` -> ``"global_average_pooling1d"``, as Keras names objects."""
     name = re.sub(r"\W+", "", name)
@@ -120,6 +128,7 @@ def execution_plan_scope(plan):
 def clear_session():
     """Reset this thread's state: name counters, call context, mixed depth, device scopes, execution plan."""
     _state.name_counters.clear()
+    _state.uid_counters.clear()
     _state.training_stack[:] = [None]
     _state.mixed_depth = 0
     _state.device_stack.clear()

@@ -15,14 +15,14 @@ PACKAGE = ROOT / "kerastorch"
 # Lowest first. A module belongs to the first tier whose prefix it matches (the longest prefix wins).
 TIERS = [
     ("state", ["kerastorch.global_state", "kerastorch.keras_tensor", "kerastorch._lookup", "kerastorch._porting",
-               "kerastorch.backend", "kerastorch.registry"]),
+               "kerastorch.backend", "kerastorch.registry", "kerastorch.dtypes"]),
     ("basics", ["kerastorch.ops", "kerastorch.random", "kerastorch.tree", "kerastorch.activations",
                 "kerastorch.initializers", "kerastorch.regularizers", "kerastorch.constraints",
                 "kerastorch.dtype_policies", "kerastorch.config", "kerastorch.saving.serialization",
                 "kerastorch.utils.numerical_utils", "kerastorch.utils.np_utils", "kerastorch.utils.py_dataset"]),
     ("layers", ["kerastorch.layers"]),
     ("objectives", ["kerastorch.losses", "kerastorch.metrics", "kerastorch.optimizers"]),
-    ("models", ["kerastorch.models"]),
+    ("models", ["kerastorch.models", "kerastorch.backend_keras2"]),
     ("training", ["kerastorch.training"]),
     ("services", ["kerastorch.callbacks", "kerastorch.saving", "kerastorch.applications", "kerastorch.export",
                   "kerastorch.data", "kerastorch.datasets", "kerastorch.preprocessing", "kerastorch.utils",
@@ -32,6 +32,9 @@ TIERS = [
 
 # (importer prefix, imported prefix): an import inside a function that reaches upward, and why it may.
 ALLOWED_UPWARD = {
+    ("kerastorch.backend", "kerastorch.backend_keras2"):
+        "keras.backend is Keras 2's K: its functions over ops, variables and graphs (K.mean, K.function, "
+        "K.gradients) are found there on first use",
     ("kerastorch.models.model", "kerastorch.training"):
         "Model.fit/evaluate/predict hand the work to the trainer (in Keras, Model derives from Trainer)",
     ("kerastorch.models.model", "kerastorch.saving"):

@@ -6,26 +6,11 @@ import os
 from kerastorch import backend, layers
 from kerastorch.applications import imagenet_utils
 from kerastorch.applications import weights as weight_files
+from kerastorch.utils.layer_utils import get_source_inputs
 from kerastorch.keras_tensor import KerasTensor
 
 _BLOCK_FILTERS = (64, 128, 256, 512, 512)
 _POOLINGS = (None, "avg", "max")
-
-
-def _source_inputs(tensor):
-    """The ``Input`` tensors that ``tensor`` was computed from (itself when it is one)."""
-    from kerastorch.layers.core import InputLayer
-    history = tensor._keras_history
-    if history is None:
-        raise ValueError(f"`input_tensor` must come from `keras.Input` (or from layers called on one). Received: "
-                         f"{tensor!r}")
-    node = history.operation._inbound_nodes[history.node_index]
-    if isinstance(node.layer, InputLayer):
-        return [tensor]
-    found = []
-    for parent in node.input_tensors:
-        found += [t for t in _source_inputs(parent) if all(t is not f for f in found)]
-    return found
 
 
 def build_vgg(model_name, convs_per_block, include_top, weights, input_tensor, input_shape, pooling, classes,
@@ -73,7 +58,7 @@ def build_vgg(model_name, convs_per_block, include_top, weights, input_tensor, i
         x = layers.GlobalMaxPooling2D()(x)
 
     from kerastorch.models.functional import Functional
-    inputs = image if input_tensor is None else _source_inputs(input_tensor)
+    inputs = image if input_tensor is None else get_source_inputs(input_tensor)
     if isinstance(inputs, list) and len(inputs) == 1:
         inputs = inputs[0]
     model = Functional(inputs, x, name=name)

@@ -1,10 +1,11 @@
 """Utilities: one-hot encoding, seeding, PyDataset, and (Keras 2's path) ``np_utils``."""
 from kerastorch._porting import missing_attribute
-from kerastorch.backend import set_random_seed
+from kerastorch.backend import is_keras_tensor, set_random_seed, standardize_dtype
 from kerastorch.registry import (CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
                                  get_registered_object, register_keras_serializable)
 from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
 from kerastorch.utils.numerical_utils import normalize, to_categorical
+from kerastorch.utils.layer_utils import get_source_inputs
 from kerastorch.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from kerastorch.utils.py_dataset import PyDataset, Sequence
 from kerastorch.training.progbar import Progbar
