@@ -9,6 +9,9 @@ case, the output shapes of the symbolic model, the parameter count of each layer
 tests/golden/layers/attention_mha.keras is a Keras-written model with MultiHeadAttention and
 GroupQueryAttention; its input and Keras's
 prediction are `keras_file/x` and `keras_file/y` in the npz, and the paths of its weights file are in the json.
+`fit/...` records 3 epochs of SGD on the small Transformer classifier of attention_cases.transformer_classifier:
+its data, initial weights (`fit/w/<layer>/<i>`), History (`fit/history/<key>`), trained weights (`fit/trained/<i>`,
+in `model.get_weights()` order) and predictions.
 """
 import io
 import json
@@ -26,7 +29,7 @@ import numpy as np  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "layers" / "attention"))
-from attention_cases import CASES, LENGTHS  # noqa: E402
+from attention_cases import CASES, LENGTHS, transformer_classifier  # noqa: E402
 
 OUT = ROOT / "tests" / "golden" / "layers"
 rng = np.random.default_rng(13)
@@ -107,10 +110,33 @@ def record_keras_file(record, meta):
     meta["keras_file"] = {"datasets": sorted(paths), "vars_groups": sorted(groups)}
 
 
+def record_fit(record):
+    """3 epochs of SGD on a small masked Transformer classifier (shuffle=False): History, weights, predictions.
+    (SGD, not Adam: the key projection's bias has a zero gradient up to rounding, which Adam would scale up.)"""
+    keras.utils.set_random_seed(3)
+    model = transformer_classifier(keras)
+    set_seeded_weights(model, record, "fit")
+    x = rng.normal(size=(24, 6, 8)).astype("float32")
+    for i, length in enumerate(rng.integers(2, 7, size=24)):
+        x[i, length:] = 0.0
+    y = (x[:, 0, 0] > 0).astype("float32")[:, None]
+    record["fit/x0"], record["fit/y_true"] = x, y
+    model.compile(optimizer=keras.optimizers.SGD(0.1), loss="binary_crossentropy", metrics=["accuracy"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        history = model.fit(x, y, batch_size=8, epochs=3, shuffle=False, verbose=0)
+    for key, values in history.history.items():
+        record[f"fit/history/{key}"] = np.asarray(values, dtype="float64")
+    for i, weight in enumerate(model.get_weights()):
+        record[f"fit/trained/{i}"] = weight
+    record["fit/y"] = model.predict(x, verbose=0)
+
+
 if __name__ == "__main__":
     record, meta = {}, {}
     record_cases(record, meta)
     record_keras_file(record, meta)
+    record_fit(record)
     OUT.mkdir(parents=True, exist_ok=True)
     np.savez_compressed(OUT / "attention.npz", **record)
     (OUT / "attention.json").write_text(json.dumps(meta, indent=1, sort_keys=True) + "\n")

@@ -53,8 +53,10 @@ def projection_config(layer):
 
 
 def nest_weight_paths(layer, sublayers):
-    """The projections' weights get Keras's paths below ``layer`` (``mha/query/kernel``)."""
+    """The projections' weights get Keras's paths below ``layer`` (``mha/query/kernel``). The projections take the
+    masked inputs without the warning a layer gives when a mask stops there: ``layer`` uses the masks itself."""
     for sublayer in sublayers:
+        sublayer._drops_masks_silently = True
         for weight in sublayer.weights:
             weight._keras_path = f"{layer.name}/{sublayer.name}/{weight.name}"
 
@@ -64,14 +66,6 @@ def check_key_value_shapes(layer, value_shape, key_shape):
         raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): all dimensions of `value` and `key`, except "
                          f"the last one, must be equal. Received: value_shape={tuple(value_shape)} and "
                          f"key_shape={tuple(key_shape)}")
-
-
-def drop_input_masks(*tensors):
-    """Keras's attention layers take their inputs' masks off the input tensors (they are used here, and a
-    residual connection after the layer sees no mask)."""
-    for tensor in tensors:
-        if isinstance(tensor, torch.Tensor) and getattr(tensor, "_keras_mask", None) is not None:
-            tensor._keras_mask = None
 
 
 def common_sublayer_kwargs(layer):

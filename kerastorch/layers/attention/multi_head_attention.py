@@ -181,9 +181,10 @@ class MultiHeadAttention(Layer):
             key = value
         if query.shape[0] != value.shape[0] or query.dim() != value.dim() or value.shape[1:-1] != key.shape[1:-1]:
             self._check_shapes(tuple(query.shape), tuple(value.shape), tuple(key.shape))
-        # As Keras 3.15: the query's own mask (not the argument) hides query steps; the masks leave the inputs.
+        # As Keras 3.15: the query's own mask (not the argument) hides query steps. Keras's eager call also takes
+        # the masks off the input tensors, but its functional models still give them to later layers (the masks
+        # are nodes of the graph there): kerastorch leaves them on, as in the functional case.
         query_mask = getattr(query, "_keras_mask", None)
-        shared.drop_input_masks(query, value, key)
         ops.check_input_masks(self, query=(query_mask, query), value=(value_mask, value), key=(key_mask, key))
         axes = self._attention_axes
         others = [query.shape[a] for a in range(query.dim() - 1) if a not in axes]

@@ -166,3 +166,17 @@ CASES = {
     "einsum_dense_transposed": einsum("abc,bd->adc", (3, None), "d"),
     "einsum_dense_no_bias": einsum("abcd,cde->abe", (None, 4), None, input_shape=(4, 2, 3)),
 }
+
+
+def transformer_classifier(keras):
+    """The fit case: masked self-attention (a causal GroupQueryAttention after it), a residual, layer
+    normalization, pooling and a sigmoid head."""
+    layers = keras.layers
+    x = keras.Input((6, 8))
+    masked = layers.Masking(name="masking")(x)
+    attended = layers.MultiHeadAttention(num_heads=2, key_dim=4, name="attention")(masked, masked)
+    h = layers.LayerNormalization(name="norm")(layers.Add(name="residual")([masked, attended]))
+    h = layers.GroupQueryAttention(head_dim=2, num_query_heads=2, num_key_value_heads=1, name="gqa")(
+        h, h, use_causal_mask=True)
+    pooled = layers.GlobalAveragePooling1D(name="pool")(h)
+    return keras.Model(x, layers.Dense(1, activation="sigmoid", name="head")(pooled))

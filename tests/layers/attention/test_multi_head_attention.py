@@ -135,12 +135,13 @@ def test_call_by_keyword():
     torch.testing.assert_close(layer(query=x, value=x), layer(x, x))
 
 
-def test_input_masks_are_taken_off_the_inputs_and_put_on_the_output():
+def test_the_query_mask_goes_on_the_output_and_stays_on_the_input():
+    # A residual Add after the layer sees the input's mask, as in Keras's functional models.
     layer = seeded_layer()
     x, mask = padded()
     x._keras_mask = mask
     output = layer(x, x)
-    assert getattr(x, "_keras_mask", None) is None
+    assert torch.equal(x._keras_mask, mask)
     assert torch.equal(output._keras_mask, mask)
 
 
