@@ -2,10 +2,13 @@
 any Keras-API module: tools/golden_sequence_fit.py and tools/golden_sequence_files.py build them with real Keras,
 the tests with kerastorch (``build(kerastorch, name)``), so both sides train and load exactly the same models.
 
-Only numpy and the ``keras`` module passed in: the recorders import this file in an interpreter without
-kerastorch, the tests in one without Keras.
+Only numpy, the ``keras`` module passed in and benchmarks/keras_blocks.py (the Transformer's pieces, shared with
+the benchmark): the recorders import this file in an interpreter without kerastorch, the tests in one without
+Keras.
 """
 import numpy as np
+
+from benchmarks.keras_blocks import token_and_position_embedding, transformer_block
 
 SAMPLES = 64
 STEPS = 12
@@ -44,27 +47,6 @@ def seeded_weights(model, seed):
     return values
 
 
-def token_and_position_embedding(keras, arange):
-    """A layer class that adds a learned position embedding (a second Embedding, on the positions
-    ``arange(steps)``) to the token embedding. ``arange`` is the library's arange (keras.ops.arange)."""
-
-    class TokenAndPositionEmbedding(keras.layers.Layer):
-        def __init__(self, vocab, steps, dim, **kwargs):
-            super().__init__(**kwargs)
-            self.vocab, self.steps, self.dim = vocab, steps, dim
-            self.token_embedding = keras.layers.Embedding(vocab, dim)
-            self.position_embedding = keras.layers.Embedding(steps, dim)
-
-        def call(self, tokens):
-            positions = arange(tokens.shape[-1])
-            return self.token_embedding(tokens) + self.position_embedding(positions)
-
-        def get_config(self):
-            return {**super().get_config(), "vocab": self.vocab, "steps": self.steps, "dim": self.dim}
-
-    return TokenAndPositionEmbedding
-
-
 def lstm_classifier(keras):
     """Embedding(mask_zero=True) -> LSTM -> Dense(1, sigmoid): a binary classifier of right-padded sequences."""
     return keras.Sequential([
@@ -86,34 +68,21 @@ def bigru_tagger(keras):
     ], name="bigru_tagger")
 
 
-def transformer_block(keras, x, num_heads, key_dim, ff_dim, dropout):
-    """One post-norm Transformer encoder block: self-attention and a ReLU feed-forward, each followed by
-    Dropout, a residual add and LayerNormalization(epsilon=1e-6)."""
-    layers = keras.layers
-    attention = layers.MultiHeadAttention(num_heads=num_heads, key_dim=key_dim)(x, x)
-    x = layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, layers.Dropout(dropout)(attention)]))
-    feed_forward = layers.Dense(ff_dim, activation="relu")(x)
-    feed_forward = layers.Dense(x.shape[-1])(feed_forward)
-    return layers.LayerNormalization(epsilon=1e-6)(layers.Add()([x, layers.Dropout(dropout)(feed_forward)]))
-
-
-def transformer_classifier(keras, arange):
+def transformer_classifier(keras):
     """Token + position embedding -> one Transformer block (2 heads of 8, Dropout(0)) -> GlobalAveragePooling1D
     -> Dense(2, softmax)."""
     inputs = keras.Input((STEPS,), dtype="int32")
-    x = token_and_position_embedding(keras, arange)(VOCAB, STEPS, 16)(inputs)
+    x = token_and_position_embedding(keras)(VOCAB, STEPS, 16)(inputs)
     x = transformer_block(keras, x, num_heads=2, key_dim=8, ff_dim=32, dropout=0.0)
     x = keras.layers.GlobalAveragePooling1D()(x)
     outputs = keras.layers.Dense(2, activation="softmax")(x)
     return keras.Model(inputs, outputs, name="transformer_classifier")
 
 
-# name -> (builder(keras, arange), input array, target array, loss, learning rate, seed of the initial weights)
+# name -> (builder(keras), input array, target array, loss, learning rate, seed of the initial weights)
 FIT_CASES = {
-    "lstm_classifier": (lambda keras, arange: lstm_classifier(keras), "tokens", "label", "binary_crossentropy",
-                        0.01, 1),
-    "bigru_tagger": (lambda keras, arange: bigru_tagger(keras), "tokens", "tags", "sparse_categorical_crossentropy",
-                     0.01, 2),
+    "lstm_classifier": (lstm_classifier, "tokens", "label", "binary_crossentropy", 0.01, 1),
+    "bigru_tagger": (bigru_tagger, "tokens", "tags", "sparse_categorical_crossentropy", 0.01, 2),
     "transformer_classifier": (transformer_classifier, "full_tokens", "full_label", "sparse_categorical_crossentropy",
                                0.005, 3),
 }
@@ -121,11 +90,11 @@ BATCH_SIZE = 12   # 64 samples: 5 batches of 12 and a partial one of 4
 EPOCHS = 3
 
 
-def build(keras, name, arange):
+def build(keras, name):
     """The fit case ``name`` built with ``keras``, its seeded initial weights set, compiled with Adam and
     accuracy. Returns (model, initial weights)."""
     builder, _, _, loss, learning_rate, seed = FIT_CASES[name]
-    model = builder(keras, arange)
+    model = builder(keras)
     weights = seeded_weights(model, seed)
     model.set_weights(weights)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=loss, metrics=["accuracy"])

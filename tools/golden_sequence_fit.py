@@ -19,7 +19,7 @@ import keras  # noqa: E402
 import numpy as np  # noqa: E402
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "tests"))
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 import sequence_models as sm  # noqa: E402
 
 OUT_NPZ = ROOT / "tests" / "golden" / "training" / "sequence_fit.npz"
@@ -28,7 +28,7 @@ OUT_JSON = ROOT / "tests" / "golden" / "training" / "sequence_fit.json"
 
 def record_case(name, data, arrays):
     keras.backend.clear_session()
-    model, initial = sm.build(keras, name, keras.ops.arange)
+    model, initial = sm.build(keras, name)
     _, x_key, y_key, loss, learning_rate, _ = sm.FIT_CASES[name]
     for i, value in enumerate(initial):
         arrays[f"{name}/initial/{i}"] = value

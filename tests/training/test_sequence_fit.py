@@ -9,7 +9,6 @@ final weights and predictions must agree within 2e-4.
 """
 import numpy as np
 import pytest
-import torch
 
 import kerastorch as keras
 import sequence_models as sm
@@ -20,14 +19,10 @@ ARRAYS = golden_npz("training/sequence_fit.npz")
 TOLERANCE = 2e-4
 
 
-def _arange(steps):
-    return torch.arange(steps)
-
-
 @pytest.fixture(scope="module", params=sorted(GOLDEN["cases"]))
 def trained(request):
     name = request.param
-    model, _ = sm.build(keras, name, _arange)
+    model, _ = sm.build(keras, name)
     case = GOLDEN["cases"][name]
     model.set_weights([ARRAYS[f"{name}/initial/{i}"] for i in range(len(case["weight_shapes"]))])
     _, x_key, y_key, *_ = sm.FIT_CASES[name]
