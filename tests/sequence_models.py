@@ -99,3 +99,57 @@ def build(keras, name):
     model.set_weights(weights)
     model.compile(optimizer=keras.optimizers.Adam(learning_rate=learning_rate), loss=loss, metrics=["accuracy"])
     return model, weights
+
+
+# ---- the models of tests/golden/saving/sequence/*.keras ---------------------------------------------------------
+
+def stacked_recurrent(keras):
+    """Float sequences -> LSTM(return_sequences=True) -> GRU(reset_after=False) -> Dense: two recurrent layers
+    in a row and the GRU's (3 units,) bias."""
+    return keras.Sequential([
+        keras.Input((STEPS, 3)),
+        keras.layers.LSTM(6, return_sequences=True),
+        keras.layers.GRU(5, reset_after=False),
+        keras.layers.Dense(2),
+    ], name="stacked_recurrent")
+
+
+def bilstm_sum_pooled(keras):
+    """Embedding(mask_zero=True) -> Bidirectional(LSTM(return_sequences=True), merge_mode="sum") ->
+    GlobalAveragePooling1D (over the unmasked steps) -> Dense(1, sigmoid)."""
+    return keras.Sequential([
+        keras.Input((STEPS,), dtype="int32"),
+        keras.layers.Embedding(VOCAB, 6, mask_zero=True),
+        keras.layers.Bidirectional(keras.layers.LSTM(4, return_sequences=True), merge_mode="sum"),
+        keras.layers.GlobalAveragePooling1D(),
+        keras.layers.Dense(1, activation="sigmoid"),
+    ], name="bilstm_sum_pooled")
+
+
+def attention_encoder(keras):
+    """Functional: Embedding -> MultiHeadAttention(2 heads of 4, value_dim 3) self-attention, Add,
+    LayerNormalization -> GlobalAveragePooling1D -> Dense(2, softmax)."""
+    inputs = keras.Input((STEPS,), dtype="int32", name="tokens")
+    x = keras.layers.Embedding(VOCAB, 8)(inputs)
+    attention = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, value_dim=3)(x, x)
+    x = keras.layers.LayerNormalization()(keras.layers.Add()([x, attention]))
+    outputs = keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling1D()(x))
+    return keras.Model(inputs, outputs, name="attention_encoder")
+
+
+# name -> (builder(keras), input array of make_data (or "floats"), target array, loss)
+FILE_CASES = {
+    "lstm_classifier": (lstm_classifier, "tokens", "label", "binary_crossentropy"),
+    "bigru_tagger": (bigru_tagger, "tokens", "tags", "sparse_categorical_crossentropy"),
+    "stacked_recurrent": (stacked_recurrent, "floats", "full_label", "sparse_categorical_crossentropy"),
+    "bilstm_sum_pooled": (bilstm_sum_pooled, "tokens", "label", "binary_crossentropy"),
+    "attention_encoder": (attention_encoder, "full_tokens", "full_label", "sparse_categorical_crossentropy"),
+}
+
+
+def file_case_input(data, key):
+    """The input of a file case: one of make_data's arrays, or float sequences made from the unpadded tokens."""
+    if key == "floats":
+        tokens = data["full_tokens"].astype("float32")
+        return np.stack([np.sin(tokens), np.cos(tokens), tokens / VOCAB], axis=-1)
+    return data[key]
