@@ -23,7 +23,7 @@ POSITIVE = "great good wonderful brilliant moving funny superb enjoyable".split(
 NEGATIVE = "bad awful boring dull terrible weak silly tedious".split()
 MAX_LENGTH = 32
 FULL_RUN = {"train_reviews": 8000, "test_reviews": 2000, "epochs": 6}
-QUICK_RUN = {"train_reviews": 1536, "test_reviews": 512, "epochs": 4}
+QUICK_RUN = {"train_reviews": 1536, "test_reviews": 512, "epochs": 3}
 
 
 def make_reviews(count, rng):
