@@ -32,3 +32,6 @@ from kerastorch.layers.augmentation import (CenterCrop, RandomBrightness, Random
 from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax
 from kerastorch.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, CuDNNGRU, CuDNNLSTM, GRUCell, LSTMCell,
                                          SimpleRNN, SimpleRNNCell, StackedRNNCells)
+from kerastorch.layers.einsum_dense import EinsumDense
+from kerastorch.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention, GroupQueryAttention,
+                                         MultiHeadAttention)

@@ -121,7 +121,9 @@ def serialize_keras_object(obj, history_of=None):
             and getattr(obj, "_config_dtype_as_policy", True):
         config["dtype"] = DTypePolicy(config["dtype"])   # Keras writes a layer's dtype as a policy's config
     module, registered_name = registry.keras_module(type(obj))
-    entry = {"module": module, "class_name": type(obj).__name__, "config": serialize_keras_object(config),
+    # A class may be written under Keras's exported name where that differs from its own (GroupQueryAttention).
+    class_name = type(obj).__dict__.get("_keras_class_name", type(obj).__name__)
+    entry = {"module": module, "class_name": class_name, "config": serialize_keras_object(config),
              "registered_name": registered_name}
     build_config = obj.get_build_config() if hasattr(obj, "get_build_config") else None
     if build_config is not None:
@@ -247,6 +249,9 @@ def _deserialize(config, package, module_objects, kind):
     if isinstance(build_config, dict) and build_config.get("input_shape") is not None \
             and not getattr(instance, "built", True):
         instance.build_from_config({"input_shape": _as_shape(build_config["input_shape"])})
+    elif isinstance(build_config, dict) and build_config.get("shapes_dict") and not getattr(instance, "built", True):
+        # A layer of several inputs (MultiHeadAttention) is built from one shape per call argument.
+        instance.build_from_config({"shapes_dict": _as_shape(build_config["shapes_dict"])})
     return instance
 
 
