@@ -30,8 +30,13 @@ __getattr__ = missing_attribute(__name__)
 from kerastorch.layers.augmentation import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                                             RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing)
 from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax
+from kerastorch.layers.activations import PReLU
+from kerastorch.layers.core import Identity
+from kerastorch.layers.embedding import Embedding
+from kerastorch.layers.wrappers import TimeDistributed, Wrapper
 from kerastorch.layers.recurrent import (GRU, LSTM, RNN, Bidirectional, CuDNNGRU, CuDNNLSTM, GRUCell, LSTMCell,
                                          SimpleRNN, SimpleRNNCell, StackedRNNCells)
 from kerastorch.layers.einsum_dense import EinsumDense
 from kerastorch.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention, GroupQueryAttention,
                                          MultiHeadAttention)
+from kerastorch.layers.recurrent.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D

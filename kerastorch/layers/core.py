@@ -1,4 +1,4 @@
-"""Core layers: Input/InputLayer, Dense, Activation, Lambda, Masking.
+"""Core layers: Input/InputLayer, Dense, Activation, Lambda, Masking, Identity, TorchModuleWrapper.
 
 Also the Keras 2 import path ``keras.layers.core``, which held Dropout, Flatten and Reshape too.
 """
@@ -331,6 +331,24 @@ class Masking(Layer):
 
     def extra_repr(self):
         return f"name={self.name!r}, mask_value={self.mask_value}"
+
+
+class Identity(Layer):
+    """Returns its input unchanged (and its mask): a placeholder where a model's structure wants a layer.
+
+    Input and output shape: the same, any.
+    """
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.supports_masking = True
+        self.built = True
+
+    def call(self, inputs):
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
 
 
 class TorchModuleWrapper(Layer):

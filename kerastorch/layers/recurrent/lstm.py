@@ -10,6 +10,16 @@ from kerastorch import activations, initializers
 from kerastorch.layers.recurrent._base import BuiltinCell, CellLayer
 
 
+def unit_forget_bias_initializer(base, units):
+    """The initializer of an LSTM's (or ConvLSTM's) ``(4 * units,)`` bias with ``unit_forget_bias``: ``base`` for
+    the gates i, c, o and ones for the forget gate f."""
+    def forget_gate_ones(shape, dtype=None):
+        parts = [base((units,), dtype=dtype), initializers.get("ones")((units,), dtype=dtype),
+                 base((2 * units,), dtype=dtype)]
+        return torch.cat([torch.as_tensor(p) for p in parts])
+    return forget_gate_ones
+
+
 class LSTMCell(BuiltinCell):
     """One timestep of an LSTM: ``call(inputs, [h, c]) -> (h, [h, c])``.
 
@@ -47,15 +57,8 @@ class LSTMCell(BuiltinCell):
         self.unit_forget_bias = bool(unit_forget_bias)
 
     def _bias_initializer(self):
-        if not self.unit_forget_bias:
-            return self.bias_initializer
-        units, base = self.units, self.bias_initializer
-
-        def forget_gate_ones(shape, dtype=None):
-            parts = [base((units,), dtype=dtype), initializers.get("ones")((units,), dtype=dtype),
-                     base((2 * units,), dtype=dtype)]
-            return torch.cat([torch.as_tensor(p) for p in parts])
-        return forget_gate_ones
+        return unit_forget_bias_initializer(self.bias_initializer, self.units) if self.unit_forget_bias \
+            else self.bias_initializer
 
     def _fused_kernel(self):
         if self.activation is activations.tanh and self.recurrent_activation is activations.sigmoid:
