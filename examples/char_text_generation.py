@@ -27,7 +27,7 @@ WORDS = set(DETERMINERS + ADJECTIVES + NOUNS + VERBS + PREPOSITIONS)
 WINDOW, STRIDE = 24, 3
 TEMPERATURES = (0.2, 0.5, 1.0)
 FULL_RUN = {"sentences": 3000, "epochs": 12, "generate": 300}
-QUICK_RUN = {"sentences": 800, "epochs": 6, "generate": 120}
+QUICK_RUN = {"sentences": 400, "epochs": 5, "generate": 80}
 
 
 def make_text(sentences, rng):
