@@ -148,8 +148,8 @@ def _explanation():
     return [
         "- Time: for training, each run's median of the epochs after the first (epoch 1 includes warm-up), then "
         "the median (min–max) over the repeats; for predict, the median of the timed calls. Each run is a "
-        "separate process. Training uses Adam(1e-3), sparse categorical crossentropy, the accuracy metric and "
-        "verbose=0 everywhere.",
+        "separate process. Training uses Adam(1e-3), sparse categorical crossentropy (binary crossentropy for "
+        "lstm), the accuracy metric and verbose=0 everywhere.",
         "- vs baseline: time divided by the baseline's time (the hand-written PyTorch loop for training, "
         "torchvision for predict); below 1.00x is faster. CPU time vs baseline: the same ratio in the process's CPU "
         "seconds (all its threads), which load from other work on a shared machine disturbs less than wall time.",

@@ -59,6 +59,45 @@ class GlobalAvgPool:
     pass
 
 
+@dataclass(frozen=True)
+class Embedding:
+    """Token ids -> vectors (the first layer of a sequence model)."""
+    input_dim: int
+    output_dim: int
+
+
+@dataclass(frozen=True)
+class LSTM:
+    """An LSTM with Keras's default activations that returns its last output."""
+    units: int
+
+
+@dataclass(frozen=True)
+class TokenAndPosition:
+    """Token ids -> Embedding(vocab, dim) plus a learned position Embedding(steps, dim)."""
+    vocab: int
+    steps: int
+    dim: int
+
+
+@dataclass(frozen=True)
+class TransformerBlock:
+    """A post-norm Transformer encoder block: MultiHeadAttention (num_heads of key_dim), Dropout, Add,
+    LayerNormalization(epsilon=1e-6), Dense(ff_dim, relu), Dense(dim), Dropout, Add, LayerNormalization."""
+    num_heads: int
+    key_dim: int
+    ff_dim: int
+    dropout: float = 0.1
+
+
+@dataclass(frozen=True)
+class GlobalAvgPool1D:
+    pass
+
+
+SEQUENCE_INPUTS = (Embedding, TokenAndPosition)
+
+
 # ---- workloads -------------------------------------------------------------------------------------------------
 
 @dataclass(frozen=True)
@@ -74,9 +113,10 @@ class Workload:
         batch_size: the batch size of fit or predict.
         samples: number of samples at full size.
         quick_samples: number of samples under ``--quick``.
-        task: "fit" (Adam, sparse categorical crossentropy, accuracy; seconds per epoch) or "predict" (seconds
-            per call of predict on one batch).
-        data: "tutorial" (the tutorial's ages and side effects) or "images" (noisy class prototypes in [0, 1]).
+        task: "fit" (Adam, ``loss``, accuracy; seconds per epoch) or "predict" (seconds per call of predict on
+            one batch).
+        data: "tutorial" (the tutorial's ages and side effects), "images" (noisy class prototypes in [0, 1]) or
+            "tokens" (integer sequences whose label shows in some of their words, as in a review).
         epochs: epochs of fit; the table reports the median of the epochs after the first.
         calls: timed predict calls (after one warm-up call), at full size; ``quick_calls`` under ``--quick``.
         shared_init: whether every implementation starts from the same initial weights (``initial_weights``);
@@ -84,6 +124,8 @@ class Workload:
         application: the name of a Keras application that builds the same model, used where the library has it.
         mixed_precision: train with float16 compute (GPU workloads).
         gpu: part of the GPU set, chosen when CUDA is available.
+        loss: the loss of fit: "sparse_categorical_crossentropy" (the last layer Dense(classes, "softmax")) or
+            "binary_crossentropy" (Dense(1, "sigmoid"), float labels of shape (samples, 1)).
     """
     name: str
     description: str
@@ -102,6 +144,7 @@ class Workload:
     application: str = None
     mixed_precision: bool = False
     gpu: bool = False
+    loss: str = "sparse_categorical_crossentropy"
 
     @property
     def baseline(self):
@@ -114,7 +157,18 @@ class Workload:
 
     @property
     def is_sequential(self):
-        return all(isinstance(layer, (Dense, Conv, MaxPool, Flatten)) for layer in self.layers)
+        return all(isinstance(layer, (Dense, Conv, MaxPool, Flatten, Embedding, LSTM, GlobalAvgPool1D))
+                   for layer in self.layers)
+
+    @property
+    def vocab(self):
+        """The number of token ids of a "tokens" workload (its first layer's input_dim), else None."""
+        first = self.layers[0]
+        return first.input_dim if isinstance(first, Embedding) else getattr(first, "vocab", None)
+
+    @property
+    def input_dtype(self):
+        return "int32" if self.data == "tokens" else "float32"
 
 
 def _vgg16_layers(classes=1000):
@@ -130,6 +184,10 @@ _CNN_LAYERS = (Conv(32, 3, "relu"), MaxPool(2), Conv(64, 3, "relu"), MaxPool(2),
 _RESNET_LAYERS = (ConvBNReLU(32), Residual(32), Residual(32), Residual(64, 2), Residual(64), Residual(128, 2),
                   Residual(128), GlobalAvgPool(), Dense(10, "softmax"))
 
+_LSTM_LAYERS = (Embedding(20_000, 128), LSTM(64), Dense(1, "sigmoid"))
+_TRANSFORMER_LAYERS = (TokenAndPosition(20_000, 200, 32), TransformerBlock(num_heads=2, key_dim=32, ff_dim=32),
+                       GlobalAvgPool1D(), Dense(2, "softmax"))
+
 CPU_WORKLOADS = (
     Workload("tiny", "the tutorial's model: Dense(16, relu) on 1 feature, Dense(32, relu), Dense(2, softmax)",
              (1,), 2, _TINY_LAYERS, batch_size=10, samples=20_000, quick_samples=1_000, data="tutorial"),
@@ -141,6 +199,13 @@ CPU_WORKLOADS = (
     Workload("vgg16-predict", "VGG16 (138,357,544 params) predict on one batch of 224x224x3", (224, 224, 3), 1000,
              _vgg16_layers(), batch_size=4, samples=4, quick_samples=4, task="predict", quick_calls=1,
              shared_init=False, application="VGG16"),
+    Workload("lstm", "Embedding(20000, 128), LSTM(64), Dense(1, sigmoid) on integer sequences of length 200",
+             (200,), 1, _LSTM_LAYERS, batch_size=64, samples=4_096, quick_samples=256, data="tokens",
+             loss="binary_crossentropy"),
+    Workload("transformer", "token + position Embedding(20000 / 200, 32), one Transformer block "
+             "(MultiHeadAttention 2 heads of 32, LayerNormalization, Dense(32, relu) feed-forward, Dropout(0.1)), "
+             "GlobalAveragePooling1D, Dense(2, softmax) on sequences of length 200", (200,), 2, _TRANSFORMER_LAYERS,
+             batch_size=32, samples=4_096, quick_samples=256, data="tokens"),
 )
 
 GPU_WORKLOADS = (
@@ -189,8 +254,16 @@ def layer_input_shapes(workload):
             shape = (shape[0] // layer.size, shape[1] // layer.size, shape[2])
         elif isinstance(layer, Flatten):
             shape = (int(np.prod(shape)),)
-        elif isinstance(layer, GlobalAvgPool):
+        elif isinstance(layer, (GlobalAvgPool, GlobalAvgPool1D)):
             shape = (shape[-1],)
+        elif isinstance(layer, Embedding):
+            shape = shape + (layer.output_dim,)
+        elif isinstance(layer, TokenAndPosition):
+            shape = shape + (layer.dim,)
+        elif isinstance(layer, LSTM):
+            shape = (layer.units,)
+        elif isinstance(layer, TransformerBlock):
+            pass
         else:
             raise ValueError(f"Unknown layer spec: {layer!r}")
     return shapes
@@ -214,6 +287,8 @@ def make_data(workload, samples, seed=SEED):
         y = np.where(outlier, ~older, older).astype(np.int64)
         x = ((ages - 13) / (100 - 13)).astype(np.float32).reshape(samples, 1)
         return {"x": x, "y": y}
+    if workload.data == "tokens":
+        return _make_token_data(workload, samples, rng)
     shape = tuple(workload.input_shape)
     if workload.task == "predict":
         return {"x": rng.random((samples,) + shape, dtype=np.float32)}
@@ -230,6 +305,23 @@ def make_data(workload, samples, seed=SEED):
     return {"x": x, "y": y}
 
 
+def _make_token_data(workload, samples, rng):
+    """Integer "reviews" (ids from 1 to vocab - 1, 0 never occurs): random words, among which 10 are drawn from
+    the label's own 50 "sentiment" words (ids 1-50 for label 0, 51-100 for label 1...), and 5% of the labels then
+    redrawn at random. Binary workloads get float labels of shape (samples, 1)."""
+    steps, classes = workload.input_shape[0], max(workload.classes, 2)
+    y = rng.integers(0, classes, size=samples)
+    x = rng.integers(1, workload.vocab, size=(samples, steps))
+    rows = np.repeat(np.arange(samples), 10)
+    columns = np.argsort(rng.random((samples, steps)), axis=1)[:, :10].reshape(-1)
+    x[rows, columns] = 1 + 50 * np.repeat(y, 10) + rng.integers(0, 50, size=samples * 10)
+    relabelled = rng.random(samples) < 0.05
+    y[relabelled] = rng.integers(0, classes, size=int(relabelled.sum()))
+    if workload.loss == "binary_crossentropy":
+        return {"x": x.astype(np.int32), "y": y.astype(np.float32).reshape(-1, 1)}
+    return {"x": x.astype(np.int32), "y": y.astype(np.int64)}
+
+
 def _glorot_uniform(rng, shape, fan_in, fan_out):
     limit = math.sqrt(6.0 / (fan_in + fan_out))
     return rng.uniform(-limit, limit, size=shape).astype(np.float32)
@@ -237,8 +329,9 @@ def _glorot_uniform(rng, shape, fan_in, fan_out):
 
 def initial_weights(workload, seed=SEED):
     """The model's initial weights in Keras's layouts and ``model.get_weights()`` order (kernel then bias per
-    layer; Dense kernel (in, out), Conv kernel (kh, kw, in, out)): Glorot-uniform kernels and zero biases, as
-    Keras initialises them. None for workloads with ``shared_init=False``."""
+    layer; Dense kernel (in, out), Conv kernel (kh, kw, in, out); the sequence layers as the helpers below say):
+    Glorot-uniform kernels and zero biases, as Keras initialises them. None for workloads with
+    ``shared_init=False``."""
     if not workload.shared_init:
         return None
     rng = np.random.default_rng(seed + 1)
@@ -252,6 +345,45 @@ def initial_weights(workload, seed=SEED):
             kernel_shape = (layer.kernel, layer.kernel, shape[-1], layer.filters)
             weights += [_glorot_uniform(rng, kernel_shape, area * shape[-1], area * layer.filters),
                         np.zeros(layer.filters, np.float32)]
-        elif not isinstance(layer, (MaxPool, Flatten)):
-            raise ValueError(f"initial_weights supports Dense, Conv, MaxPool and Flatten, not {layer!r}")
+        elif isinstance(layer, Embedding):
+            weights.append(_embedding(rng, layer.input_dim, layer.output_dim))
+        elif isinstance(layer, TokenAndPosition):
+            weights += [_embedding(rng, layer.vocab, layer.dim), _embedding(rng, layer.steps, layer.dim)]
+        elif isinstance(layer, LSTM):
+            weights += _lstm_weights(rng, shape[-1], layer.units)
+        elif isinstance(layer, TransformerBlock):
+            weights += _transformer_block_weights(rng, shape[-1], layer)
+        elif not isinstance(layer, (MaxPool, Flatten, GlobalAvgPool1D)):
+            raise ValueError(f"initial_weights does not support {layer!r}")
     return weights
+
+
+def _embedding(rng, rows, dim):
+    return rng.uniform(-0.05, 0.05, size=(rows, dim)).astype(np.float32)   # Keras's Embedding initializer
+
+
+def _lstm_weights(rng, input_dim, units):
+    """Keras's LSTM layout (gates i, f, c, o): kernel (input_dim, 4 units) Glorot-uniform, recurrent_kernel
+    (units, 4 units) orthogonal, bias (4 units,) zero with the forget gate's quarter at 1 (unit_forget_bias)."""
+    kernel = _glorot_uniform(rng, (input_dim, 4 * units), input_dim, 4 * units)
+    q, r = np.linalg.qr(rng.normal(size=(4 * units, units)))
+    recurrent = (q * np.sign(np.diag(r))).T.astype(np.float32)
+    bias = np.zeros(4 * units, np.float32)
+    bias[units:2 * units] = 1.0
+    return [kernel, recurrent, bias]
+
+
+def _transformer_block_weights(rng, dim, block):
+    """Keras's order and layouts: MultiHeadAttention's query, key, value kernels (dim, heads, key_dim) and biases
+    (heads, key_dim), output kernel (heads, key_dim, dim) and bias (dim,); LayerNormalization gamma, beta; the
+    feed-forward Dense kernels and biases; the second LayerNormalization."""
+    heads, key_dim, projected = block.num_heads, block.key_dim, block.num_heads * block.key_dim
+    weights = []
+    for _ in range(3):
+        weights += [_glorot_uniform(rng, (dim, heads, key_dim), dim, projected), np.zeros((heads, key_dim), np.float32)]
+    weights += [_glorot_uniform(rng, (heads, key_dim, dim), projected, dim), np.zeros(dim, np.float32)]
+    norm = [np.ones(dim, np.float32), np.zeros(dim, np.float32)]
+    weights += norm
+    weights += [_glorot_uniform(rng, (dim, block.ff_dim), dim, block.ff_dim), np.zeros(block.ff_dim, np.float32),
+                _glorot_uniform(rng, (block.ff_dim, dim), block.ff_dim, dim), np.zeros(dim, np.float32)]
+    return weights + norm

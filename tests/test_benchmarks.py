@@ -44,7 +44,7 @@ def test_harness_runs_tiny_for_kerastorch_and_torch_loop_and_skips_missing_keras
     assert not (out / ".data").exists()
 
 
-@pytest.mark.parametrize("name", ["tiny", "cnn"])
+@pytest.mark.parametrize("name", ["tiny", "cnn", "lstm", "transformer"])
 def test_torch_loop_model_computes_the_kerastorch_model_from_the_shared_weights(name):
     import kerastorch
     workload = workloads.get(name)
@@ -55,12 +55,14 @@ def test_torch_loop_model_computes_the_kerastorch_model_from_the_shared_weights(
     expected = keras_model.predict(data["x"], verbose=0)
     torch_model = torch_loop.build_model(workload)
     torch_loop.load_keras_weights(torch_model, workload, weights)
+    torch_model.eval()
     x = torch.from_numpy(data["x"])
     if x.dim() == 4:
         x = x.permute(0, 3, 1, 2)
     with torch.no_grad():
-        got = torch.softmax(torch_model(x), dim=1).numpy()
-    np.testing.assert_allclose(got, expected, atol=1e-5)
+        logits = torch_model(x)
+    got = torch.sigmoid(logits) if workload.loss == "binary_crossentropy" else torch.softmax(logits, dim=1)
+    np.testing.assert_allclose(got.numpy(), expected, atol=1e-5)
 
 
 def test_resnet_workload_builds_in_kerastorch_and_torch():
@@ -79,6 +81,31 @@ def test_layer_input_shapes_follow_valid_convolutions_and_pooling():
     shapes = workloads.layer_input_shapes(workloads.get("cnn"))
     # 28 -conv3-> 26 -pool2-> 13 -conv3-> 11 -pool2-> 5; Flatten gives 5 * 5 * 64.
     assert shapes == [(28, 28, 1), (26, 26, 32), (13, 13, 32), (11, 11, 64), (5, 5, 64), (1600,)]
+
+
+def test_sequence_layer_input_shapes_follow_embedding_lstm_and_pooling():
+    assert workloads.layer_input_shapes(workloads.get("lstm")) == [(200,), (200, 128), (64,)]
+    assert workloads.layer_input_shapes(workloads.get("transformer")) == [(200,), (200, 32), (200, 32), (32,)]
+
+
+@pytest.mark.parametrize("name", ["lstm", "transformer"])
+def test_token_data_is_deterministic_and_its_label_shows_in_its_sentiment_words(name):
+    workload = workloads.get(name)
+    first, second = workloads.make_data(workload, 200), workloads.make_data(workload, 200)
+    np.testing.assert_array_equal(first["x"], second["x"])
+    x, y = first["x"], first["y"].reshape(-1)
+    assert x.dtype == np.int32 and x.shape == (200, 200) and x.min() >= 1 and x.max() < workload.vocab
+    words_of_label_1 = ((x > 50) & (x <= 100)).sum(axis=1)
+    agreement = np.mean((words_of_label_1 >= 10) == (y == 1))
+    assert 0.9 < agreement < 1.0   # 5% of the labels are redrawn
+
+
+def test_sequence_initial_weights_have_keras_shapes_in_get_weights_order():
+    shapes = [w.shape for w in workloads.initial_weights(workloads.get("lstm"))]
+    assert shapes == [(20000, 128), (128, 256), (64, 256), (256,), (64, 1), (1,)]
+    shapes = [w.shape for w in workloads.initial_weights(workloads.get("transformer"))]
+    assert shapes[:4] == [(20000, 32), (200, 32), (32, 2, 32), (2, 32)] and shapes[8] == (2, 32, 32)
+    assert len(shapes) == 2 + 16 + 2
 
 
 def test_tutorial_data_is_deterministic_and_labelled_by_age():

@@ -15,6 +15,8 @@ EXPECTED_OUTPUT = {
     "mixed_precision.py": "test accuracy:",
     "finetune_vgg16.py": "accuracy after fine-tuning block5:",
     "visualize_filters.py": "wrote stitched_filters_2x2.png",
+    "sentiment_bilstm.py": "test accuracy:",
+    "char_text_generation.py": "words of the grammar:",
 }
 
 

@@ -83,6 +83,39 @@ rng = np.random.RandomState(4)
 model.fit(rng.rand(16, 5).astype("float32"), rng.randint(0, 3, 16), epochs=1, batch_size=4, verbose=0)
 x = rng.rand(3, 5).astype("float32")
 """,
+    "lstm_masked_classifier": """
+model = keras.Sequential([keras.Input((10,), dtype="int32"), keras.layers.Embedding(20, 6, mask_zero=True),
+                          keras.layers.LSTM(5), keras.layers.Dense(1, activation="sigmoid")], name="lstm_masked")
+model.compile(optimizer="adam", loss="binary_crossentropy", metrics=["accuracy"])
+rng = np.random.RandomState(5)
+tokens = rng.randint(1, 20, (24, 10)) * (np.arange(10)[None, :] < rng.randint(3, 11, (24, 1)))
+model.fit(tokens.astype("int32"), rng.randint(0, 2, (24, 1)).astype("float32"), epochs=1, batch_size=8,
+          verbose=0)
+x = tokens[:4].astype("int32")
+""",
+    "bidirectional_gru_tagger": """
+model = keras.Sequential([keras.Input((10,), dtype="int32"), keras.layers.Embedding(20, 6, mask_zero=True),
+                          keras.layers.Bidirectional(keras.layers.GRU(4, return_sequences=True), merge_mode="ave"),
+                          keras.layers.Bidirectional(keras.layers.LSTM(3, return_sequences=True)),
+                          keras.layers.TimeDistributed(keras.layers.Dense(3, activation="softmax"))], name="tagger")
+model.compile(optimizer="rmsprop", loss="sparse_categorical_crossentropy")
+rng = np.random.RandomState(6)
+tokens = rng.randint(1, 20, (24, 10)) * (np.arange(10)[None, :] < rng.randint(3, 11, (24, 1)))
+model.fit(tokens.astype("int32"), rng.randint(0, 3, (24, 10)), epochs=1, batch_size=8, verbose=0)
+x = tokens[:4].astype("int32")
+""",
+    "attention_encoder": """
+inputs = keras.Input((10, 8), name="sequence")
+attended = keras.layers.MultiHeadAttention(num_heads=2, key_dim=4, value_dim=3, name="mha")(inputs, inputs)
+h = keras.layers.LayerNormalization()(keras.layers.Add()([inputs, attended]))
+h = keras.layers.SimpleRNN(4, return_sequences=True)(h)
+outputs = keras.layers.Dense(2, activation="softmax")(keras.layers.GlobalAveragePooling1D()(h))
+model = keras.Model(inputs, outputs, name="attention_encoder")
+model.compile(optimizer="adam", loss="sparse_categorical_crossentropy")
+rng = np.random.RandomState(7)
+model.fit(rng.rand(16, 10, 8).astype("float32"), rng.randint(0, 2, 16), epochs=1, batch_size=8, verbose=0)
+x = rng.rand(3, 10, 8).astype("float32")
+""",
 }
 
 # Classes a model needs; the Keras side defines (and registers) them before loading.

@@ -6,6 +6,7 @@ by the parent before the child starts).
 """
 import time
 
+from benchmarks import keras_blocks
 from benchmarks import workloads as w
 
 
@@ -57,6 +58,12 @@ def _keras_layer(keras, layer, output_dtype=None):
         return layers.Flatten()
     if isinstance(layer, w.GlobalAvgPool):
         return layers.GlobalAveragePooling2D()
+    if isinstance(layer, w.GlobalAvgPool1D):
+        return layers.GlobalAveragePooling1D()
+    if isinstance(layer, w.Embedding):
+        return layers.Embedding(layer.input_dim, layer.output_dim)
+    if isinstance(layer, w.LSTM):
+        return layers.LSTM(layer.units)
     raise ValueError(f"Not a plain layer spec: {layer!r}")
 
 
@@ -77,6 +84,10 @@ def _apply(keras, layer, x, output_dtype):
         if layer.strides != 1 or x.shape[-1] != layer.filters:
             shortcut = _conv_bn(keras, x, layer.filters, 1, layer.strides)
         return layers.Activation("relu")(layers.Add()([y, shortcut]))
+    if isinstance(layer, w.TokenAndPosition):
+        return keras_blocks.token_and_position_embedding(keras)(layer.vocab, layer.steps, layer.dim)(x)
+    if isinstance(layer, w.TransformerBlock):
+        return keras_blocks.transformer_block(keras, x, layer.num_heads, layer.key_dim, layer.ff_dim, layer.dropout)
     return _keras_layer(keras, layer, output_dtype)(x)
 
 
@@ -91,10 +102,10 @@ def build_model(keras, workload):
     output_dtype = "float32" if workload.mixed_precision else None
     last = len(workload.layers) - 1
     if workload.is_sequential:
-        model = keras.Sequential([keras.Input(workload.input_shape)] + [
+        model = keras.Sequential([keras.Input(workload.input_shape, dtype=workload.input_dtype)] + [
             _keras_layer(keras, layer, output_dtype if i == last else None) for i, layer in enumerate(workload.layers)])
         return model, "Sequential from the workload's layer specs"
-    inputs = keras.Input(workload.input_shape)
+    inputs = keras.Input(workload.input_shape, dtype=workload.input_dtype)
     x = inputs
     for i, layer in enumerate(workload.layers):
         x = _apply(keras, layer, x, output_dtype if i == last else None)
@@ -126,7 +137,7 @@ def run(workload, data, weights, options):
         result.update(_time_predict(model, data["x"], workload.batch_size, options["calls"], synchronize))
         return result
 
-    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss="sparse_categorical_crossentropy",
+    model.compile(optimizer=keras.optimizers.Adam(learning_rate=1e-3), loss=workload.loss,
                   metrics=["accuracy"], jit_compile=True if impl == "kerastorch-jit" else "auto")
     timer = _epoch_timer(keras, synchronize)
     history = model.fit(data["x"], data["y"], batch_size=workload.batch_size, epochs=options["epochs"], verbose=0,
