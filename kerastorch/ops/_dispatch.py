@@ -290,12 +290,13 @@ def _describe(value):
 
 # Words of torch's errors about the inputs' shapes or dtypes (other RuntimeErrors, out of memory say, pass).
 _INPUT_ERRORS = ("size of tensor", "must match", "not implemented for", "shape", "broadcast", "dimension",
-                 "expected", "Expected", "dtype", "same number", "mat1 and mat2", "invalid")
+                 "expected", "Expected", "dtype", "same number", "mat1 and mat2", "invalid", "out of range")
 
 
-def bad_input(name, args, kwargs, error):
-    """A ValueError naming the op, its tensor arguments' shapes and dtypes, and torch's complaint."""
-    if not isinstance(error, RuntimeError) or isinstance(error, torch.OutOfMemoryError) or not any(
+def bad_input(name, args, kwargs, error, always=False):
+    """A ValueError naming the op, its tensor arguments' shapes and dtypes, and torch's complaint; None when the
+    error is not about the inputs (``always``: it is)."""
+    if isinstance(error, torch.OutOfMemoryError) or not always and not any(
             word in str(error) for word in _INPUT_ERRORS):
         return None
     described = [_describe(v) for v in flatten((list(args), kwargs)) if isinstance(
@@ -371,12 +372,14 @@ def keras_op(namespace, spec=None, class_name=None, call=None):
 
         @functools.wraps(function)
         def op(*args, **kwargs):
+            symbolic_call = any_symbolic((args, kwargs))
             try:
-                if any_symbolic((args, kwargs)):
+                if symbolic_call:
                     return symbolic(*args, **kwargs)
                 return function(*args, **kwargs)
-            except RuntimeError as error:
-                replacement = bad_input(function.__name__, args, kwargs, error)
+            except (RuntimeError, IndexError) as error:
+                # Tracing a spec on meta tensors fails only for shapes or dtypes that do not fit.
+                replacement = bad_input(function.__name__, args, kwargs, error, always=symbolic_call)
                 if replacement is None:
                     raise
                 raise replacement from error

@@ -914,6 +914,9 @@ def _reshape_spec(function, args, kwargs):
     x, newshape = a["x"], a["newshape"]
     newshape = (newshape,) if isinstance(newshape, int) else tuple(-1 if d is None else d for d in newshape)
     if -1 not in newshape:
+        if None not in x.shape and math.prod(x.shape) != math.prod(newshape):
+            raise ValueError(f"The total size of the tensor must be unchanged. Received: input_shape={x.shape}, "
+                             f"newshape={newshape}")
         return KerasTensor(newshape, x.dtype)
     if None in x.shape:
         return KerasTensor(tuple(None if d == -1 else d for d in newshape), x.dtype)
