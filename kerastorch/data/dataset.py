@@ -131,6 +131,7 @@ class Dataset(torch.utils.data.IterableDataset):
         self._description = description
         self.class_names = None
         self.file_paths = None
+        self._batch_size = None   # set by batch(): split_dataset re-batches its parts alike
 
     # ---- sources --------------------------------------------------------------------------------------------
 
@@ -256,6 +257,7 @@ class Dataset(torch.utils.data.IterableDataset):
     def _derived(self, make_iterator, cardinality, description):
         dataset = Dataset(make_iterator, cardinality, description=description)
         dataset.class_names, dataset.file_paths = self.class_names, self.file_paths
+        dataset._batch_size = self._batch_size
         return dataset
 
     # ---- transformations ------------------------------------------------------------------------------------
@@ -279,7 +281,7 @@ class Dataset(torch.utils.data.IterableDataset):
                     if drop_remainder and index.numel() < batch_size:
                         return
                     yield map_structure(lambda leaf: _index(leaf, index), arrays)
-            return self._derived(gather_batches, cardinality, "BatchDataset")
+            return self._batched(gather_batches, cardinality, batch_size)
         source = self
 
         def make_iterator():
@@ -289,7 +291,12 @@ class Dataset(torch.utils.data.IterableDataset):
                 if not chunk or (drop_remainder and len(chunk) < batch_size):
                     return
                 yield _stack_elements(chunk)
-        return self._derived(make_iterator, cardinality, "BatchDataset")
+        return self._batched(make_iterator, cardinality, batch_size)
+
+    def _batched(self, make_iterator, cardinality, batch_size):
+        dataset = self._derived(make_iterator, cardinality, "BatchDataset")
+        dataset._batch_size = batch_size
+        return dataset
 
     def unbatch(self, name=None):
         """Each element split along its first axis into that many elements (the inverse of ``batch``)."""
@@ -299,7 +306,9 @@ class Dataset(torch.utils.data.IterableDataset):
             for element in source:
                 for i in range(_leading_size(element)):
                     yield map_structure(lambda leaf, i=i: _row(leaf, i), element)
-        return self._derived(make_iterator, UNKNOWN_CARDINALITY, "UnbatchDataset")
+        dataset = self._derived(make_iterator, UNKNOWN_CARDINALITY, "UnbatchDataset")
+        dataset._batch_size = None
+        return dataset
 
     def map(self, map_func, num_parallel_calls=None, deterministic=None, name=None):
         """Elements are ``map_func(element)`` (a tuple element is passed as positional arguments)."""
