@@ -188,11 +188,17 @@ class _EpochOrder(torch.utils.data.Sampler):
         return iter(torch.randperm(self.size, generator=generator).tolist())
 
 
-def default_num_workers(num_items):
-    """Worker processes for decoding: none for small folders (starting workers costs more), else up to 4 and
-    never all the cores."""
+def default_num_workers(paths):
+    """Worker processes for decoding ``paths``: none for few or small files (decoding a 32x32 PNG costs less than
+    sending it back from a worker), else up to 4 and never all the cores; ``KERASTORCH_DATA_WORKERS`` sets it."""
+    if os.environ.get("KERASTORCH_DATA_WORKERS"):
+        return int(os.environ["KERASTORCH_DATA_WORKERS"])
     cores = os.cpu_count() or 1
-    return 0 if num_items < 256 or cores < 2 else min(4, cores - 1)
+    if len(paths) < 256 or cores < 2:
+        return 0
+    sample = paths[::max(1, len(paths) // 32)]
+    mean_bytes = sum(os.path.getsize(path) for path in sample) / len(sample)
+    return 0 if mean_bytes < 32 * 1024 else min(4, cores - 1)
 
 
 def collate(items):
@@ -211,7 +217,7 @@ def _as_is(item):
 def loader_dataset(items, batch_size, shuffle, seed, num_workers=None):
     """A ``Dataset`` over a map-style ``items`` through one ``DataLoader`` (kept, so persistent workers serve
     every epoch): batches of ``batch_size`` (single elements when None)."""
-    workers = default_num_workers(len(items)) if num_workers is None else num_workers
+    workers = default_num_workers(items.paths) if num_workers is None else num_workers
     loader = torch.utils.data.DataLoader(
         items, batch_size=batch_size, sampler=_EpochOrder(len(items), shuffle, seed), num_workers=workers,
         collate_fn=collate if batch_size is not None else _as_is,
@@ -257,7 +263,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
         format: ``"tf"`` or ``"grain"``: accepted for Keras's signature; the result is a kerastorch Dataset.
         verbose: print what was found.
         num_workers: DataLoader worker processes decoding images (kerastorch's addition; default: none for
-            fewer than 256 files, else up to 4).
+            fewer than 256 files or files under 32 KB on average, else up to 4).
 
     Returns:
         A ``kerastorch.data.Dataset`` of ``(images, labels)`` batches (images float32 of shape
@@ -282,6 +288,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be set to `True`.")
     check_validation_split_arg(validation_split, subset, shuffle, seed)
+    import torchvision.io  # noqa: F401  (imported now, not in the first batch of the first epoch)
     if seed is None:
         seed = np.random.randint(1e6)
     paths, file_labels, class_names = index_directory(directory, labels, ALLOWLIST_FORMATS, class_names, shuffle,
