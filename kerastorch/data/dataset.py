@@ -95,6 +95,54 @@ def _index(leaf, index):
     return leaf[index.numpy() if isinstance(index, torch.Tensor) else index]
 
 
+def _chunks(source, size, drop_remainder):
+    """Lists of ``size`` consecutive elements of ``source`` (the last shorter unless ``drop_remainder``)."""
+    iterator = iter(source)
+    while True:
+        chunk = list(itertools.islice(iterator, size))
+        if not chunk or (drop_remainder and len(chunk) < size):
+            return
+        yield chunk
+
+
+def _pad_and_stack(elements, padded_shapes, padding_values):
+    """Elements of one structure stacked, each tensor leaf padded at the end of its axes first."""
+    first = elements[0]
+    if isinstance(first, tuple):
+        return tuple(_pad_and_stack([e[i] for e in elements], _part(padded_shapes, i, True), _part(padding_values, i, False))
+                     for i in range(len(first)))
+    if isinstance(first, dict):
+        return {k: _pad_and_stack([e[k] for e in elements], _part(padded_shapes, k, True), _part(padding_values, k, False))
+                for k in first}
+    if not isinstance(first, torch.Tensor):
+        return _stack(elements)
+    longest = [max(int(e.shape[d]) for e in elements) for d in range(first.dim())]
+    if padded_shapes is not None:
+        longest = [size if wanted is None or wanted == -1 else int(wanted) for size, wanted in
+                   zip(longest, padded_shapes)]
+    value = 0 if padding_values is None else padding_values
+    padded = []
+    for element in elements:
+        pads = []
+        for d in reversed(range(element.dim())):
+            pads += [0, longest[d] - int(element.shape[d])]
+        padded.append(torch.nn.functional.pad(element, pads, value=float(value)) if any(pads) else element)
+    return torch.stack(padded)
+
+
+def _part(spec, key, is_shape):
+    """The entry for one member of a tuple/dict element in ``padded_shapes`` (``is_shape``) or
+    ``padding_values``: the spec's own entry when it is a structure, else the same spec for every member."""
+    if isinstance(spec, dict):
+        return spec[key]
+    if isinstance(spec, (tuple, list)):
+        nested = all(isinstance(v, (tuple, list, dict)) or v is None for v in spec) and \
+            any(isinstance(v, (tuple, list, dict)) for v in spec)
+        if not is_shape or nested:
+            return spec[key]
+    return spec
+
+
 def _leading_size(structure):
     leaves = flatten(structure)
     if not leaves:
@@ -283,15 +331,61 @@ class Dataset(torch.utils.data.IterableDataset):
                     yield map_structure(lambda leaf: _index(leaf, index), arrays)
             return self._batched(gather_batches, cardinality, batch_size)
         source = self
+        return self._batched(lambda: map(_stack_elements, _chunks(source, batch_size, drop_remainder)),
+                             cardinality, batch_size)
+
+    def padded_batch(self, batch_size, padded_shapes=None, padding_values=None, drop_remainder=False, name=None):
+        """Like ``batch``, with each tensor padded at the end of every axis to the longest in its batch, or to
+        ``padded_shapes`` (one shape for all leaves, or a structure of them; None entries mean "longest"), with
+        ``padding_values`` (default 0)."""
+        cardinality = self.batch(batch_size, drop_remainder)._cardinality
+        source = self
 
         def make_iterator():
-            iterator = iter(source)
-            while True:
-                chunk = list(itertools.islice(iterator, batch_size))
-                if not chunk or (drop_remainder and len(chunk) < batch_size):
-                    return
-                yield _stack_elements(chunk)
+            for chunk in _chunks(source, batch_size, drop_remainder):
+                yield _pad_and_stack(chunk, padded_shapes, padding_values)
         return self._batched(make_iterator, cardinality, batch_size)
+
+    def flat_map(self, map_func, name=None):
+        """The elements of the Datasets ``map_func(element)`` returns, one after another."""
+        source = self
+
+        def make_iterator():
+            for element in source:
+                yield from _call(map_func, element)
+        return self._derived(make_iterator, UNKNOWN_CARDINALITY, "FlatMapDataset")
+
+    def interleave(self, map_func, cycle_length=None, block_length=1, num_parallel_calls=None,
+                   deterministic=None, name=None):
+        """The elements of the Datasets ``map_func(element)`` returns, ``block_length`` at a time from
+        ``cycle_length`` of them in turn (tf.data's deterministic order)."""
+        source = self
+        cycle = cycle_length if cycle_length not in (None, AUTOTUNE) else 4
+
+        def make_iterator():
+            inputs = iter(source)
+
+            def next_input():
+                element = next(inputs, _END)
+                return None if element is _END else iter(_call(map_func, element))
+            slots = [slot for slot in (next_input() for _ in range(cycle)) if slot is not None]
+            position = 0
+            while slots:
+                position %= len(slots)
+                for count in range(block_length):
+                    element = next(slots[position], _END)
+                    if element is _END:
+                        # An exhausted slot takes the next input for its next turn (or closes); the turn ends.
+                        replacement = next_input()
+                        if replacement is None:
+                            del slots[position]
+                            position -= 1
+                        else:
+                            slots[position] = replacement
+                        break
+                    yield element
+                position += 1
+        return self._derived(make_iterator, UNKNOWN_CARDINALITY, "InterleaveDataset")
 
     def _batched(self, make_iterator, cardinality, batch_size):
         dataset = self._derived(make_iterator, cardinality, "BatchDataset")

@@ -146,3 +146,27 @@ def test_fit_evaluate_predict_take_a_dataset():
     assert len(history.history["loss"]) == 2 and "val_loss" in history.history
     assert np.isfinite(model.evaluate(dataset, verbose=0))
     assert model.predict(dataset.map(lambda a, b: a), verbose=0).shape == (16, 1)
+
+
+def test_padded_batch_pads_each_batch_to_its_longest():
+    dataset = Dataset.from_generator(lambda: iter([torch.arange(n) for n in (1, 3, 2)]))
+    assert values(dataset.padded_batch(2)) == [[[0, 0, 0], [0, 1, 2]], [[0, 1]]]
+    assert values(dataset.padded_batch(3, padded_shapes=[4], padding_values=-1)) == \
+        [[[0, -1, -1, -1], [0, 1, 2, -1], [0, 1, -1, -1]]]
+
+
+def test_padded_batch_of_tuples_takes_per_member_padding_values():
+    dataset = Dataset.from_generator(lambda: iter([(torch.arange(n), n) for n in (1, 2)]))
+    tokens, lengths = next(iter(dataset.padded_batch(2, padding_values=(9, 0))))
+    assert tokens.tolist() == [[0, 9], [0, 1]] and lengths.tolist() == [1, 2]
+
+
+def test_flat_map_chains_the_datasets_it_returns():
+    assert values(Dataset.range(4).flat_map(lambda v: Dataset.range(int(v)))) == [0, 0, 1, 0, 1, 2]
+
+
+def test_interleave_cycles_blocks_in_tf_datas_order():
+    # The order tf.data 2.21 gives for the same pipeline.
+    dataset = Dataset.range(1, 6).interleave(lambda v: Dataset.from_tensors(v).repeat(int(v)), cycle_length=2,
+                                             block_length=2)
+    assert values(dataset) == [1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 4, 4, 5, 5, 5]
