@@ -15,6 +15,7 @@ import shutil
 import sys
 import tarfile
 import tempfile
+import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -160,8 +161,7 @@ def download(url, destination, file_hash=None, hash_algorithm="auto", verbose=Tr
     os.makedirs(directory, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(destination), dir=directory)
     try:
-        with os.fdopen(handle, "wb") as file, \
-                urllib.request.urlopen(url, timeout=timeout or DOWNLOAD_TIMEOUT_S) as response:
+        with os.fdopen(handle, "wb") as file, _open_url(url, timeout or DOWNLOAD_TIMEOUT_S) as response:
             if verbose:
                 print(f"Downloading data from {url}")
             size = response.headers.get("Content-Length")
@@ -184,6 +184,26 @@ def download(url, destination, file_hash=None, hash_algorithm="auto", verbose=Tr
         if os.path.exists(temporary):
             os.remove(temporary)
     return destination
+
+
+def _open_url(url, timeout):
+    """``urlopen(url)`` that gives up after ``timeout`` seconds in all, name resolution included (which the
+    socket timeout does not bound): the connection is made in a daemon thread."""
+    outcome = {}
+
+    def connect():
+        try:
+            outcome["response"] = urllib.request.urlopen(url, timeout=timeout)
+        except BaseException as error:  # handed to the caller
+            outcome["error"] = error
+    thread = threading.Thread(target=connect, daemon=True, name="kerastorch-download")
+    thread.start()
+    thread.join(timeout)
+    if thread.is_alive():
+        raise TimeoutError(f"no answer from {url} within {timeout} s")
+    if "error" in outcome:
+        raise outcome["error"]
+    return outcome["response"]
 
 
 def _progress_bar(total_bytes, verbose):

@@ -178,3 +178,16 @@ def test_fname_with_a_path_is_refused(cache):
 def test_origin_is_required():
     with pytest.raises(ValueError, match='specify the "origin"'):
         get_file("x")
+
+
+def test_a_server_that_never_answers_fails_within_the_timeout(cache, monkeypatch):
+    import socket
+    import time
+    monkeypatch.setattr(file_utils, "DOWNLOAD_TIMEOUT_S", 1)
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(1)   # the handshake completes, but nothing is ever sent back
+        started = time.monotonic()
+        with pytest.raises(file_utils.DownloadError, match="could not be downloaded"):
+            get_file("slow.bin", f"http://127.0.0.1:{silent.getsockname()[1]}/slow.bin")
+        assert time.monotonic() - started < 5
