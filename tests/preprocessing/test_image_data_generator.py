@@ -175,3 +175,14 @@ def test_a_model_trains_from_flow_from_directory(image_root):
     model.compile("adam", "sparse_categorical_crossentropy")
     history = model.fit(iterator, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
+
+
+def test_flow_from_dataframe_reads_the_listed_files(image_root):
+    pandas = pytest.importorskip("pandas")
+    frame = pandas.DataFrame({"filename": ["cats/c0.png", "dogs/d0.png", "birds/b0.png", "missing.png"],
+                              "class": ["cat", "dog", "bird", "cat"]})
+    with pytest.warns(UserWarning, match="1 invalid image filename"):
+        iterator = ImageDataGenerator().flow_from_dataframe(frame, image_root, target_size=(4, 4), shuffle=False)
+    images, labels = iterator[0]
+    assert iterator.class_indices == {"bird": 0, "cat": 1, "dog": 2} and images.shape == (3, 4, 4, 3)
+    assert labels.tolist() == [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
