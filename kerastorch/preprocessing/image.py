@@ -560,6 +560,11 @@ class BatchFromFilesMixin:
             raise ValueError(f'Invalid subset name: {subset};expected "training" or "validation"')
         self.subset = subset
 
+    @property
+    def filepaths(self):
+        """The absolute (or directory-joined) path of every file, in the iterator's order."""
+        return self._filepaths
+
     def _load(self, path):
         img = load_img(path, color_mode=self.color_mode, target_size=self.target_size,
                        interpolation=self.interpolation, keep_aspect_ratio=self.keep_aspect_ratio)
@@ -638,10 +643,6 @@ class DirectoryIterator(BatchFromFilesMixin, Iterator):
         super().__init__(self.samples, batch_size, shuffle, seed)
 
     @property
-    def filepaths(self):
-        return self._filepaths
-
-    @property
     def labels(self):
         return self.classes
 
@@ -718,10 +719,6 @@ class DataFrameIterator(BatchFromFilesMixin, Iterator):
         else:
             print(f"Found {self.samples} validated image filenames.")
         super().__init__(self.samples, batch_size, shuffle, seed)
-
-    @property
-    def filepaths(self):
-        return self._filepaths
 
     @property
     def labels(self):
