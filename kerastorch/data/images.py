@@ -224,7 +224,10 @@ def loader_dataset(items, batch_size, shuffle, seed, num_workers=None):
         pin_memory=torch.cuda.is_available(), persistent_workers=workers > 0,
         prefetch_factor=2 if workers > 0 else None)
     count = len(items) if batch_size is None else -(-len(items) // batch_size)
-    dataset = Dataset(lambda: iter(loader), count, description="FileDataset")
+    def make_iterator():
+        # A generator: nothing (no worker) starts until the first batch is asked for.
+        yield from loader
+    dataset = Dataset(make_iterator, count, description="FileDataset")
     dataset._batch_size = batch_size
     return dataset
 

@@ -170,3 +170,12 @@ def test_interleave_cycles_blocks_in_tf_datas_order():
     dataset = Dataset.range(1, 6).interleave(lambda v: Dataset.from_tensors(v).repeat(int(v)), cycle_length=2,
                                              block_length=2)
     assert values(dataset) == [1, 2, 2, 3, 3, 3, 4, 4, 5, 5, 4, 4, 5, 5, 5]
+
+
+def test_keras2_module_paths_reach_the_loaders():
+    from kerastorch.utils import data_utils, image_dataset, text_dataset, timeseries_dataset
+    from kerastorch.utils.file_utils import get_file
+    assert data_utils.get_file is get_file and keras.utils.get_file is get_file
+    assert image_dataset.image_dataset_from_directory is keras.utils.image_dataset_from_directory
+    assert text_dataset.text_dataset_from_directory is keras.preprocessing.text_dataset_from_directory
+    assert timeseries_dataset.timeseries_dataset_from_array is keras.utils.timeseries_dataset_from_array
