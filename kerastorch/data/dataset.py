@@ -546,6 +546,25 @@ class Dataset(torch.utils.data.IterableDataset):
             lambda: ((torch.tensor(i, dtype=torch.int64), e) for i, e in enumerate(source, start)),
             self._cardinality, "EnumerateDataset")
 
+    def apply(self, transformation_func):
+        """``transformation_func(self)``: a whole-dataset transformation in a chain."""
+        return transformation_func(self)
+
+    def reduce(self, initial_state, reduce_func, name=None):
+        """``reduce_func`` folded over the elements from ``initial_state``."""
+        state = initial_state
+        for element in self:
+            state = reduce_func(state, element)
+        return state
+
+    def get_single_element(self, name=None):
+        """The dataset's only element (a ValueError when it has none or several)."""
+        elements = list(itertools.islice(iter(self), 2))
+        if len(elements) != 1:
+            raise ValueError(f"Dataset.get_single_element: the dataset must have exactly one element; it has "
+                             f"{'none' if not elements else 'more than one'}.")
+        return elements[0]
+
     def rebatch(self, batch_size, drop_remainder=False, name=None):
         return self.unbatch().batch(batch_size, drop_remainder)
 

@@ -179,3 +179,11 @@ def test_keras2_module_paths_reach_the_loaders():
     assert image_dataset.image_dataset_from_directory is keras.utils.image_dataset_from_directory
     assert text_dataset.text_dataset_from_directory is keras.preprocessing.text_dataset_from_directory
     assert timeseries_dataset.timeseries_dataset_from_array is keras.utils.timeseries_dataset_from_array
+
+
+def test_reduce_apply_and_get_single_element():
+    assert int(Dataset.range(5).reduce(0, lambda total, v: total + v)) == 10
+    assert values(Dataset.range(4).apply(lambda d: d.skip(2))) == [2, 3]
+    assert int(Dataset.from_tensors(7).get_single_element()) == 7
+    with pytest.raises(ValueError, match="exactly one element"):
+        Dataset.range(2).get_single_element()
