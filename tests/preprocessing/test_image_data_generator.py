@@ -186,3 +186,27 @@ def test_flow_from_dataframe_reads_the_listed_files(image_root):
     images, labels = iterator[0]
     assert iterator.class_indices == {"bird": 0, "cat": 1, "dog": 2} and images.shape == (3, 4, 4, 3)
     assert labels.tolist() == [[0, 1, 0], [0, 0, 1], [1, 0, 0]]
+
+
+def test_fit_with_augment_uses_rounds_of_transformed_copies():
+    x = np.random.RandomState(3).rand(6, 5, 5, 3).astype("float32")
+    plain = ImageDataGenerator(featurewise_center=True)
+    plain.fit(x)
+    augmented = ImageDataGenerator(featurewise_center=True, horizontal_flip=True)
+    augmented.fit(x, augment=True, rounds=3, seed=0)
+    # A flip keeps each channel's mean, so the statistics agree.
+    np.testing.assert_allclose(augmented.mean, plain.mean, rtol=1e-5)
+
+
+def test_flow_passes_extra_inputs_and_sample_weights_through():
+    x, extra = np.zeros((5, 4, 4, 1), "float32"), np.arange(5)
+    inputs, labels, weights = ImageDataGenerator().flow((x, extra), np.arange(5) * 10, batch_size=5, shuffle=False,
+                                                        sample_weight=np.ones(5))[0]
+    assert inputs[1].tolist() == [0, 1, 2, 3, 4] and labels.tolist() == [0, 10, 20, 30, 40]
+    assert weights.tolist() == [1.0] * 5 and inputs[0].shape == (5, 4, 4, 1)
+
+
+def test_save_to_dir_writes_each_augmented_image(tmp_path):
+    x = np.random.RandomState(4).rand(3, 4, 4, 3).astype("float32")
+    ImageDataGenerator().flow(x, batch_size=3, save_to_dir=str(tmp_path), save_prefix="aug")[0]
+    assert sorted(p.name.split("_")[0] for p in tmp_path.iterdir()) == ["aug"] * 3
