@@ -10,6 +10,7 @@ Known differences from Keras on TensorFlow: the per-epoch shuffle of the files i
 ``file_paths`` are Keras's exactly); ``"bicubic"`` uses torch's cubic kernel (a=-0.75, TF's is a=-0.5);
 ``"lanczos3"``, ``"lanczos5"``, ``"gaussian"`` and ``"mitchellcubic"`` resample with torch's antialiased bicubic.
 """
+import functools
 import math
 import os
 import warnings
@@ -44,16 +45,21 @@ def _decode_with_pillow(path, num_channels):
     return torch.from_numpy(array.copy()).permute(2, 0, 1)
 
 
+@functools.lru_cache(maxsize=None)
+def _torchvision_io():
+    from torchvision import io
+    return io, {1: io.ImageReadMode.GRAY, 3: io.ImageReadMode.RGB, 4: io.ImageReadMode.RGB_ALPHA}
+
+
 def decode_image_file(path, num_channels):
     """The image in ``path`` as a uint8 tensor ``(channels, height, width)`` (the first frame of a GIF).
 
     Raises:
         ValueError: the file is not an image torchvision or Pillow can decode; the message names the path.
     """
-    from torchvision import io
-    mode = {1: io.ImageReadMode.GRAY, 3: io.ImageReadMode.RGB, 4: io.ImageReadMode.RGB_ALPHA}[num_channels]
+    io, modes = _torchvision_io()
     try:
-        image = io.decode_image(io.read_file(path), mode=mode)
+        image = io.decode_image(io.read_file(path), mode=modes[num_channels])
         return image[0] if image.ndim == 4 else image
     except (RuntimeError, ValueError):
         pass
@@ -291,7 +297,7 @@ def image_dataset_from_directory(directory, labels="inferred", label_mode="int",
     if crop_to_aspect_ratio and pad_to_aspect_ratio:
         raise ValueError("Only one of `pad_to_aspect_ratio`, `crop_to_aspect_ratio` can be set to `True`.")
     check_validation_split_arg(validation_split, subset, shuffle, seed)
-    import torchvision.io  # noqa: F401  (imported now, not in the first batch of the first epoch)
+    _torchvision_io()  # imported now, not in the first batch of the first epoch
     if seed is None:
         seed = np.random.randint(1e6)
     paths, file_labels, class_names = index_directory(directory, labels, ALLOWLIST_FORMATS, class_names, shuffle,
