@@ -44,9 +44,15 @@ def split_sizes(left_size, right_size, total_length):
 
 def _as_arrays(dataset):
     """``(arrays, batch_size)``: the samples of ``dataset`` stacked along a first axis."""
-    if isinstance(dataset, Dataset):
-        batch_size = dataset._batch_size
-        samples = list(dataset.unbatch() if batch_size is not None else dataset)
+    if isinstance(dataset, (Dataset, torch.utils.data.Dataset)):
+        batch_size = dataset._batch_size if isinstance(dataset, Dataset) else None
+        if isinstance(dataset, Dataset):
+            samples = list(dataset.unbatch() if batch_size is not None else dataset)
+        elif isinstance(dataset, torch.utils.data.IterableDataset):
+            samples = list(dataset)
+        else:
+            samples = [dataset[i] for i in range(len(dataset))]
+        samples = [tuple(s) if isinstance(s, list) else s for s in samples]
         if not samples:
             raise ValueError("Received an empty dataset. Argument `dataset` must be a non-empty list/tuple of "
                              "`numpy.ndarray` objects or a Dataset.")
@@ -74,7 +80,8 @@ def split_dataset(dataset, left_size=None, right_size=None, shuffle=False, seed=
     does with TensorFlow, so the same seed gives the same two splits.
 
     Args:
-        dataset: a ``kerastorch.data.Dataset``, a numpy array, or a list/tuple of arrays of one length.
+        dataset: a ``kerastorch.data.Dataset``, a torch ``Dataset``, a numpy array, or a list/tuple of arrays of
+            one length.
         left_size, right_size: an int (samples) or a float (fraction) for each side; one may be None (the rest).
         shuffle, seed: shuffle before splitting.
         preferred_backend: accepted for Keras's signature.

@@ -213,3 +213,9 @@ def test_a_model_trains_from_a_mapped_cached_prefetched_directory_dataset(image_
     history = model.fit(dataset, epochs=2, verbose=0)
     assert len(history.history["loss"]) == 2 and np.isfinite(history.history["loss"]).all()
     assert dataset.class_names == ["birds", "cats", "dogs"]
+
+
+def test_split_dataset_takes_a_torch_dataset():
+    tensors = torch.utils.data.TensorDataset(torch.arange(10.0)[:, None], torch.arange(10))
+    left, right = split_dataset(tensors, right_size=3)
+    assert [int(y) for _, y in left] == list(range(7)) and [int(y) for _, y in right] == [7, 8, 9]
