@@ -185,3 +185,11 @@ def test_readme_section_shows_an_extra_run_after_the_main_table(tmp_path):
     text = readme.read_text()
     assert text.index("0.50x") < text.index("at 2 compute threads") < text.index("0.25x")
     assert f"--extra {extra_path}" in text
+
+
+def test_input_pipeline_child_trains_one_epoch_from_png_files(tmp_path):
+    from benchmarks import input_pipeline
+    input_pipeline.write_images(str(tmp_path), 16)
+    result = input_pipeline.child("kerastorch", str(tmp_path), epochs=1, threads=1)
+    assert result["images"] == 16 and len(result["images_per_second"]) == 1
+    assert 0 <= result["accuracy"] <= 1

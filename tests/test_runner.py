@@ -114,9 +114,18 @@ def test_tensorflow_attribute_other_than_keras_raises_import_error_naming_it(ker
         from tensorflow import Variable  # noqa: F401
 
 
+def test_tensorflow_data_is_kerastorch_data(keras_hook):
+    import tensorflow as tf
+    import tensorflow.data
+
+    import kerastorch.data
+    assert tf.data is kerastorch.data and tensorflow.data is kerastorch.data
+    assert tf.data.Dataset is kerastorch.data.Dataset and tf.data.AUTOTUNE == kerastorch.data.AUTOTUNE
+
+
 def test_tensorflow_submodule_other_than_keras_raises_import_error_naming_it(keras_hook):
-    with pytest.raises(ImportError, match=r"tensorflow\.data is not available: kerastorch provides only"):
-        import tensorflow.data  # noqa: F401
+    with pytest.raises(ImportError, match=r"tensorflow\.io is not available: kerastorch provides only"):
+        import tensorflow.io  # noqa: F401
     with pytest.raises(ImportError, match=r"tensorflow\.python is not available"):
         import tensorflow.python.keras  # noqa: F401
 
@@ -283,3 +292,29 @@ def test_run_resolves_keras_imports_in_the_script(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("tensorflow.Variable is not available: kerastorch provides only tensorflow.keras")
+
+
+def test_run_trains_a_tf_data_program_from_an_image_directory(tmp_path):
+    folder = tmp_path / "pictures"
+    for label in ("a", "b"):
+        (folder / label).mkdir(parents=True)
+    write_script(tmp_path / "tf_data_program.py", '''\
+        import numpy as np
+        import tensorflow as tf
+        from tensorflow import keras
+
+        for i in range(8):
+            label = "ab"[i % 2]
+            keras.utils.save_img(f"pictures/{label}/{i}.png", np.full((6, 6, 3), 30 * i, dtype="uint8"),
+                                 scale=False)
+        train = keras.utils.image_dataset_from_directory("pictures", image_size=(6, 6), batch_size=4, seed=1,
+                                                         verbose=False)
+        train = train.map(lambda x, y: (x / 255.0, y)).cache().prefetch(tf.data.AUTOTUNE)
+        model = keras.Sequential([keras.Input((6, 6, 3)), keras.layers.Flatten(), keras.layers.Dense(2)])
+        model.compile("adam", keras.losses.SparseCategoricalCrossentropy(from_logits=True))
+        history = model.fit(train, epochs=2, verbose=0)
+        print(len(history.history["loss"]), train.class_names, isinstance(train, tf.data.Dataset))
+    ''')
+    result = run([sys.executable, "-m", "kerastorch", "run", "tf_data_program.py"], cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().endswith("2 ['a', 'b'] True")

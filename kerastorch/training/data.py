@@ -1,8 +1,9 @@
 """One adapter from whatever `fit`, `evaluate` and `predict` accept to batches of tensors on the model's device.
 
 Accepted: numpy arrays and torch tensors (alone, or in lists, tuples and dicts), a torch ``Dataset``, a
-``DataLoader``, a Python generator or iterator, and a ``kerastorch.utils.PyDataset``. Each yields
-``(x, y, sample_weight)`` tuples (y and sample_weight may be None).
+``DataLoader``, a Python generator or iterator, a ``kerastorch.utils.PyDataset``, and a ``kerastorch.data.Dataset``
+(tf.data's API: an ``IterableDataset`` whose elements are batches, served as an iterator that starts again each
+epoch, its length its cardinality). Each yields ``(x, y, sample_weight)`` tuples (y and sample_weight may be None).
 
 In-memory arrays become tensors once and are served by a ``DataLoader`` whose sampler yields a whole batch of
 indices at a time (a slice, or a slice of one ``randperm`` per epoch): one indexing op per array per batch, never

@@ -7,6 +7,9 @@ from kerastorch.saving.serialization import deserialize_keras_object, serialize_
 from kerastorch.utils.numerical_utils import normalize, to_categorical
 from kerastorch.utils.layer_utils import get_source_inputs
 from kerastorch.utils.image_utils import array_to_img, img_to_array, load_img, save_img
+from kerastorch.utils.file_utils import get_file
+from kerastorch.data import (image_dataset_from_directory, split_dataset, text_dataset_from_directory,
+                             timeseries_dataset_from_array)
 from kerastorch.utils.py_dataset import PyDataset, Sequence
 from kerastorch.training.progbar import Progbar
 
