@@ -1,0 +1,60 @@
+"""TextVectorization against Keras 3.15 (tests/golden/layers/preprocessing/layers.json), and raw strings through a
+model: fit and predict from numpy and lists."""
+import numpy as np
+import pytest
+from preprocessing_golden import GOLDEN, array, case_id, run_case
+
+import kerastorch
+from kerastorch import layers
+
+CASES = GOLDEN["text_vectorization"]
+IDS = [case_id(c) + str(i) for i, c in enumerate(CASES)]
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_text_vectorization_output_matches_keras(case):
+    _, out = run_case(case)
+    np.testing.assert_allclose(out, array(case["out"]), rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("case", CASES, ids=IDS)
+def test_text_vectorization_vocabulary_matches_keras(case):
+    layer, _ = run_case(case)
+    assert layer.get_vocabulary() == case["get_vocabulary"]
+
+
+def test_text_vectorization_refuses_a_sequence_length_outside_int_mode():
+    with pytest.raises(ValueError, match="output_sequence_length"):
+        layers.TextVectorization(output_mode="count", output_sequence_length=3)
+
+
+TEXTS = ["good great fine", "bad awful poor", "great good", "poor bad", "fine good", "awful bad"] * 4
+LABELS = np.array([1, 0, 1, 0, 1, 0] * 4, dtype="float32")
+
+
+def _text_model():
+    vectorize = layers.TextVectorization(max_tokens=20, output_mode="tf_idf")
+    vectorize.adapt(TEXTS)
+    inputs = kerastorch.Input(shape=(1,), dtype="string")
+    x = vectorize(inputs)
+    x = layers.Dense(8, activation="relu")(x)
+    outputs = layers.Dense(1, activation="sigmoid")(x)
+    model = kerastorch.Model(inputs, outputs)
+    model.compile(optimizer=kerastorch.optimizers.Adam(0.05), loss="binary_crossentropy", metrics=["accuracy"])
+    return model
+
+
+def test_a_model_trains_on_raw_strings_with_text_vectorization_inside():
+    kerastorch.utils.set_random_seed(0)
+    model = _text_model()
+    history = model.fit(np.array(TEXTS)[:, None], LABELS, epochs=15, batch_size=8, shuffle=True, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0] * 0.5
+    predictions = model.predict(["good great", "bad poor"], verbose=0)
+    assert predictions.shape == (2, 1)
+    assert predictions[0, 0] > 0.5 > predictions[1, 0]
+
+
+def test_a_string_model_fits_from_a_list_with_validation_split():
+    kerastorch.utils.set_random_seed(1)
+    history = _text_model().fit(TEXTS, LABELS, epochs=2, batch_size=4, validation_split=0.25, verbose=0)
+    assert len(history.history["val_loss"]) == 2
