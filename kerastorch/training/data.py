@@ -69,8 +69,7 @@ def strings_as_array(value):
 
 
 def to_tensor(value, name="x"):
-    """An array as a tensor, on the CPU: float64 becomes floatx as Keras casts it; ints and bools are kept; an
-    array of strings stays a numpy array."""
+    """An array as a tensor, on the CPU: float64 becomes floatx as Keras casts it; ints and bools are kept."""
     if isinstance(value, torch.Tensor):
         if value.is_floating_point() and value.dtype == torch.float64:
             return value.to(backend.torch_dtype())
@@ -84,8 +83,6 @@ def to_tensor(value, name="x"):
         return torch.from_numpy(np.ascontiguousarray(array))
     if array.dtype.kind == "b":
         return torch.from_numpy(np.ascontiguousarray(array))
-    if array.dtype.kind in "USO":
-        return array
     raise ValueError(f"Unsupported data in '{name}': expected numeric arrays, received an array of dtype "
                      f"{array.dtype}.")
 
@@ -268,8 +265,9 @@ class DataHandler:
         if is_array_structure(x):
             self.kind = "arrays"
             self.num_samples = check_cardinality(x, y, sample_weight)
-            arrays = tuple(map_structure(lambda a, n=name: None if a is None else to_tensor(a, n), structure)
-                           for structure, name in zip((x, y, sample_weight), names))
+            arrays = tuple(map_structure(lambda a, n=name, s=strings: None if a is None else
+                                         a if s and is_string_array(a) else to_tensor(a, n), structure)
+                           for structure, name, strings in zip((x, y, sample_weight), names, (True, False, False)))
             if self.class_weight is not None and y is not None:
                 # In memory, class weights become sample weights once, as Keras turns them.
                 arrays = (arrays[0], arrays[1], class_weights_for(arrays[1], self._class_weight_table(CPU)))

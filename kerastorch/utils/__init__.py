@@ -8,6 +8,6 @@ from kerastorch.utils.numerical_utils import normalize, to_categorical
 from kerastorch.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from kerastorch.utils.py_dataset import PyDataset, Sequence
 from kerastorch.training.progbar import Progbar
-from kerastorch.preprocessing.sequence import pad_sequences
+from kerastorch.utils.sequence_utils import pad_sequences
 
 __getattr__ = missing_attribute(__name__)

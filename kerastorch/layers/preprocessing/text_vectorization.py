@@ -8,12 +8,32 @@ from kerastorch.layers.preprocessing.preprocessing_layer import (OUTPUT_MODES, P
                                                                  encode_categorical, host_array,
                                                                  standardize_output_mode)
 from kerastorch.layers.preprocessing.string_lookup import StringLookup
-from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
+from kerastorch import registry
 
 # The ASCII punctuation Keras strips (its regular expression's character class).
 _PUNCTUATION = re.compile(r'[!"#$%&()\*\+,\-\./:;<=>?@\[\\\]^_`{|}~\']')
 _STANDARDIZE = ("lower_and_strip_punctuation", "lower", "strip_punctuation")
 _SPLIT = ("whitespace", "character")
+
+
+def _function_config(value):
+    """A ``standardize``/``split`` argument for a config: a built-in name, or a registered function's name
+    (``keras.saving.register_keras_serializable``), in Keras's function form."""
+    if value is None or isinstance(value, str):
+        return value
+    return {"module": "builtins", "class_name": "function", "config": registry.get_registered_name(value),
+            "registered_name": "function"}
+
+
+def _function_from_config(value):
+    if isinstance(value, dict):
+        name = value.get("config")
+        function = registry.get_registered_object(name)
+        if function is None:
+            raise ValueError(f"TextVectorization: cannot find the function {name!r} of a saved config. Register it "
+                             f"with `keras.saving.register_keras_serializable()` (or pass it in `custom_objects`).")
+        return function
+    return value
 
 
 class TextVectorization(PreprocessingLayer):
@@ -210,9 +230,7 @@ class TextVectorization(PreprocessingLayer):
         lookup_config = self._lookup_layer.get_config()
         standardize, split = self._standardize, self._split
         return {**super().get_config(), "max_tokens": self._lookup_layer.max_tokens,
-                "standardize": standardize if standardize is None or isinstance(standardize, str)
-                else serialize_keras_object(standardize),
-                "split": split if split is None or isinstance(split, str) else serialize_keras_object(split),
+                "standardize": _function_config(standardize), "split": _function_config(split),
                 "ngrams": self._ngrams_arg, "output_mode": self._output_mode,
                 "output_sequence_length": self._output_sequence_length,
                 "pad_to_max_tokens": self._lookup_layer.pad_to_max_tokens, "sparse": False, "ragged": False,
@@ -223,8 +241,7 @@ class TextVectorization(PreprocessingLayer):
     def from_config(cls, config):
         config = dict(config)
         for key in ("standardize", "split"):
-            if config.get(key) is not None and not isinstance(config[key], str):
-                config[key] = deserialize_keras_object(config[key])
+            config[key] = _function_from_config(config.get(key))
         if isinstance(config.get("ngrams"), list):
             config["ngrams"] = tuple(config["ngrams"])
         return super().from_config(config)
