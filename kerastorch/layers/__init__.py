@@ -30,5 +30,5 @@ __getattr__ = missing_attribute(__name__)
 from kerastorch.layers.augmentation import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                                             RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing)
 from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax
-from kerastorch.layers.preprocessing import (CategoryEncoding, Discretization, IntegerLookup, Normalization,
-                                             StringLookup, TextVectorization)
+from kerastorch.layers.preprocessing import (CategoryEncoding, Discretization, HashedCrossing, Hashing,
+                                             IntegerLookup, Normalization, StringLookup, TextVectorization)
