@@ -29,7 +29,7 @@ def host_array(values, encoding="utf-8"):
     """``values`` (a list, an array, a tensor, a scalar) as a numpy array; strings as ``str`` objects."""
     if isinstance(values, torch.Tensor):
         return values.detach().cpu().numpy()
-    array = np.asarray(values, dtype=object) if isinstance(values, (list, tuple)) else np.asarray(values)
+    array = np.asarray(values)
     if array.dtype.kind == "S" or (array.dtype.kind == "O" and array.size and isinstance(array.flat[0], bytes)):
         return np.vectorize(lambda b: b.decode(encoding) if isinstance(b, bytes) else b, otypes=[object])(array)
     if array.dtype.kind == "U":

@@ -58,3 +58,12 @@ def test_a_string_model_fits_from_a_list_with_validation_split():
     kerastorch.utils.set_random_seed(1)
     history = _text_model().fit(TEXTS, LABELS, epochs=2, batch_size=4, validation_split=0.25, verbose=0)
     assert len(history.history["val_loss"]) == 2
+
+
+def test_a_text_model_saves_and_loads_with_its_vocabulary(tmp_path):
+    model = _text_model()
+    model.save(tmp_path / "text.keras")
+    restored = kerastorch.models.load_model(tmp_path / "text.keras", compile=False)
+    texts = np.array(["good bad", "awful"])
+    np.testing.assert_allclose(restored.predict(texts, verbose=0), model.predict(texts, verbose=0), rtol=1e-6)
+    assert restored.layers[1].get_vocabulary() == model.layers[1].get_vocabulary()
