@@ -32,3 +32,7 @@ from kerastorch.layers.augmentation import (CenterCrop, RandomBrightness, Random
 from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax
 from kerastorch.layers.preprocessing import (CategoryEncoding, Discretization, HashedCrossing, Hashing,
                                              IntegerLookup, Normalization, StringLookup, TextVectorization)
+from kerastorch.layers.image_augmentation import (AutoContrast, CutMix, Equalization, MixUp, Pipeline,
+                                                  RandomColorJitter, RandomGrayscale, RandomHue, RandomInvert,
+                                                  RandomPosterization, RandomSaturation, RandomSharpness,
+                                                  Solarization)

@@ -1,0 +1,584 @@
+"""Keras 3's colour and mixing augmentation layers: AutoContrast, Solarization, RandomInvert, RandomPosterization,
+RandomGrayscale, Equalization, RandomHue, RandomSaturation, RandomSharpness, RandomColorJitter, MixUp, CutMix,
+and Pipeline.
+
+As in augmentation.py, every layer is batched: ``get_random_transformation`` draws all of a batch's parameters
+at once (a dict of tensors, Keras's keys), and ``transform_images`` applies them with broadcasting ops, so a
+given transformation gives Keras's output for the same images. Random layers change images only in training;
+AutoContrast always applies.
+"""
+import torch
+import torch.nn.functional as F
+
+from kerastorch import backend
+from kerastorch.layers.augmentation import RandomBrightness, RandomContrast, _from_nchw, _RandomLayer, _to_nchw
+from kerastorch.layers.layer import Layer
+from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
+
+
+def _factor_bounds(factor, name, bounds=(0.0, 1.0)):
+    """Keras's factor rule for image layers: a pair is sorted, a number f means ``(max(-f, low), f)``; both must
+    lie in ``bounds``."""
+    message = (f"The `{name}` argument should be a number (or a list of two numbers) in the range "
+               f"[{bounds[0]}, {bounds[1]}]. Received: {name}={factor}")
+    if isinstance(factor, (tuple, list)):
+        if len(factor) != 2 or factor[0] > bounds[1] or factor[1] < bounds[0]:
+            raise ValueError(message)
+        return tuple(sorted(float(f) for f in factor))
+    if not isinstance(factor, (int, float)) or factor < bounds[0] or factor > bounds[1]:
+        raise ValueError(message)
+    factor = abs(float(factor))
+    return max(-factor, bounds[0]), factor
+
+
+def _value_range(value_range):
+    if not isinstance(value_range, (tuple, list)) or len(value_range) != 2:
+        raise ValueError(f"The `value_range` argument should be a list of two numbers. Received: "
+                         f"value_range={value_range}")
+    return tuple(sorted(value_range))
+
+
+def _rescale(images, source, target):
+    """Values mapped linearly from the range ``source`` to ``target``."""
+    if tuple(source) == tuple(target):
+        return images
+    return (images - source[0]) * ((target[1] - target[0]) / (source[1] - source[0])) + target[0]
+
+
+def _per_image(values, images):
+    """A batch of per-image parameters, shaped to broadcast over NCHW images."""
+    return torch.as_tensor(values, device=images.device).reshape(-1, 1, 1, 1)
+
+
+def _grayscale(images):
+    """NCHW RGB images as their luma (one channel), torchvision's weights."""
+    if images.shape[1] == 1:
+        return images.clone()
+    r, g, b = images.unbind(1)
+    return (0.2989 * r + 0.587 * g + 0.114 * b).to(images.dtype).unsqueeze(1)
+
+
+def _rgb_to_hsv(images):
+    eps = torch.finfo(images.dtype).eps
+    images = torch.where(images.abs() < eps, 0.0, images)
+    r, g, b = images.unbind(1)
+    value = torch.maximum(torch.maximum(r, g), b)
+    spread = value - torch.minimum(torch.minimum(r, g), b)
+    saturation = torch.where(value > 0, spread / torch.where(value > 0, value, 1.0), 0.0)
+    norm = 1.0 / (6.0 * torch.where(spread > 0, spread, 1.0))
+    hue = torch.where(value == g, norm * (b - r) + 2.0 / 6.0, norm * (r - g) + 4.0 / 6.0)
+    hue = torch.where(value == r, norm * (g - b), hue)
+    hue = torch.where(spread > 0, hue, 0.0) + (hue < 0.0).to(hue.dtype)
+    return torch.stack([hue, saturation, value], 1)
+
+
+def _hsv_to_rgb(images):
+    hue, saturation, value = images.unbind(1)
+    dh = torch.remainder(hue, 1.0) * 6.0
+    channels = [torch.clip(torch.abs(dh - 3.0) - 1.0, 0.0, 1.0), torch.clip(2.0 - torch.abs(dh - 2.0), 0.0, 1.0),
+                torch.clip(2.0 - torch.abs(dh - 4.0), 0.0, 1.0)]
+    return torch.stack([value * (1.0 - saturation + saturation * c) for c in channels], 1)
+
+
+class _ImageLayer(_RandomLayer):
+    """An augmentation in Keras 3's two steps: ``get_random_transformation`` then ``transform_images``."""
+
+    def __init__(self, value_range=None, seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.value_range = None if value_range is None else _value_range(value_range)
+
+    def _batch_size(self, images):
+        if images.dim() not in (3, 4):
+            raise ValueError(f"Layer {self.name}: expected the input image to be rank 3 or 4. Received "
+                             f"inputs.shape={tuple(images.shape)}")
+        return images.shape[0] if images.dim() == 4 else 1
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        return None
+
+    def transform_images(self, images, transformation, training=True):
+        """``images`` (NHWC or NCHW, as ``data_format``) under ``transformation``."""
+        if not training:
+            return images
+        nchw, unbatched = _to_nchw(torch.as_tensor(images), self.data_format)
+        if not nchw.is_floating_point():
+            nchw = nchw.to(self._compute_torch_dtype)
+        return _from_nchw(self._transform(nchw, transformation), self.data_format, unbatched)
+
+    def _transform(self, images, transformation):
+        raise NotImplementedError
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        return self.transform_images(inputs, self.get_random_transformation(inputs), training=True)
+
+    def get_config(self):
+        config = super().get_config()
+        if self.value_range is not None:
+            config["value_range"] = list(self.value_range)
+        return config
+
+
+class AutoContrast(_ImageLayer):
+    """Stretches each image's channels to span the whole ``value_range`` (min to low end, max to high end).
+    Deterministic: it applies in training and inference alike.
+
+    Args:
+        value_range: the range of the input values, e.g. ``(0, 255)`` or ``(0, 1)``.
+    """
+
+    def __init__(self, value_range=(0, 255), **kwargs):
+        super().__init__(value_range=value_range, **kwargs)
+
+    def call(self, inputs, training=False):
+        return self.transform_images(inputs, None, training=True)
+
+    def _transform(self, images, transformation):
+        scaled = _rescale(images, self.value_range, (0, 255))
+        low = scaled.amin(dim=(2, 3), keepdim=True)
+        high = scaled.amax(dim=(2, 3), keepdim=True)
+        scale = 255.0 / (high - low)
+        result = _rescale((scaled * scale - low * scale).clamp(0.0, 255.0), (0, 255), self.value_range)
+        return torch.where(torch.isnan(result), images, result)   # a constant channel stays as it is
+
+
+class Solarization(_ImageLayer):
+    """Inverts the pixels at or above a random threshold (after adding a random offset), in training.
+
+    Args:
+        addition_factor: the range (a fraction of 255) of the offset added before thresholding.
+        threshold_factor: the range (a fraction of 255) of the threshold.
+        value_range: the range of the input values.
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, addition_factor=0.0, threshold_factor=0.0, value_range=(0, 255), seed=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, **kwargs)
+        self.addition_factor = _factor_bounds(addition_factor, "addition_factor")
+        self.threshold_factor = _factor_bounds(threshold_factor, "threshold_factor")
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        if not training:
+            return None
+        shape = (self._batch_size(images), 1, 1, 1)
+        device = images.device
+        # As Keras draws them: from the factor's low end (unscaled) to its high end times 255.
+        additions = self._uniform(shape, self.addition_factor[0], self.addition_factor[1] * 255, device)
+        thresholds = self._uniform(shape, self.threshold_factor[0], self.threshold_factor[1] * 255, device)
+        return {"additions": additions, "thresholds": thresholds}
+
+    def _transform(self, images, transformation):
+        if transformation is None:
+            return images
+        shifted = (_rescale(images, self.value_range, (0, 255)) +
+                   _per_image(transformation["additions"], images)).clamp(0, 255)
+        solarized = torch.where(shifted < _per_image(transformation["thresholds"], images), shifted, 255 - shifted)
+        return _rescale(solarized, (0, 255), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "addition_factor": self.addition_factor,
+                "threshold_factor": self.threshold_factor}
+
+
+class RandomInvert(_ImageLayer):
+    """Inverts each image (``high - x``) with probability drawn from ``factor``, in training.
+
+    Args:
+        factor: the probability (or a range of it) of inverting an image.
+        value_range: the range of the input values.
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, factor=1.0, value_range=(0, 255), seed=None, data_format=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_bounds(factor, "factor")
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        if not training:
+            return None
+        batch = self._batch_size(images)
+        probability = self._uniform((batch,), *self.factor, images.device)
+        return {"apply_inversion": self._uniform((batch,), 0.0, 1.0, images.device) < probability}
+
+    def _transform(self, images, transformation):
+        apply = _per_image(transformation["apply_inversion"], images).to(torch.bool)
+        return torch.where(apply, self.value_range[1] - images, images)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class RandomPosterization(_ImageLayer):
+    """Keeps only the ``factor`` most significant bits of each 8-bit channel value, in training.
+
+    Args:
+        factor: the number of bits kept, 1 to 8 (a pair: drawn per image from ``[low, high)``).
+        value_range: the range of the input values.
+        seed: makes the draws reproducible.
+    """
+
+    _MAX_BITS = 8
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.factor = tuple(int(f) for f in _factor_bounds(factor, "factor", bounds=(1, 8)))
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        batch = self._batch_size(images)
+        low, high = self.factor
+        if low != high:
+            bits = (low + self._uniform((batch,), 0.0, 1.0, images.device) * (high - low)).floor().to(torch.uint8)
+        else:
+            bits = torch.full((batch,), low, dtype=torch.uint8, device=images.device)
+        return {"shift_factor": self._MAX_BITS - bits}
+
+    def _transform(self, images, transformation):
+        shift = _per_image(transformation["shift_factor"], images).to(torch.uint8)
+        values = _rescale(images, self.value_range, (0, 255)).to(torch.uint8)
+        posterized = torch.bitwise_left_shift(torch.bitwise_right_shift(values, shift), shift)
+        return _rescale(posterized.to(images.dtype), (0, 255), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class RandomGrayscale(_ImageLayer):
+    """Turns each image to grayscale (kept with its channel count) with probability ``factor``, in training.
+
+    Args:
+        factor: the probability of converting an image, in [0, 1].
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, factor=0.5, data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        if factor < 0 or factor > 1:
+            raise ValueError(f"`factor` should be between 0 and 1. Received: factor={factor}")
+        self.factor = factor
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        return self._uniform((self._batch_size(images), 1, 1, 1), 0.0, 1.0, images.device) < self.factor
+
+    def _transform(self, images, transformation):
+        return torch.where(_per_image(transformation, images).to(torch.bool), _grayscale(images), images)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class Equalization(_ImageLayer):
+    """Histogram equalization of each channel, over the whole batch as Keras computes it, in training.
+
+    Args:
+        value_range: the range of the input values.
+        bins: the number of histogram bins.
+    """
+
+    def __init__(self, value_range=(0, 255), bins=256, data_format=None, **kwargs):
+        super().__init__(value_range=value_range, data_format=data_format, **kwargs)
+        self.bins = bins
+
+    def _transform(self, images, transformation):
+        bins = self.bins
+        scaled = _rescale(images, self.value_range, (0, 255))
+        indices = (scaled.to(torch.float32) * (bins - 1) / 255.0).to(torch.int32).clamp(0, bins - 1).long()
+        per_channel = indices.transpose(0, 1).reshape(images.shape[1], -1)          # (C, N*H*W)
+        histogram = torch.zeros((images.shape[1], bins), dtype=torch.int64, device=images.device)
+        histogram.scatter_add_(1, per_channel, torch.ones_like(per_channel))
+        cdf = histogram.cumsum(1)
+        cdf_min = torch.where(cdf > 0, cdf, torch.iinfo(torch.int64).max).amin(1, keepdim=True)
+        denominator = cdf[:, -1:] - cdf_min
+        denominator = torch.where(denominator == 0, 1, denominator)
+        table = torch.round((cdf - cdf_min) * 255 / denominator).clamp(0, 255).to(images.dtype)
+        lookup = ((scaled / 255.0) * (bins - 1)).clamp(0, bins - 1).to(torch.int32).long()
+        equalized = torch.gather(table, 1, lookup.transpose(0, 1).reshape(images.shape[1], -1))
+        equalized = equalized.reshape(images.shape[1], images.shape[0], *images.shape[2:]).transpose(0, 1)
+        flat = ((histogram > 0).sum(1) <= 1).reshape(1, -1, 1, 1)
+        return _rescale(torch.where(flat, scaled, equalized), (0, 255), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "bins": self.bins}
+
+
+class RandomHue(_ImageLayer):
+    """Rotates each image's hue by a random amount, up to ``factor / 2`` of the colour wheel either way, in
+    training.
+
+    Args:
+        factor: the range of the hue change, in [0, 1].
+        value_range: the range of the input values.
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_bounds(factor, "factor")
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        batch = self._batch_size(images)
+        sign = torch.where(self._uniform((batch,), 0.0, 1.0, images.device) > 0.5, -1.0, 1.0)
+        return {"factor": sign * self._uniform((batch,), *self.factor, images.device) * 0.5}
+
+    def _transform(self, images, transformation):
+        hsv = _rgb_to_hsv(_rescale(images, self.value_range, (0, 1)))
+        hue = hsv[:, 0] + torch.as_tensor(transformation["factor"], device=images.device,
+                                          dtype=images.dtype).reshape(-1, 1, 1)
+        hue = torch.where(hue > 1.0, hue - 1.0, hue)
+        hue = torch.where(hue < 0.0, hue + 1.0, hue)
+        rgb = _hsv_to_rgb(torch.stack([hue, hsv[:, 1], hsv[:, 2]], 1)).clamp(0, 1)
+        return _rescale(rgb, (0, 1), self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class RandomSaturation(_ImageLayer):
+    """Scales each image's saturation by a random factor (``f / (1 - f)`` for f drawn from ``factor``: 0.5
+    keeps it, 0 removes it, 1 saturates fully), in training.
+
+    Args:
+        factor: the range of f, in [0, 1].
+        value_range: the range of the input values.
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_bounds(factor, "factor")
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        factor = self._uniform((self._batch_size(images),), *self.factor, images.device)
+        return {"factor": factor / (1 - factor + backend.epsilon())}
+
+    def _transform(self, images, transformation):
+        hsv = _rgb_to_hsv(images)
+        factor = torch.as_tensor(transformation["factor"], device=images.device, dtype=images.dtype)
+        saturation = (hsv[:, 1] * factor.reshape(-1, 1, 1)).clamp(*self.value_range)
+        return _hsv_to_rgb(torch.stack([hsv[:, 0], saturation, hsv[:, 2]], 1))
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class RandomSharpness(_ImageLayer):
+    """Blends each image with a smoothed copy by a random factor (below 0.5 blurs, above sharpens), in
+    training.
+
+    Args:
+        factor: the range of the sharpness factor, in [0, 1].
+        value_range: the range of the input values (the result is clipped to it).
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_bounds(factor, "factor")
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        return {"factor": self._uniform((self._batch_size(images),), *self.factor, images.device)}
+
+    def _transform(self, images, transformation):
+        channels = images.shape[1]
+        a, b = 1.0 / 13.0, 5.0 / 13.0
+        kernel = torch.full((3, 3), a, dtype=images.dtype, device=images.device)
+        kernel[1, 1] = b
+        smoothed = F.conv2d(images, kernel.expand(channels, 1, 3, 3), padding=1, groups=channels)
+        sharpness = _per_image(transformation["factor"], images).to(images.dtype) * 2
+        return (images + (1.0 - sharpness) * (smoothed - images)).clamp(*self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class RandomColorJitter(_ImageLayer):
+    """Random brightness, contrast, saturation and hue changes, applied in that order, in training.
+
+    Args:
+        value_range: the range of the input values.
+        brightness_factor, contrast_factor, saturation_factor, hue_factor: each sublayer's factor (None leaves
+            it out), as RandomBrightness, RandomContrast, RandomSaturation and RandomHue take them.
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, value_range=(0, 255), brightness_factor=None, contrast_factor=None, saturation_factor=None,
+                 hue_factor=None, seed=None, data_format=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.brightness_factor = brightness_factor
+        self.contrast_factor = contrast_factor
+        self.saturation_factor = saturation_factor
+        self.hue_factor = hue_factor
+        steps = []
+        if brightness_factor is not None:
+            steps.append(RandomBrightness(brightness_factor, value_range=value_range, seed=seed,
+                                          data_format=data_format))
+        if contrast_factor is not None:
+            steps.append(RandomContrast(contrast_factor, value_range=value_range, seed=seed, data_format=data_format))
+        if saturation_factor is not None:
+            steps.append(RandomSaturation(saturation_factor, value_range=value_range, seed=seed,
+                                          data_format=data_format))
+        if hue_factor is not None:
+            steps.append(RandomHue(hue_factor, value_range=value_range, seed=seed, data_format=data_format))
+        self.steps = torch.nn.ModuleList(steps)
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        if not inputs.is_floating_point():
+            inputs = inputs.to(self._compute_torch_dtype)
+        for step in self.steps:
+            inputs = step(inputs, training=True)
+        return inputs
+
+    def get_config(self):
+        return {**super().get_config(), "brightness_factor": self.brightness_factor,
+                "contrast_factor": self.contrast_factor, "saturation_factor": self.saturation_factor,
+                "hue_factor": self.hue_factor}
+
+
+class _MixingLayer(_ImageLayer):
+    """A layer that mixes images of a batch, and their labels when called on ``{"images": ..., "labels": ...}``."""
+
+    def _beta(self, shape, alpha, device):
+        concentration = torch.as_tensor(float(alpha), dtype=torch.float32)
+        distribution = torch.distributions.Beta(concentration, concentration)
+        if self.seed is None:
+            return distribution.sample(shape).to(device)
+        seed = int(self._uniform((), 0.0, 2.0 ** 31, torch.device("cpu")))
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            return distribution.sample(shape).to(device)
+
+    def _permutation(self, batch, device):
+        return torch.argsort(self._uniform((batch,), 0.0, 1.0, device))
+
+    def transform_labels(self, labels, transformation, training=True):
+        if not training or transformation is None:
+            return labels
+        weight = torch.as_tensor(transformation["mix_weight"], device=labels.device).reshape(-1, 1)
+        other = labels[torch.as_tensor(transformation["permutation_order"], device=labels.device).long()]
+        return weight * labels + (1.0 - weight) * other
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        images = inputs["images"] if isinstance(inputs, dict) else inputs
+        transformation = self.get_random_transformation(images)
+        mixed = self.transform_images(images, transformation, training=True)
+        if not isinstance(inputs, dict):
+            return mixed
+        outputs = dict(inputs, images=mixed)
+        if "labels" in inputs:
+            outputs["labels"] = self.transform_labels(torch.as_tensor(inputs["labels"]).to(mixed.dtype),
+                                                      transformation)
+        return outputs
+
+
+class MixUp(_MixingLayer):
+    """Blends each image (and label) with another of the batch: ``w x_i + (1 - w) x_j`` with ``w ~ Beta(alpha,
+    alpha)``, in training.
+
+    Args:
+        alpha: the Beta distribution's concentration.
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, alpha=0.2, data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.alpha = alpha
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        batch = self._batch_size(images)
+        return {"mix_weight": self._beta((batch,), self.alpha, images.device),
+                "permutation_order": self._permutation(batch, images.device)}
+
+    def _transform(self, images, transformation):
+        weight = _per_image(transformation["mix_weight"], images).to(images.dtype)
+        other = images[torch.as_tensor(transformation["permutation_order"], device=images.device).long()]
+        return weight * images + (1.0 - weight) * other
+
+    def get_config(self):
+        return {**super().get_config(), "alpha": self.alpha}
+
+
+class CutMix(_MixingLayer):
+    """Pastes a random box of another image of the batch into each image (labels mixed by the box's area), in
+    training.
+
+    Args:
+        factor: the range of the Beta concentration the box size is drawn with, in [0, 1].
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, factor=1.0, seed=None, data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_bounds(factor, "factor")
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        if not training or images.dim() == 3:
+            return None
+        batch = images.shape[0]
+        height, width = (images.shape[1], images.shape[2]) if self.data_format == "channels_last" else \
+            (images.shape[2], images.shape[3])
+        device = images.device
+        alpha = float(self._uniform((), *self.factor, torch.device("cpu"))) + 1e-6
+        ratio = torch.sqrt(1.0 - self._beta((batch,), alpha, device))
+        x0 = self._uniform((batch,), 0.0, 1.0, device) * (width - ratio * width)
+        y0 = self._uniform((batch,), 0.0, 1.0, device) * (height - ratio * height)
+        x1, y1 = x0 + ratio * width, y0 + ratio * height
+        columns = torch.arange(width, device=device, dtype=torch.float32).reshape(1, 1, -1)
+        rows = torch.arange(height, device=device, dtype=torch.float32).reshape(1, -1, 1)
+        inside = (columns >= x0.reshape(-1, 1, 1)) & (columns < x1.reshape(-1, 1, 1)) & \
+            (rows >= y0.reshape(-1, 1, 1)) & (rows < y1.reshape(-1, 1, 1))
+        masks = inside.unsqueeze(-1 if self.data_format == "channels_last" else 1)
+        return {"permutation_order": self._permutation(batch, device), "batch_masks": masks,
+                "mix_weight": 1.0 - (x1 - x0) * (y1 - y0) / (width * height)}
+
+    def transform_images(self, images, transformation, training=True):
+        if not training or transformation is None:
+            return images
+        images = torch.as_tensor(images)
+        if not images.is_floating_point():
+            images = images.to(self._compute_torch_dtype)
+        order = torch.as_tensor(transformation["permutation_order"], device=images.device).long()
+        masks = torch.as_tensor(transformation["batch_masks"], device=images.device).to(torch.bool)
+        return torch.where(masks, images[order], images)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+class Pipeline(Layer):
+    """Applies ``layers`` in order, passing ``training`` on (Keras's preprocessing Pipeline).
+
+    Args:
+        layers: the layers to apply.
+    """
+
+    def __init__(self, layers, name=None, **kwargs):
+        super().__init__(name=name, **kwargs)
+        self._pipeline_layers = torch.nn.ModuleList(layers)
+        self.built = True
+
+    @property
+    def layers(self):
+        return list(self._pipeline_layers)
+
+    def call(self, inputs, training=True):
+        for layer in self._pipeline_layers:
+            inputs = layer(inputs, training=training)
+        return inputs
+
+    def compute_output_shape(self, input_shape):
+        for layer in self._pipeline_layers:
+            input_shape = layer.compute_output_shape(input_shape)
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "layers": [serialize_keras_object(layer) for layer in self.layers]}
+
+    @classmethod
+    def from_config(cls, config):
+        config = dict(config)
+        config["layers"] = [deserialize_keras_object(layer) for layer in config["layers"]]
+        return cls(**config)
