@@ -37,6 +37,10 @@ CASES = [
     ("RandomSharpness", {"factor": 0.9, "value_range": (0, 1), "seed": 11}, "unit"),
     ("MixUp", {"alpha": 0.4, "seed": 12}, "uint"),
     ("CutMix", {"factor": 1.0, "seed": 13}, "uint"),
+    ("RandomErasing", {"factor": (1.0, 1.0), "seed": 14}, "uint"),
+    ("RandomErasing", {"factor": 0.5, "scale": (0.1, 0.5), "fill_value": 7.0, "seed": 15}, "uint"),
+    ("RandomGaussianBlur", {"factor": (1.0, 1.0), "kernel_size": 3, "sigma": (0.2, 1.0), "seed": 16}, "uint"),
+    ("RandomGaussianBlur", {"factor": 0.5, "kernel_size": 5, "value_range": (0, 1), "seed": 17}, "unit"),
 ]
 
 

@@ -33,6 +33,7 @@ from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax
 from kerastorch.layers.preprocessing import (CategoryEncoding, Discretization, HashedCrossing, Hashing,
                                              IntegerLookup, Normalization, StringLookup, TextVectorization)
 from kerastorch.layers.image_augmentation import (AutoContrast, CutMix, Equalization, MixUp, Pipeline,
-                                                  RandomColorJitter, RandomGrayscale, RandomHue, RandomInvert,
+                                                  RandomColorJitter, RandomErasing, RandomGaussianBlur,
+                                                  RandomGrayscale, RandomHue, RandomInvert,
                                                   RandomPosterization, RandomSaturation, RandomSharpness,
                                                   Solarization)

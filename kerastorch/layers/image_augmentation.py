@@ -436,6 +436,138 @@ class RandomColorJitter(_ImageLayer):
                 "hue_factor": self.hue_factor}
 
 
+def _box_masks(x0, x1, y0, y1, height, width):
+    """Per-image boolean masks (N, H, W) of the boxes ``[x0, x1) x [y0, y1)`` (pixel coordinates)."""
+    columns = torch.arange(width, device=x0.device, dtype=torch.float32).reshape(1, 1, -1)
+    rows = torch.arange(height, device=x0.device, dtype=torch.float32).reshape(1, -1, 1)
+    return (columns >= x0.reshape(-1, 1, 1)) & (columns < x1.reshape(-1, 1, 1)) & \
+        (rows >= y0.reshape(-1, 1, 1)) & (rows < y1.reshape(-1, 1, 1))
+
+
+def _image_size(images, data_format):
+    if data_format == "channels_last":
+        return images.shape[-3], images.shape[-2]
+    return images.shape[-2], images.shape[-1]
+
+
+class RandomErasing(_ImageLayer):
+    """Erases a random box of each image (with probability from ``factor``), filling it with ``fill_value`` or
+    noise, in training.
+
+    Args:
+        factor: the probability (or a range of it) of erasing an image.
+        scale: the range of the box's side fractions (their square roots are drawn).
+        fill_value: a number or an RGB triple; None fills with Gaussian noise times the high end of the range.
+        value_range: the range of the input values (the fill is clipped to it).
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, factor=1.0, scale=(0.02, 0.33), fill_value=None, value_range=(0, 255), seed=None,
+                 data_format=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_bounds(factor, "factor")
+        self.scale = _factor_bounds(scale, "scale")
+        if fill_value is not None and not isinstance(fill_value, (int, float)) and \
+                not (isinstance(fill_value, (tuple, list)) and len(fill_value) == 3):
+            raise ValueError(f"The `fill_value` argument should be a number (or a list of three numbers). "
+                             f"Received: fill_value={fill_value}")
+        self.fill_value = fill_value
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        if not training:
+            return None
+        batch = self._batch_size(images)
+        height, width = _image_size(images, self.data_format)
+        device = images.device
+        sides = torch.sqrt(self._uniform((batch, 2), *self.scale, device))
+        x0 = self._uniform((batch,), 0.0, 1.0, device) * (width - sides[:, 0] * width)
+        y0 = self._uniform((batch,), 0.0, 1.0, device) * (height - sides[:, 1] * height)
+        masks = _box_masks(x0, x0 + sides[:, 0] * width, y0, y0 + sides[:, 1] * height, height, width)
+        masks = masks.unsqueeze(-1 if self.data_format == "channels_last" else 1)
+        probability = self._uniform((batch,), *self.factor, device)
+        apply = self._uniform((batch,), 0.0, 1.0, device) < probability
+        if self.fill_value is None:
+            if self.seed is None:
+                fill = torch.randn(images.shape, device=device)
+            else:
+                fill = torch.randn(images.shape, generator=self._generator, device=device)
+            fill = fill * self.value_range[1]
+        else:
+            fill = torch.ones(images.shape, device=device) * torch.as_tensor(self.fill_value, device=device,
+                                                                             dtype=torch.float32)
+        return {"apply_erasing": apply, "batch_masks": masks, "fill_value": fill.clamp(*self.value_range)}
+
+    def transform_images(self, images, transformation, training=True):
+        if not training or transformation is None:
+            return images
+        images = torch.as_tensor(images)
+        if not images.is_floating_point():
+            images = images.to(self._compute_torch_dtype)
+        masks = torch.as_tensor(transformation["batch_masks"], device=images.device).to(torch.bool)
+        fill = torch.as_tensor(transformation["fill_value"], device=images.device).to(images.dtype)
+        apply = torch.as_tensor(transformation["apply_erasing"], device=images.device).to(torch.bool)
+        apply = apply.reshape((-1,) + (1,) * (images.dim() - 1)) if images.dim() == 4 else apply.reshape(())
+        return torch.where(apply, torch.where(masks, fill, images), images)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "scale": self.scale, "fill_value": self.fill_value}
+
+
+def _odd_range(value, name):
+    pair = tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+    if len(pair) != 2 or any(int(v) % 2 == 0 for v in pair):
+        raise ValueError(f"{name} must be an odd number (or a pair of them). Received: {name}={value}")
+    return int(pair[0]), int(pair[1])
+
+
+def _gaussian_kernel(size, sigma, dtype, device):
+    x = torch.arange(size, dtype=dtype, device=device) - (size - 1) / 2
+    kernel = torch.exp(-0.5 * (x / sigma) ** 2)
+    return kernel / kernel.sum()
+
+
+class RandomGaussianBlur(_ImageLayer):
+    """Blurs each image (with probability from ``factor``) by a Gaussian of a random ``sigma``, in training.
+
+    Args:
+        factor: the probability (or a range of it) of blurring an image.
+        kernel_size: the odd kernel size (a pair: width and height).
+        sigma: the range of the Gaussian's standard deviation, in [0, 1] (one draw per axis and batch).
+        value_range: the range of the input values (the result is clipped to it).
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, factor=1.0, kernel_size=3, sigma=1.0, value_range=(0, 255), data_format=None, seed=None,
+                 **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_bounds(factor, "factor")
+        self.kernel_size = _odd_range(kernel_size, "kernel_size")
+        self.sigma = _factor_bounds(sigma, "sigma")
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        if not training:
+            return None
+        batch = self._batch_size(images)
+        probability = self._uniform((batch,), *self.factor, images.device)
+        apply = self._uniform((batch,), 0.0, 1.0, images.device) < probability
+        return {"should_apply_blur": apply, "blur_factor": self._uniform((2,), *self.sigma, images.device) + 1e-6}
+
+    def _transform(self, images, transformation):
+        if transformation is None:
+            return images
+        sigma = torch.as_tensor(transformation["blur_factor"], device=images.device, dtype=images.dtype)
+        width, height = self.kernel_size
+        kernel = torch.outer(_gaussian_kernel(height, sigma[1], images.dtype, images.device),
+                             _gaussian_kernel(width, sigma[0], images.dtype, images.device))
+        channels = images.shape[1]
+        blurred = F.conv2d(images, kernel.expand(channels, 1, height, width), padding=width // 2, groups=channels)
+        apply = _per_image(transformation["should_apply_blur"], images).to(torch.bool)
+        return torch.where(apply, blurred, images).clamp(*self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "kernel_size": self.kernel_size, "sigma": self.sigma}
+
+
 class _MixingLayer(_ImageLayer):
     """A layer that mixes images of a batch, and their labels when called on ``{"images": ..., "labels": ...}``."""
 
@@ -518,19 +650,14 @@ class CutMix(_MixingLayer):
         if not training or images.dim() == 3:
             return None
         batch = images.shape[0]
-        height, width = (images.shape[1], images.shape[2]) if self.data_format == "channels_last" else \
-            (images.shape[2], images.shape[3])
+        height, width = _image_size(images, self.data_format)
         device = images.device
         alpha = float(self._uniform((), *self.factor, torch.device("cpu"))) + 1e-6
         ratio = torch.sqrt(1.0 - self._beta((batch,), alpha, device))
         x0 = self._uniform((batch,), 0.0, 1.0, device) * (width - ratio * width)
         y0 = self._uniform((batch,), 0.0, 1.0, device) * (height - ratio * height)
         x1, y1 = x0 + ratio * width, y0 + ratio * height
-        columns = torch.arange(width, device=device, dtype=torch.float32).reshape(1, 1, -1)
-        rows = torch.arange(height, device=device, dtype=torch.float32).reshape(1, -1, 1)
-        inside = (columns >= x0.reshape(-1, 1, 1)) & (columns < x1.reshape(-1, 1, 1)) & \
-            (rows >= y0.reshape(-1, 1, 1)) & (rows < y1.reshape(-1, 1, 1))
-        masks = inside.unsqueeze(-1 if self.data_format == "channels_last" else 1)
+        masks = _box_masks(x0, x1, y0, y1, height, width).unsqueeze(-1 if self.data_format == "channels_last" else 1)
         return {"permutation_order": self._permutation(batch, device), "batch_masks": masks,
                 "mix_weight": 1.0 - (x1 - x0) * (y1 - y0) / (width * height)}
 
