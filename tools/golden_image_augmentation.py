@@ -41,6 +41,14 @@ CASES = [
     ("RandomErasing", {"factor": 0.5, "scale": (0.1, 0.5), "fill_value": 7.0, "seed": 15}, "uint"),
     ("RandomGaussianBlur", {"factor": (1.0, 1.0), "kernel_size": 3, "sigma": (0.2, 1.0), "seed": 16}, "uint"),
     ("RandomGaussianBlur", {"factor": 0.5, "kernel_size": 5, "value_range": (0, 1), "seed": 17}, "unit"),
+    ("RandomShear", {"x_factor": 0.4, "y_factor": 0.3, "seed": 18}, "uint"),
+    ("RandomShear", {"x_factor": (0.2, 0.9), "fill_mode": "constant", "fill_value": 3.0, "seed": 19}, "uint"),
+    ("RandomShear", {"y_factor": 0.8, "fill_mode": "wrap", "interpolation": "nearest", "seed": 20}, "uint"),
+    ("RandomShear", {"x_factor": 0.7, "y_factor": 0.7, "fill_mode": "nearest", "seed": 21}, "unit"),
+    ("RandomShear", {"x_factor": 0.9, "y_factor": 0.2, "seed": 22}, "unit"),
+    ("RandomPerspective", {"factor": (1.0, 1.0), "scale": 0.5, "seed": 23}, "uint"),
+    ("RandomPerspective", {"factor": 0.5, "scale": 1.0, "fill_value": 9.0, "interpolation": "nearest",
+                           "seed": 24}, "uint"),
 ]
 
 

@@ -34,6 +34,7 @@ from kerastorch.layers.preprocessing import (CategoryEncoding, Discretization, H
                                              IntegerLookup, Normalization, StringLookup, TextVectorization)
 from kerastorch.layers.image_augmentation import (AutoContrast, CutMix, Equalization, MixUp, Pipeline,
                                                   RandomColorJitter, RandomErasing, RandomGaussianBlur,
-                                                  RandomGrayscale, RandomHue, RandomInvert,
+                                                  RandomGrayscale, RandomHue, RandomInvert, RandomPerspective,
+                                                  RandomShear,
                                                   RandomPosterization, RandomSaturation, RandomSharpness,
                                                   Solarization)

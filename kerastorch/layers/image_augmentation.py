@@ -568,6 +568,186 @@ class RandomGaussianBlur(_ImageLayer):
         return {**super().get_config(), "factor": self.factor, "kernel_size": self.kernel_size, "sigma": self.sigma}
 
 
+def _fixed_index(index, size, fill_mode):
+    """Keras's (scipy's) out-of-range index rules: ``reflect`` (d c b a | a b c d), ``wrap``, and clipping for
+    ``nearest`` and ``constant`` (whose outside taps take the fill value)."""
+    if fill_mode == "wrap":
+        return torch.remainder(index, size)
+    if fill_mode == "reflect":
+        # A triangular wave of period 2 (2 size + 1) - 2 over the half-sample positions 2 index + 1.
+        half = 2 * size
+        mirrored = torch.abs(torch.remainder(2 * index + 1 + half, 2 * half) - half)
+        return torch.div(mirrored - 1, 2, rounding_mode="floor")
+    return index.clamp(0, size - 1)
+
+
+def _map_coordinates(images, rows, cols, interpolation, fill_mode, fill_value):
+    """NCHW ``images`` sampled at input coordinates ``rows``/``cols`` (N, H', W'), with nearest or bilinear
+    interpolation and Keras's fill modes: one gather per tap for the whole batch."""
+    batch, channels, height, width = images.shape
+    if interpolation == "nearest":
+        taps = [(torch.round(rows).long(), torch.round(cols).long(), 1.0)]
+    else:
+        top, left = torch.floor(rows), torch.floor(cols)
+        dy, dx = rows - top, cols - left
+        top, left = top.long(), left.long()
+        taps = [(top, left, (1 - dy) * (1 - dx)), (top, left + 1, (1 - dy) * dx),
+                (top + 1, left, dy * (1 - dx)), (top + 1, left + 1, dy * dx)]
+    flat = images.reshape(batch, channels, height * width)
+    result = 0.0
+    for row, col, weight in taps:
+        index = _fixed_index(row, height, fill_mode) * width + _fixed_index(col, width, fill_mode)
+        values = torch.gather(flat, 2, index.reshape(batch, 1, -1).expand(batch, channels, -1))
+        values = values.reshape(batch, channels, *rows.shape[1:])
+        if fill_mode == "constant":
+            inside = ((row >= 0) & (row < height) & (col >= 0) & (col < width)).unsqueeze(1)
+            values = torch.where(inside, values, torch.as_tensor(fill_value, dtype=values.dtype,
+                                                                  device=values.device))
+        weight = weight if isinstance(weight, float) else weight.unsqueeze(1).to(values.dtype)
+        result = result + weight * values
+    return result
+
+
+def _pixel_grid(images):
+    """The (row, column) coordinates of every output pixel, as float grids of shape (1, H, W)."""
+    height, width = images.shape[2], images.shape[3]
+    rows = torch.arange(height, dtype=images.dtype, device=images.device).reshape(1, -1, 1).expand(1, height, width)
+    cols = torch.arange(width, dtype=images.dtype, device=images.device).reshape(1, 1, -1).expand(1, height, width)
+    return rows, cols
+
+
+_GEOMETRY_FILL_MODES = ("reflect", "wrap", "constant", "nearest")
+
+
+class RandomShear(_ImageLayer):
+    """Shears each image by random amounts along x and y (about the top-left corner, as Keras), in training.
+
+    Args:
+        x_factor, y_factor: the shear range along each axis (a number f means [-f, f]), in [0, 1].
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+        fill_mode: ``"reflect"``, ``"wrap"``, ``"constant"`` or ``"nearest"``.
+        fill_value: the value outside the image for ``"constant"``.
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, x_factor=0.0, y_factor=0.0, interpolation="bilinear", fill_mode="reflect", fill_value=0.0,
+                 data_format=None, seed=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.x_factor = _symmetric_factor(x_factor, "x_factor")
+        self.y_factor = _symmetric_factor(y_factor, "y_factor")
+        _check_geometry(fill_mode, interpolation)
+        self.interpolation = interpolation
+        self.fill_mode = fill_mode
+        self.fill_value = fill_value
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        if not training:
+            return None
+        batch = self._batch_size(images)
+        sign = torch.where(self._uniform((batch, 1), 0.0, 1.0, images.device) > 0.5, -1.0, 1.0)
+        shear_y = self._uniform((batch, 1), *self.y_factor, images.device)
+        shear_x = self._uniform((batch, 1), *self.x_factor, images.device)
+        return {"shear_factor": torch.cat([shear_x, shear_y], 1) * sign, "input_shape": tuple(images.shape)}
+
+    def _transform(self, images, transformation):
+        if transformation is None:
+            return images
+        shear = torch.as_tensor(transformation["shear_factor"], device=images.device, dtype=images.dtype)
+        rows, cols = _pixel_grid(images)
+        in_cols = cols + shear[:, :1, None] * rows
+        in_rows = rows + shear[:, 1:, None] * cols
+        return _map_coordinates(images, in_rows, in_cols, self.interpolation, self.fill_mode, self.fill_value)
+
+    def get_config(self):
+        return {**super().get_config(), "x_factor": self.x_factor, "y_factor": self.y_factor,
+                "interpolation": self.interpolation, "fill_mode": self.fill_mode, "fill_value": self.fill_value}
+
+
+def _symmetric_factor(factor, name):
+    pair = factor if isinstance(factor, (tuple, list)) else (-abs(factor), abs(factor))
+    values = [abs(f) for f in pair] if isinstance(factor, (tuple, list)) else [abs(factor)]
+    if len(pair) != 2 or any(v > 1.0 for v in values) or \
+            (isinstance(factor, (tuple, list)) and any(f < 0 for f in factor)):
+        raise ValueError(f"The `{name}` argument should be a number (or a list of two numbers) in the range "
+                         f"[0, 1]. Received: {name}={factor}")
+    return tuple(sorted(float(f) for f in pair))
+
+
+def _check_geometry(fill_mode, interpolation):
+    if fill_mode not in _GEOMETRY_FILL_MODES:
+        raise ValueError(f"Unknown `fill_mode` {fill_mode!r}. Expected one of {_GEOMETRY_FILL_MODES}.")
+    if interpolation not in ("bilinear", "nearest"):
+        raise ValueError(f"Unknown `interpolation` {interpolation!r}. Expected 'bilinear' or 'nearest'.")
+
+
+def _homographies(start_points, end_points):
+    """The 8 parameters of each projective map taking ``end_points`` to ``start_points`` (N, 4, 2 each)."""
+    sx, sy = start_points[..., 0], start_points[..., 1]
+    ex, ey = end_points[..., 0], end_points[..., 1]
+    one, zero = torch.ones_like(ex), torch.zeros_like(ex)
+    rows_x = torch.stack([ex, ey, one, zero, zero, zero, -sx * ex, -sx * ey], -1)
+    rows_y = torch.stack([zero, zero, zero, ex, ey, one, -sy * ex, -sy * ey], -1)
+    matrix = torch.stack([rows_x, rows_y], 2).reshape(-1, 8, 8)
+    target = torch.stack([sx, sy], 2).reshape(-1, 8, 1)
+    return torch.linalg.solve(matrix.to(torch.float32), target.to(torch.float32)).reshape(-1, 8)
+
+
+class RandomPerspective(_ImageLayer):
+    """Moves each image's corners by random fractions and warps it accordingly (a projective transform), with
+    probability from ``factor``, in training.
+
+    Args:
+        factor: the probability (or a range of it) of warping an image.
+        scale: how far corners may move, as a fraction of their coordinates, in [0, 1].
+        interpolation: ``"bilinear"`` or ``"nearest"``.
+        fill_value: the value outside the image.
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, factor=1.0, scale=1.0, interpolation="bilinear", fill_value=0.0, seed=None,
+                 data_format=None, **kwargs):
+        super().__init__(seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_bounds(factor, "factor")
+        if scale < 0.0 or scale > 1.0:
+            raise ValueError(f"The `scale` argument should be a number in the range [0,1]. Received: scale={scale}")
+        _check_geometry("constant", interpolation)
+        self.scale = scale
+        self.interpolation = interpolation
+        self.fill_value = fill_value
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        if not training:
+            return None
+        batch = self._batch_size(images)
+        height, width = _image_size(images, self.data_format)
+        device = images.device
+        probability = self._uniform((batch,), *self.factor, device)
+        apply = self._uniform((batch,), 0.0, 1.0, device) < probability
+        moves = self._uniform((batch, 4, 2), -0.5 * self.scale, 0.5 * self.scale, device)
+        start = torch.tensor([[0.0, 0.0], [width - 1, 0.0], [0.0, height - 1], [width - 1, height - 1]],
+                             device=device).expand(batch, 4, 2)
+        return {"apply_perspective": apply, "start_points": start, "end_points": start + start * moves,
+                "input_shape": tuple(images.shape)}
+
+    def _transform(self, images, transformation):
+        if transformation is None:
+            return images
+        h = _homographies(torch.as_tensor(transformation["start_points"], device=images.device),
+                          torch.as_tensor(transformation["end_points"], device=images.device)).to(images.dtype)
+        rows, cols = _pixel_grid(images)
+        a = [h[:, i].reshape(-1, 1, 1) for i in range(8)]
+        denominator = a[6] * cols + a[7] * rows + 1.0
+        in_cols = (a[0] * cols + a[1] * rows + a[2]) / denominator
+        in_rows = (a[3] * cols + a[4] * rows + a[5]) / denominator
+        warped = _map_coordinates(images, in_rows, in_cols, self.interpolation, "constant", self.fill_value)
+        apply = _per_image(transformation["apply_perspective"], images).to(torch.bool)
+        return torch.where(apply, warped, images)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor, "scale": self.scale,
+                "interpolation": self.interpolation, "fill_value": self.fill_value}
+
+
 class _MixingLayer(_ImageLayer):
     """A layer that mixes images of a batch, and their labels when called on ``{"images": ..., "labels": ...}``."""
 

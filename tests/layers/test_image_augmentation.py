@@ -38,7 +38,8 @@ RANDOM_LAYERS = [layers.Solarization(addition_factor=0.2, threshold_factor=0.5, 
                  layers.RandomColorJitter(brightness_factor=0.2, contrast_factor=0.3, saturation_factor=0.5,
                                           hue_factor=0.2, seed=8),
                  layers.MixUp(seed=9), layers.CutMix(seed=10), layers.Equalization(),
-                 layers.RandomErasing(seed=11), layers.RandomGaussianBlur(seed=12)]
+                 layers.RandomErasing(seed=11), layers.RandomGaussianBlur(seed=12),
+                 layers.RandomShear(0.3, 0.3, seed=13), layers.RandomPerspective(seed=14)]
 
 
 @pytest.mark.parametrize("layer", RANDOM_LAYERS, ids=lambda l: type(l).__name__)
