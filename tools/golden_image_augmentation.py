@@ -47,6 +47,7 @@ CASES = [
     ("RandomShear", {"x_factor": 0.7, "y_factor": 0.7, "fill_mode": "nearest", "seed": 21}, "unit"),
     ("RandomShear", {"x_factor": 0.9, "y_factor": 0.2, "seed": 22}, "unit"),
     ("RandomPerspective", {"factor": (1.0, 1.0), "scale": 0.5, "seed": 23}, "uint"),
+    ("RandomColorDegeneration", {"factor": 0.7, "seed": 25}, "uint"),
     ("RandomPerspective", {"factor": 0.5, "scale": 1.0, "fill_value": 9.0, "interpolation": "nearest",
                            "seed": 24}, "uint"),
 ]

@@ -32,8 +32,8 @@ from kerastorch.layers.augmentation import (CenterCrop, RandomBrightness, Random
 from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax
 from kerastorch.layers.preprocessing import (CategoryEncoding, Discretization, HashedCrossing, Hashing,
                                              IntegerLookup, Normalization, StringLookup, TextVectorization)
-from kerastorch.layers.image_augmentation import (AutoContrast, CutMix, Equalization, MixUp, Pipeline,
-                                                  RandomColorJitter, RandomErasing, RandomGaussianBlur,
+from kerastorch.layers.image_augmentation import (AugMix, AutoContrast, CutMix, Equalization, MixUp, Pipeline,
+                                                  RandAugment, RandomColorDegeneration, RandomColorJitter, RandomErasing, RandomGaussianBlur,
                                                   RandomGrayscale, RandomHue, RandomInvert, RandomPerspective,
                                                   RandomShear,
                                                   RandomPosterization, RandomSaturation, RandomSharpness,

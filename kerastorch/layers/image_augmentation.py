@@ -11,7 +11,8 @@ import torch
 import torch.nn.functional as F
 
 from kerastorch import backend
-from kerastorch.layers.augmentation import RandomBrightness, RandomContrast, _from_nchw, _RandomLayer, _to_nchw
+from kerastorch.layers.augmentation import (RandomBrightness, RandomContrast, RandomRotation, RandomTranslation,
+                                            _from_nchw, _RandomLayer, _to_nchw)
 from kerastorch.layers.layer import Layer
 from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
 
@@ -746,6 +747,151 @@ class RandomPerspective(_ImageLayer):
     def get_config(self):
         return {**super().get_config(), "factor": self.factor, "scale": self.scale,
                 "interpolation": self.interpolation, "fill_value": self.fill_value}
+
+
+class RandomColorDegeneration(_ImageLayer):
+    """Blends each image toward its grayscale version by a random factor (0 keeps it, 1 is fully gray), in
+    training.
+
+    Args:
+        factor: the range of the blend factor, in [0, 1].
+        value_range: the range of the input values (the result is clipped to it).
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, factor, value_range=(0, 255), data_format=None, seed=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.factor = _factor_bounds(factor, "factor")
+
+    def get_random_transformation(self, images, training=True, seed=None):
+        return {"factor": self._uniform((self._batch_size(images), 1, 1, 1), *self.factor, images.device)}
+
+    def _transform(self, images, transformation):
+        factor = _per_image(transformation["factor"], images).to(images.dtype)
+        return (images + factor * (_grayscale(images) - images)).clamp(*self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "factor": self.factor}
+
+
+def _augmentation_ops(factor, value_range, interpolation, seed, data_format, all_ops=True):
+    """RandAugment's and AugMix's operations, by Keras's names, at strength ``factor``."""
+    ops = {"random_shear": RandomShear(factor, factor, interpolation=interpolation, seed=seed,
+                                       data_format=data_format),
+           "random_translation": RandomTranslation(factor, factor, interpolation=interpolation, seed=seed,
+                                                   data_format=data_format),
+           "random_rotation": RandomRotation(factor, interpolation=interpolation, seed=seed,
+                                             data_format=data_format),
+           "random_posterization": RandomPosterization(max(1, int(8 * factor[1])), value_range=value_range,
+                                                       seed=seed, data_format=data_format),
+           "solarization": Solarization(factor, factor, value_range=value_range, seed=seed,
+                                        data_format=data_format),
+           "auto_contrast": AutoContrast(value_range=value_range, data_format=data_format),
+           "equalization": Equalization(value_range=value_range, data_format=data_format)}
+    if all_ops:
+        ops.update({"random_brightness": RandomBrightness(factor, value_range=value_range, seed=seed,
+                                                          data_format=data_format),
+                    "random_color_degeneration": RandomColorDegeneration(factor, value_range=value_range,
+                                                                         seed=seed, data_format=data_format),
+                    "random_contrast": RandomContrast(factor, value_range=value_range, seed=seed,
+                                                      data_format=data_format),
+                    "random_sharpness": RandomSharpness(factor, value_range=value_range, seed=seed,
+                                                        data_format=data_format)})
+    return torch.nn.ModuleDict(ops)
+
+
+class RandAugment(_ImageLayer):
+    """Applies ``num_ops`` operations drawn at random (per batch) from shear, translation, rotation,
+    brightness, colour degeneration, contrast, sharpness, posterization, solarization, auto-contrast and
+    equalization, each at strength ``factor``, in training.
+
+    Args:
+        value_range: the range of the input values.
+        num_ops: how many operations to apply.
+        factor: the strength of every operation, in [0, 1].
+        interpolation: for the geometric operations.
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, value_range=(0, 255), num_ops=2, factor=0.5, interpolation="bilinear", seed=None,
+                 data_format=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.num_ops = num_ops
+        self.factor = _factor_bounds(factor, "factor")
+        self.interpolation = interpolation
+        self.ops = _augmentation_ops(self.factor, self.value_range, interpolation, seed, data_format)
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        images = inputs if inputs.is_floating_point() else inputs.to(self._compute_torch_dtype)
+        names = list(self.ops)
+        chosen = (self._uniform((self.num_ops,), 0.0, 1.0, torch.device("cpu")) * len(names)).long().tolist()
+        for index in chosen:
+            images = self.ops[names[index]](images, training=True)
+        return images
+
+    def get_config(self):
+        return {**super().get_config(), "num_ops": self.num_ops, "factor": self.factor,
+                "interpolation": self.interpolation}
+
+
+class AugMix(_ImageLayer):
+    """AugMix: ``num_chains`` chains of up to ``chain_depth`` random operations each, mixed with Dirichlet
+    weights, then blended with the original by a Beta-distributed weight, in training.
+
+    Args:
+        value_range: the range of the input values.
+        num_chains: the number of augmentation chains.
+        chain_depth: the most operations per chain (each step may also be skipped).
+        factor: the strength of every operation, in [0, 1].
+        alpha: the concentration of the Dirichlet and Beta draws.
+        all_ops: also use the colour operations (brightness, colour degeneration, contrast, sharpness).
+        interpolation: for the geometric operations.
+        seed: makes the draws reproducible.
+    """
+
+    def __init__(self, value_range=(0, 255), num_chains=3, chain_depth=3, factor=0.3, alpha=1.0, all_ops=True,
+                 interpolation="bilinear", seed=None, data_format=None, **kwargs):
+        super().__init__(value_range=value_range, seed=seed, data_format=data_format, **kwargs)
+        self.num_chains = num_chains
+        self.chain_depth = chain_depth
+        self.factor = _factor_bounds(factor, "factor")
+        self.alpha = alpha
+        self.all_ops = all_ops
+        self.interpolation = interpolation
+        self.ops = _augmentation_ops(self.factor, self.value_range, interpolation, seed, data_format, all_ops)
+
+    def _sample(self, distribution, shape):
+        if self.seed is None:
+            return distribution.sample(shape)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(self._uniform((), 0.0, 2.0 ** 31, torch.device("cpu"))))
+            return distribution.sample(shape)
+
+    def call(self, inputs, training=False):
+        if not training:
+            return inputs
+        images = inputs if inputs.is_floating_point() else inputs.to(self._compute_torch_dtype)
+        alpha = torch.tensor(float(self.alpha))
+        gammas = self._sample(torch.distributions.Gamma(alpha, torch.tensor(1.0)), (self.num_chains,))
+        chain_weights = (gammas / gammas.sum()).tolist()
+        blend = float(self._sample(torch.distributions.Beta(alpha, alpha), ()))
+        names = list(self.ops) + [None]
+        mixed = torch.zeros_like(images)
+        for weight in chain_weights:
+            chained = images
+            picks = (self._uniform((self.chain_depth,), 0.0, 1.0, torch.device("cpu")) * len(names)).long()
+            for index in picks.tolist():
+                if names[index] is not None:
+                    chained = self.ops[names[index]](chained, training=True)
+            mixed = mixed + chained * weight
+        return (blend * images + (1 - blend) * mixed).clamp(*self.value_range)
+
+    def get_config(self):
+        return {**super().get_config(), "num_chains": self.num_chains, "chain_depth": self.chain_depth,
+                "factor": self.factor, "alpha": self.alpha, "all_ops": self.all_ops,
+                "interpolation": self.interpolation}
 
 
 class _MixingLayer(_ImageLayer):

@@ -39,7 +39,9 @@ RANDOM_LAYERS = [layers.Solarization(addition_factor=0.2, threshold_factor=0.5, 
                                           hue_factor=0.2, seed=8),
                  layers.MixUp(seed=9), layers.CutMix(seed=10), layers.Equalization(),
                  layers.RandomErasing(seed=11), layers.RandomGaussianBlur(seed=12),
-                 layers.RandomShear(0.3, 0.3, seed=13), layers.RandomPerspective(seed=14)]
+                 layers.RandomShear(0.3, 0.3, seed=13), layers.RandomPerspective(seed=14),
+                 layers.RandomColorDegeneration(0.5, seed=15), layers.RandAugment(seed=16),
+                 layers.AugMix(seed=17)]
 
 
 @pytest.mark.parametrize("layer", RANDOM_LAYERS, ids=lambda l: type(l).__name__)
@@ -116,3 +118,9 @@ def test_augmentations_train_inside_a_model():
     model.compile("sgd", "mse")
     history = model.fit(np.random.rand(8, 8, 8, 3).astype("float32") * 255, np.zeros((8, 1)), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"][0])
+
+
+def test_rand_augment_and_aug_mix_are_reproducible_with_a_seed():
+    images = torch.rand(2, 8, 8, 3) * 255
+    for make in (lambda: layers.RandAugment(num_ops=3, seed=5), lambda: layers.AugMix(seed=6)):
+        assert torch.allclose(make()(images, training=True), make()(images, training=True))
