@@ -5,8 +5,9 @@
 - ``keras`` and ``keras.X.Y`` are the kerastorch modules themselves (``sys.modules["keras.layers"] is
   kerastorch.layers``), so Keras 2 paths such as ``keras.layers.core`` work wherever kerastorch has the module.
 - ``tensorflow.keras`` and ``tensorflow.keras.X`` are ``kerastorch`` and ``kerastorch.X``.
-- ``tensorflow`` is a stub package that holds only ``keras``: any other attribute (``tf.constant``) or submodule
-  (``tensorflow.data``) raises an ImportError that names it.
+- ``tensorflow.data`` (``tf.data.Dataset``, ``tf.data.AUTOTUNE``) is ``kerastorch.data``.
+- ``tensorflow`` is a stub package that holds only ``keras`` and ``data``: any other attribute (``tf.constant``) or
+  submodule (``tensorflow.io``) raises an ImportError that names it.
 - A Keras module that kerastorch lacks raises a ModuleNotFoundError that names the Keras module.
 
 ``missing_attribute(module_name)`` makes a module-level ``__getattr__`` whose error names the missing Keras symbol
@@ -21,7 +22,9 @@ import types
 PACKAGE = "kerastorch"
 
 # Top-level names the hook answers for, and the kerastorch name each stands for.
-_KERAS_PREFIXES = {"keras": PACKAGE, "tensorflow.keras": PACKAGE}
+_KERAS_PREFIXES = {"keras": PACKAGE, "tensorflow.keras": PACKAGE, "tensorflow.data": PACKAGE + ".data"}
+# Attributes of the tensorflow stub that are kerastorch modules.
+_TENSORFLOW_MODULES = {"keras": "tensorflow.keras", "data": "tensorflow.data"}
 
 _IMPORT_FROM = opcode.opmap["IMPORT_FROM"]
 
@@ -98,16 +101,18 @@ def _called_by_from_import():
 def _tensorflow_not_provided(name):
     """The ImportError for a TensorFlow name other than ``tensorflow.keras``."""
     return ImportError(
-        f"{name} is not available: kerastorch provides only tensorflow.keras (import keras or tensorflow.keras; "
+        f"{name} is not available: kerastorch provides only tensorflow.keras and tensorflow.data (import keras or "
+        f"tensorflow.keras; "
         f"TensorFlow's own ops have to be ported to torch)",
         name=name,
     )
 
 
 def _tensorflow_attribute(name):
-    """``__getattr__`` of the tensorflow stub: ``keras`` is kerastorch, everything else is not available."""
-    if name == "keras":
-        return importlib.import_module("tensorflow.keras")
+    """``__getattr__`` of the tensorflow stub: ``keras`` is kerastorch, ``data`` kerastorch.data, everything else is
+    not available."""
+    if name in _TENSORFLOW_MODULES:
+        return importlib.import_module(_TENSORFLOW_MODULES[name])
     if name.startswith("_"):
         # A plain AttributeError keeps probes such as getattr(tf, "__version__", None) working.
         raise AttributeError(

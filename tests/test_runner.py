@@ -114,9 +114,18 @@ def test_tensorflow_attribute_other_than_keras_raises_import_error_naming_it(ker
         from tensorflow import Variable  # noqa: F401
 
 
+def test_tensorflow_data_is_kerastorch_data(keras_hook):
+    import tensorflow as tf
+    import tensorflow.data
+
+    import kerastorch.data
+    assert tf.data is kerastorch.data and tensorflow.data is kerastorch.data
+    assert tf.data.Dataset is kerastorch.data.Dataset and tf.data.AUTOTUNE == kerastorch.data.AUTOTUNE
+
+
 def test_tensorflow_submodule_other_than_keras_raises_import_error_naming_it(keras_hook):
-    with pytest.raises(ImportError, match=r"tensorflow\.data is not available: kerastorch provides only"):
-        import tensorflow.data  # noqa: F401
+    with pytest.raises(ImportError, match=r"tensorflow\.io is not available: kerastorch provides only"):
+        import tensorflow.io  # noqa: F401
     with pytest.raises(ImportError, match=r"tensorflow\.python is not available"):
         import tensorflow.python.keras  # noqa: F401
 

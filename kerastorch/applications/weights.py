@@ -19,14 +19,13 @@ downloads it there when the network allows (to a temporary file, renamed once it
 falls back to torchvision's file in ``$TORCH_HOME/hub/checkpoints`` (whose inputs need
 ``preprocess_input(x, mode="torch")``), or fails at once with an error that names both places and files.
 """
-import hashlib
 import os
-import tempfile
-import urllib.request
 import warnings
 
 import numpy as np
 import torch
+
+from kerastorch.utils.file_utils import download, hash_file, keras_home, validate_file
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 # How long a download may wait for the server before giving up (connection and each read).
@@ -52,8 +51,7 @@ TORCHVISION_WEIGHTS = {"vgg16": "vgg16-397923af.pth", "vgg19": "vgg19-dcbb9e9d.p
 
 def keras_cache_dir():
     """Where Keras keeps downloaded models: ``$KERAS_HOME/models``, by default ``~/.keras/models``."""
-    home = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return os.path.join(home, "models")
+    return os.path.join(keras_home(), "models")
 
 
 def torch_cache_dir():
@@ -61,77 +59,17 @@ def torch_cache_dir():
     return os.path.join(torch.hub.get_dir(), "checkpoints")
 
 
-def file_hash(path, algorithm="md5", chunk_size=1 << 20):
-    """The hex digest of a file's content."""
-    digest = hashlib.new(algorithm)
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(chunk_size), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _hash_algorithm(expected):
-    # Keras's convention: a 64-character hash is SHA-256, anything shorter MD5.
-    return "sha256" if len(expected) == 64 else "md5"
-
-
-def download(url, destination, expected_hash=None, verbose=True):
-    """Download ``url`` to ``destination`` with a progress bar, atomically.
-
-    The bytes go to a temporary file next to ``destination``, which replaces it only once complete and, when
-    ``expected_hash`` (MD5, or SHA-256 if 64 characters) is given, matching it.
-
-    Raises:
-        OSError: when the server cannot be reached or the transfer fails (``urllib.error.URLError`` included).
-        ValueError: when the downloaded file's hash is not ``expected_hash``.
-    """
-    directory = os.path.dirname(os.path.abspath(destination))
-    os.makedirs(directory, exist_ok=True)
-    handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(destination), dir=directory)
-    try:
-        with os.fdopen(handle, "wb") as file, urllib.request.urlopen(url, timeout=DOWNLOAD_TIMEOUT_S) as response:
-            if verbose:
-                print(f"Downloading data from {url}")
-            size = response.headers.get("Content-Length")
-            bar = _progress_bar(int(size) if size else None, verbose)
-            received = 0
-            for chunk in iter(lambda: response.read(1 << 20), b""):
-                file.write(chunk)
-                received += len(chunk)
-                if bar is not None:
-                    bar.update(received, finalize=False)
-            if bar is not None:
-                bar.update(received, finalize=True)
-        if expected_hash is not None:
-            actual = file_hash(temporary, _hash_algorithm(expected_hash))
-            if actual != expected_hash:
-                raise ValueError(f"The file downloaded from {url} has hash {actual}, not the published "
-                                 f"{expected_hash}: it is incomplete or not the expected file. Nothing was saved.")
-        os.replace(temporary, destination)
-    finally:
-        if os.path.exists(temporary):
-            os.remove(temporary)
-    return destination
-
-
-def _progress_bar(total_bytes, verbose):
-    if not verbose:
-        return None
-    from kerastorch.training.progbar import Progbar
-    return Progbar(total_bytes)
-
-
 def _keras_file(model_name, include_top):
     return KERAS_WEIGHTS[model_name][bool(include_top)]
 
 
 def _verified(path, expected_hash):
-    return os.path.isfile(path) and file_hash(path, _hash_algorithm(expected_hash)) == expected_hash
+    return os.path.isfile(path) and validate_file(path, expected_hash)
 
 
 def _torchvision_file_ok(path):
     prefix = os.path.basename(path).rsplit("-", 1)[-1].split(".")[0]
-    return os.path.isfile(path) and file_hash(path, "sha256").startswith(prefix)
+    return os.path.isfile(path) and hash_file(path, "sha256").startswith(prefix)
 
 
 def imagenet_weights_path(model_name, include_top):
@@ -154,7 +92,7 @@ def imagenet_weights_path(model_name, include_top):
     url = f"{origin.rstrip('/')}/{model_name}/{filename}"
     download_error = None
     try:
-        return download(url, keras_path, expected), "keras"
+        return download(url, keras_path, expected, timeout=DOWNLOAD_TIMEOUT_S), "keras"
     except (OSError, ValueError) as error:  # URLError and timeouts are OSErrors; ValueError: a wrong hash
         download_error = error
 

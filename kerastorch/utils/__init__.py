@@ -6,6 +6,7 @@ from kerastorch.registry import (CustomObjectScope, custom_object_scope, get_cus
 from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
 from kerastorch.utils.numerical_utils import normalize, to_categorical
 from kerastorch.utils.image_utils import array_to_img, img_to_array, load_img, save_img
+from kerastorch.utils.file_utils import get_file
 from kerastorch.utils.py_dataset import PyDataset, Sequence
 from kerastorch.training.progbar import Progbar
 from kerastorch.utils.sequence_utils import pad_sequences
