@@ -49,3 +49,11 @@ def test_normalization_saves_and_restores_its_statistics(tmp_path):
 def test_normalization_refuses_mean_without_variance():
     with pytest.raises(ValueError, match="both `mean` and `variance`"):
         Normalization(mean=1.0)
+
+
+def test_normalization_adapts_on_a_kerastorch_dataset():
+    from kerastorch.data import Dataset
+    x = np.random.default_rng(2).normal(size=(30, 3)).astype("float32")
+    layer = Normalization()
+    layer.adapt(Dataset.from_tensor_slices(x).batch(7))
+    np.testing.assert_allclose(layer.adapt_variance.detach().numpy(), x.var(0), rtol=1e-5)

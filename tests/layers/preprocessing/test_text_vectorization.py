@@ -67,3 +67,21 @@ def test_a_text_model_saves_and_loads_with_its_vocabulary(tmp_path):
     texts = np.array(["good bad", "awful"])
     np.testing.assert_allclose(restored.predict(texts, verbose=0), model.predict(texts, verbose=0), rtol=1e-6)
     assert restored.layers[1].get_vocabulary() == model.layers[1].get_vocabulary()
+
+
+def test_text_vectorization_adapts_on_a_kerastorch_dataset():
+    from kerastorch.data import Dataset
+    dataset = Dataset.from_tensor_slices((np.array(TEXTS), LABELS)).batch(5)
+    from_dataset = layers.TextVectorization()
+    from_dataset.adapt(dataset.map(lambda x, y: x))
+    from_array = layers.TextVectorization()
+    from_array.adapt(np.array(TEXTS))
+    assert from_dataset.get_vocabulary() == from_array.get_vocabulary()
+
+
+def test_a_text_model_fits_from_a_dataset_of_strings():
+    from kerastorch.data import Dataset
+    kerastorch.utils.set_random_seed(2)
+    dataset = Dataset.from_tensor_slices((np.array(TEXTS), LABELS)).shuffle(24, seed=1).batch(6)
+    history = _text_model().fit(dataset, epochs=3, verbose=0)
+    assert history.history["loss"][-1] < history.history["loss"][0]
