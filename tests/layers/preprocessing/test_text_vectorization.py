@@ -85,3 +85,9 @@ def test_a_text_model_fits_from_a_dataset_of_strings():
     dataset = Dataset.from_tensor_slices((np.array(TEXTS), LABELS)).shuffle(24, seed=1).batch(6)
     history = _text_model().fit(dataset, epochs=3, verbose=0)
     assert history.history["loss"][-1] < history.history["loss"][0]
+
+
+def test_keras2_experimental_preprocessing_path_gives_the_same_layers():
+    from kerastorch.layers.experimental import preprocessing
+    assert preprocessing.TextVectorization is layers.TextVectorization
+    assert preprocessing.Normalization is layers.Normalization
