@@ -12,7 +12,7 @@ import torch.nn.functional as F
 
 from kerastorch import backend
 from kerastorch.layers.augmentation import (RandomBrightness, RandomContrast, RandomRotation, RandomTranslation,
-                                            _from_nchw, _RandomLayer, _to_nchw)
+                                            _factor_range, _from_nchw, _RandomLayer, _to_nchw)
 from kerastorch.layers.layer import Layer
 from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
 
@@ -96,6 +96,14 @@ class _ImageLayer(_RandomLayer):
 
     def get_random_transformation(self, images, training=True, seed=None):
         return None
+
+    def _sample(self, distribution, shape):
+        """A draw from a torch distribution (on the CPU), reproducible from the layer's seed when it has one."""
+        if self.seed is None:
+            return distribution.sample(shape)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(int(self._uniform((), 0.0, 2.0 ** 31, torch.device("cpu"))))
+            return distribution.sample(shape)
 
     def transform_images(self, images, transformation, training=True):
         """``images`` (NHWC or NCHW, as ``data_format``) under ``transformation``."""
@@ -665,13 +673,13 @@ class RandomShear(_ImageLayer):
 
 
 def _symmetric_factor(factor, name):
-    pair = factor if isinstance(factor, (tuple, list)) else (-abs(factor), abs(factor))
-    values = [abs(f) for f in pair] if isinstance(factor, (tuple, list)) else [abs(factor)]
-    if len(pair) != 2 or any(v > 1.0 for v in values) or \
-            (isinstance(factor, (tuple, list)) and any(f < 0 for f in factor)):
+    """RandomShear's factor rule: a number f in [0, 1] means ``(-f, f)``; a pair (each in [0, 1]) is sorted."""
+    values = factor if isinstance(factor, (tuple, list)) else [factor]
+    if any(not 0.0 <= abs(v) <= 1.0 for v in values) or (isinstance(factor, (tuple, list)) and min(values) < 0):
         raise ValueError(f"The `{name}` argument should be a number (or a list of two numbers) in the range "
                          f"[0, 1]. Received: {name}={factor}")
-    return tuple(sorted(float(f) for f in pair))
+    pair = tuple(sorted(factor)) if isinstance(factor, (tuple, list)) else factor
+    return _factor_range(pair, name)
 
 
 def _check_geometry(fill_mode, interpolation):
@@ -862,13 +870,6 @@ class AugMix(_ImageLayer):
         self.interpolation = interpolation
         self.ops = _augmentation_ops(self.factor, self.value_range, interpolation, seed, data_format, all_ops)
 
-    def _sample(self, distribution, shape):
-        if self.seed is None:
-            return distribution.sample(shape)
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(int(self._uniform((), 0.0, 2.0 ** 31, torch.device("cpu"))))
-            return distribution.sample(shape)
-
     def call(self, inputs, training=False):
         if not training:
             return inputs
@@ -899,13 +900,7 @@ class _MixingLayer(_ImageLayer):
 
     def _beta(self, shape, alpha, device):
         concentration = torch.as_tensor(float(alpha), dtype=torch.float32)
-        distribution = torch.distributions.Beta(concentration, concentration)
-        if self.seed is None:
-            return distribution.sample(shape).to(device)
-        seed = int(self._uniform((), 0.0, 2.0 ** 31, torch.device("cpu")))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            return distribution.sample(shape).to(device)
+        return self._sample(torch.distributions.Beta(concentration, concentration), shape).to(device)
 
     def _permutation(self, batch, device):
         return torch.argsort(self._uniform((batch,), 0.0, 1.0, device))

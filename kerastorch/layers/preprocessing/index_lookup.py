@@ -292,7 +292,10 @@ class IndexLookup(PreprocessingLayer):
         if self.invert:
             tokens = self._invert(inputs)
             return tokens if self._string_vocabulary else torch.as_tensor(tokens, device=self._output_device())
-        indices = self._lookup(self._prepare_inputs(inputs))
+        return self._encode(self._lookup(self._prepare_inputs(inputs)))
+
+    def _encode(self, indices):
+        """Looked-up indices in the layer's output mode (tf-idf: counts times the idf weights)."""
         if self.output_mode == "int":
             return indices
         encoded = encode_categorical(indices, "count" if self.output_mode == "tf_idf" else self.output_mode,

@@ -5,8 +5,7 @@ import numpy as np
 import torch
 
 from kerastorch.layers.preprocessing.preprocessing_layer import (OUTPUT_MODES, PreprocessingLayer, check_choice,
-                                                                 encode_categorical, host_array,
-                                                                 standardize_output_mode)
+                                                                 host_array, standardize_output_mode)
 from kerastorch.layers.preprocessing.string_lookup import StringLookup
 from kerastorch import registry
 
@@ -192,24 +191,15 @@ class TextVectorization(PreprocessingLayer):
                                        torch.as_tensor(lengths, device=device))
         starts = np.cumsum([0] + lengths[:-1])
         columns = torch.as_tensor(np.arange(flat.size) - np.repeat(starts, lengths), device=device)
-        if self._output_mode == "int":
-            width = self._output_sequence_length
-            if width is None:
-                width = max(lengths, default=0)
-            kept = columns < width
-            out = torch.zeros((len(tokens), width), dtype=torch.int64, device=device)
-            out[rows[kept], columns[kept]] = indices[kept]
-            return out
-        depth = lookup._depth()
-        counts = torch.zeros((len(tokens), depth), dtype=self._compute_torch_dtype, device=device)
-        inside = (indices >= 0) & (indices < depth)
-        counts.index_put_((rows[inside], indices[inside]), torch.ones_like(indices[inside],
-                                                                           dtype=counts.dtype), accumulate=True)
-        if self._output_mode == "multi_hot":
-            return (counts > 0).to(counts.dtype)
-        if self._output_mode == "tf_idf":
-            return counts * lookup.idf_weights.to(device, counts.dtype)
-        return counts
+        width = self._output_sequence_length if self._output_mode == "int" else None
+        if width is None:
+            width = max(lengths, default=0)
+        kept = columns < width
+        # Padding is index 0 in "int" mode; elsewhere -1, which the encodings leave out.
+        padding = 0 if self._output_mode == "int" else -1
+        matrix = torch.full((len(tokens), width), padding, dtype=torch.int64, device=device)
+        matrix[rows[kept], columns[kept]] = indices[kept]
+        return lookup._encode(matrix)
 
     def compute_output_shape(self, input_shape):
         if self._output_mode == "int":
