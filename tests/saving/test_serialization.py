@@ -316,4 +316,6 @@ def test_the_serializer_and_the_registry_are_leaves():
 def test_layers_never_import_models_or_saving():
     for path in sorted((ROOT / "kerastorch" / "layers").rglob("*.py")):
         imported = _imported_modules(path)
-        assert not {m for m in imported if m.startswith(("kerastorch.models", "kerastorch.saving"))}, path
+        # The leaf serializer (basics tier) is the exception: layers holding layers (RNN's cell) use it.
+        assert not {m for m in imported if m.startswith(("kerastorch.models", "kerastorch.saving"))
+                    and not m.startswith("kerastorch.saving.serialization")}, path
