@@ -5,7 +5,8 @@
 Keras 3.15's lookup, hashing and text layers need TensorFlow, so this runs Keras 3.15.1 on its TensorFlow backend
 (the layers' numbers are backend-independent). tests/golden/layers/preprocessing/layers.json holds, per case, the
 layer's config, the data it was adapted on, the inputs, and Keras's outputs (with vocabularies, bin boundaries,
-means and variances where the layer has them).
+means and variances where the layer has them); keras_text_vectorization.keras is a model Keras saved with adapted
+TextVectorization and Normalization layers, whose predictions layers.json's "keras_file" holds.
 """
 import json
 import os
@@ -165,11 +166,28 @@ def hashing_cases():
     return cases
 
 
+def keras_file():
+    """A model with an adapted tf-idf TextVectorization and an adapted Normalization, saved by Keras (the
+    vocabulary in the file's assets, the idf weights and statistics in its weights), and its predictions."""
+    inputs = keras.Input(shape=(1,), dtype="string")
+    vectorize = layers.TextVectorization(output_mode="tf_idf", max_tokens=12)
+    vectorize.adapt(np.array(TEXTS))
+    normalize = layers.Normalization()
+    normalize.adapt(rng.normal(size=(20, 12)).astype("float32"))
+    model = keras.Model(inputs, layers.Dense(2)(normalize(vectorize(inputs))))
+    model.save(OUT / "keras_text_vectorization.keras")
+    import tensorflow as tf
+    predictions = keras.ops.convert_to_numpy(model(tf.constant(np.array(PROBE)[:, None])))
+    return {"probe": PROBE, "predictions": predictions.tolist(),
+            "vocabulary": vectorize.get_vocabulary()}
+
+
 if __name__ == "__main__":
     OUT.mkdir(parents=True, exist_ok=True)
     fixtures = {"normalization": normalization_cases(), "discretization": discretization_cases(),
                 "category_encoding": category_encoding_cases(), "lookup": lookup_cases(),
-                "text_vectorization": text_vectorization_cases(), "hashing": hashing_cases()}
+                "text_vectorization": text_vectorization_cases(), "hashing": hashing_cases(),
+                "keras_file": keras_file()}
     def plain(x):
         if isinstance(x, np.generic):
             return x.item()

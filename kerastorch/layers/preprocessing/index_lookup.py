@@ -5,6 +5,7 @@ the vocabulary is kept sorted once, and a whole batch is looked up with one ``se
 strings, torch on the device for integers).
 """
 import collections
+import os
 
 import numpy as np
 import torch
@@ -49,6 +50,8 @@ class IndexLookup(PreprocessingLayer):
     """Tokens to indices (or back, with ``invert``), as StringLookup and IntegerLookup describe."""
 
     _string_vocabulary = True
+    # The tf-idf weights saved in a file are as long as its vocabulary (kerastorch.saving reads them as stored).
+    _state_sized_by_file = True
 
     def __init__(self, max_tokens=None, num_oov_indices=1, mask_token=None, oov_token=None, vocabulary=None,
                  idf_weights=None, invert=False, output_mode="int", sparse=False, pad_to_max_tokens=False,
@@ -174,7 +177,7 @@ class IndexLookup(PreprocessingLayer):
         self._all_tokens = None
 
     def _set_idf_weights(self, idf_weights):
-        if self.pad_to_max_tokens and self.max_tokens is not None:
+        if self.pad_to_max_tokens and self.max_tokens is not None and len(idf_weights) < self.max_tokens:
             idf_weights = np.pad(idf_weights, (0, self.max_tokens - len(idf_weights)))
         self.idf_weights = torch.as_tensor(idf_weights, dtype=backend.torch_dtype())
 
@@ -317,19 +320,33 @@ class IndexLookup(PreprocessingLayer):
         if self.output_mode == "tf_idf" and "idf_weights" in store:
             self.idf_weights = torch.as_tensor(np.asarray(store["idf_weights"]), dtype=backend.torch_dtype())
 
+    def save_assets(self, dir_path):
+        """An adapted vocabulary (special tokens first) as ``vocabulary.txt``, as Keras writes it; a given one is
+        in the config."""
+        if self.input_vocabulary is not None or self._tokens is None:
+            return
+        with open(os.path.join(dir_path, "vocabulary.txt"), "w", encoding="utf-8") as file:
+            file.write("\n".join(str(token) for token in self.get_vocabulary()))
+
+    def load_assets(self, dir_path):
+        path = os.path.join(dir_path, "vocabulary.txt")
+        if self.input_vocabulary is not None or not os.path.isfile(path):
+            return
+        with open(path, encoding="utf-8") as file:
+            lines = file.read().splitlines()
+        while lines and lines[-1] == "":
+            lines.pop()
+        values = lines if self._string_vocabulary else [int(line) for line in lines]
+        idf_weights = None if self.idf_weights is None else self.idf_weights.numpy()
+        self.set_vocabulary(values, idf_weights=idf_weights)
+
     def get_config(self):
-        # An adapted vocabulary travels in the config (Keras writes it to the .keras file's assets), so that
-        # saving and loading keep it.
+        # As Keras: a given vocabulary is in the config; an adapted one is saved as an asset (save_assets).
         vocabulary = self.input_vocabulary
-        if vocabulary is None and self._tokens is not None:
-            vocabulary = self._tokens.tolist()
-        elif isinstance(vocabulary, (np.ndarray, torch.Tensor)):
+        if isinstance(vocabulary, (np.ndarray, torch.Tensor)):
             vocabulary = host_array(vocabulary).tolist()
         idf_weights = self.input_idf_weights
-        if idf_weights is None and self.output_mode == "tf_idf" and self._tokens is not None and \
-                self.idf_weights is not None:
-            idf_weights = self.idf_weights[self._token_start_index():self.vocabulary_size()].tolist()
-        elif isinstance(idf_weights, (np.ndarray, torch.Tensor)):
+        if isinstance(idf_weights, (np.ndarray, torch.Tensor)):
             idf_weights = host_array(idf_weights).tolist()
         return {**super().get_config(), "invert": self.invert, "max_tokens": self.max_tokens,
                 "num_oov_indices": self.num_oov_indices, "oov_token": self.oov_token, "mask_token": self.mask_token,

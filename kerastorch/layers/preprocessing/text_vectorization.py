@@ -59,6 +59,8 @@ class TextVectorization(PreprocessingLayer):
     Output shape: ``(batch, output_sequence_length)`` int64 in ``"int"`` mode, else ``(batch, depth)`` floats.
     """
 
+    _state_sized_by_file = True   # its lookup's tf-idf weights
+
     def __init__(self, max_tokens=None, standardize="lower_and_strip_punctuation", split="whitespace", ngrams=None,
                  output_mode="int", output_sequence_length=None, pad_to_max_tokens=False, vocabulary=None,
                  idf_weights=None, sparse=False, ragged=False, encoding="utf-8", name=None, **kwargs):
@@ -215,6 +217,12 @@ class TextVectorization(PreprocessingLayer):
 
     def load_own_variables(self, store):
         self._lookup_layer.load_own_variables(store)
+
+    def save_assets(self, dir_path):
+        self._lookup_layer.save_assets(dir_path)
+
+    def load_assets(self, dir_path):
+        self._lookup_layer.load_assets(dir_path)
 
     def get_config(self):
         lookup_config = self._lookup_layer.get_config()

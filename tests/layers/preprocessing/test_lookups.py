@@ -47,8 +47,17 @@ def test_string_lookup_adapts_on_an_iterable_of_batches():
     assert layer.get_vocabulary() == ["[UNK]", "b", "c", "a"]
 
 
-def test_string_lookup_config_round_trip_keeps_an_adapted_vocabulary():
-    layer = StringLookup()
-    layer.adapt(np.array(["x", "y", "y"]))
-    restored = StringLookup.from_config(layer.get_config())
-    assert restored.get_vocabulary() == layer.get_vocabulary()
+def test_an_adapted_lookup_saves_its_vocabulary_as_a_keras_asset(tmp_path):
+    import zipfile
+
+    import kerastorch
+    inputs = kerastorch.Input((2,), dtype="string")
+    lookup = StringLookup(output_mode="tf_idf")
+    lookup.adapt(np.array([["x", "y"], ["y", "z"]]))
+    model = kerastorch.Model(inputs, lookup(inputs))
+    model.save(tmp_path / "lookup.keras")
+    assert "assets/layers/string_lookup/vocabulary.txt" in zipfile.ZipFile(tmp_path / "lookup.keras").namelist()
+    restored = kerastorch.models.load_model(tmp_path / "lookup.keras")
+    probe = np.array([["x", "z"], ["q", "y"]])
+    np.testing.assert_allclose(restored.predict(probe, verbose=0), model.predict(probe, verbose=0))
+    assert restored.layers[1].get_vocabulary() == lookup.get_vocabulary()

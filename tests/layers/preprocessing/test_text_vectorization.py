@@ -91,3 +91,12 @@ def test_keras2_experimental_preprocessing_path_gives_the_same_layers():
     from kerastorch.layers.experimental import preprocessing
     assert preprocessing.TextVectorization is layers.TextVectorization
     assert preprocessing.Normalization is layers.Normalization
+
+
+def test_a_keras_saved_model_with_adapted_preprocessing_loads_with_its_vocabulary():
+    from golden_loader import golden_path
+    case = GOLDEN["keras_file"]
+    model = kerastorch.models.load_model(golden_path("layers/preprocessing/keras_text_vectorization.keras"))
+    assert model.layers[1].get_vocabulary() == case["vocabulary"]
+    np.testing.assert_allclose(model.predict(np.array(case["probe"])[:, None], verbose=0), case["predictions"],
+                               rtol=1e-5, atol=1e-5)
