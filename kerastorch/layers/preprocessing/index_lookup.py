@@ -304,7 +304,9 @@ class IndexLookup(PreprocessingLayer):
         encoded = encode_categorical(indices, "count" if self.output_mode == "tf_idf" else self.output_mode,
                                      self._depth(), self.compute_dtype)
         if self.output_mode == "tf_idf":
-            encoded = encoded * self.idf_weights.to(encoded.device, encoded.dtype)
+            if self.idf_weights.device != encoded.device:
+                self.idf_weights = self.idf_weights.to(encoded.device)   # once, not at every call
+            encoded = encoded * self.idf_weights.to(encoded.dtype)
         return encoded
 
     def compute_output_shape(self, input_shape):
@@ -337,7 +339,7 @@ class IndexLookup(PreprocessingLayer):
         while lines and lines[-1] == "":
             lines.pop()
         values = lines if self._string_vocabulary else [int(line) for line in lines]
-        idf_weights = None if self.idf_weights is None else self.idf_weights.numpy()
+        idf_weights = None if self.idf_weights is None else self.idf_weights.cpu().numpy()
         self.set_vocabulary(values, idf_weights=idf_weights)
 
     def get_config(self):

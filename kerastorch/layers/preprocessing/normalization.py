@@ -128,7 +128,10 @@ class Normalization(PreprocessingLayer):
                              f"before using it, or pass `mean` and `variance`.")
         if not inputs.is_floating_point():
             inputs = inputs.to(self._compute_torch_dtype)
-        mean, variance = self._mean.to(inputs.device), self._variance.to(inputs.device)
+        if self._mean.device != inputs.device:
+            # Moved once (a model sent to another device), not at every call.
+            self._mean, self._variance = self._mean.to(inputs.device), self._variance.to(inputs.device)
+        mean, variance = self._mean, self._variance
         scale = torch.clamp(torch.sqrt(variance), min=backend.epsilon())
         if self.invert:
             return mean + inputs * scale
