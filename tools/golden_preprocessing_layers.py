@@ -102,7 +102,8 @@ def lookup_cases():
                    {"output_mode": "multi_hot", "max_tokens": 8, "pad_to_max_tokens": True},
                    {"vocabulary": ["b", "a", "e"], "oov_token": "<?>"},
                    {"vocabulary": ["[UNK]", "b", "a"]},
-                   {"output_mode": "tf_idf", "vocabulary": ["a", "b"], "idf_weights": [0.5, 0.25]}]:
+                   {"output_mode": "tf_idf", "vocabulary": ["a", "b"], "idf_weights": [0.5, 0.25]},
+                   {"num_oov_indices": 3, "vocabulary": ["a", "b"]}]:
         adapt = None if "vocabulary" in kwargs else words
         one_hot_probe = probe[:, :1] if kwargs.get("output_mode") == "one_hot" else probe
         cases.append(record(layers.StringLookup, kwargs, one_hot_probe, adapt=adapt, extra=extra))
@@ -113,7 +114,8 @@ def lookup_cases():
     for kwargs in [{}, {"mask_token": 0}, {"num_oov_indices": 3}, {"max_tokens": 3},
                    {"output_mode": "multi_hot"}, {"output_mode": "count", "mask_token": 0},
                    {"output_mode": "tf_idf"}, {"vocabulary": [7, 12, 3], "oov_token": -7},
-                   {"num_oov_indices": 2, "vocabulary": [7, 12]}]:
+                   {"num_oov_indices": 2, "vocabulary": [7, 12]},
+                   {"num_oov_indices": 3, "oov_method": "farmhash", "vocabulary": [7, 12]}]:
         adapt = None if "vocabulary" in kwargs else ints
         cases.append(record(layers.IntegerLookup, kwargs, int_probe, adapt=adapt, extra=extra))
     cases.append(record(layers.IntegerLookup, {"vocabulary": [7, 12, 3], "invert": True},

@@ -74,6 +74,9 @@ class IndexLookup(PreprocessingLayer):
                              f"output_mode={output_mode}")
         if sparse:
             raise ValueError(f"Layer {self.name}: `sparse=True` is not supported by kerastorch (torch backend).")
+        if salt is not None:
+            raise ValueError(f"Layer {self.name}: `salt` (SipHash OOV buckets) is not supported by kerastorch; the "
+                             f"default FarmHash (salt=None) is. Received: salt={salt}")
         if idf_weights is not None and output_mode != "tf_idf":
             raise ValueError(f"`idf_weights` should only be set if `output_mode` is `'tf_idf'`. Received: "
                              f"idf_weights={idf_weights} and output_mode={output_mode}")

@@ -2,6 +2,7 @@
 import numpy as np
 import torch
 
+from kerastorch.layers.preprocessing.hashing import fingerprint64_bins
 from kerastorch.layers.preprocessing.index_lookup import IndexLookup
 
 
@@ -44,6 +45,9 @@ class IntegerLookup(IndexLookup):
         return torch.as_tensor(np.asarray(inputs, dtype=np.int64), device=self._output_device())
 
     def _oov_indices(self, values):
+        if self.oov_method == "farmhash":
+            bins = fingerprint64_bins(values.cpu().numpy(), self.num_oov_indices)
+            return torch.as_tensor(bins, device=values.device)
         return torch.remainder(values, self.num_oov_indices)
 
     def get_config(self):

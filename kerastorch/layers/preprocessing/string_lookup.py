@@ -1,6 +1,7 @@
 """StringLookup: strings to integer indices (or back)."""
 import numpy as np
 
+from kerastorch.layers.preprocessing.hashing import fingerprint64_bins
 from kerastorch.layers.preprocessing.index_lookup import IndexLookup
 from kerastorch.layers.preprocessing.preprocessing_layer import host_array
 
@@ -41,7 +42,6 @@ class StringLookup(IndexLookup):
         return host_array(inputs, self.encoding).astype(object)
 
     def _oov_indices(self, values):
-        from kerastorch.layers.preprocessing.hashing import fingerprint64_bins
         return fingerprint64_bins(np.asarray(values, dtype=object), self.num_oov_indices)
 
     def get_config(self):
