@@ -208,13 +208,19 @@ class IndexLookup(PreprocessingLayer):
             data = data.reshape(1)
         if data.ndim == 1:
             data = data[None]          # one document
-        tokens, counts = np.unique(data.reshape(-1), return_counts=True)
-        self._token_counts.update(dict(zip(tokens.tolist(), counts.tolist())))
+        self.update_documents(data.reshape(data.shape[0], -1).tolist())
+
+    def update_documents(self, documents):
+        """Count the tokens of ``documents`` (lists of tokens, of any lengths): once over all of them, and per
+        document for tf-idf's document frequencies."""
+        flat = self._as_tokens([token for document in documents for token in document])
+        if flat.size:
+            tokens, counts = np.unique(flat, return_counts=True)
+            self._token_counts.update(dict(zip(tokens.tolist(), counts.tolist())))
         if self.output_mode == "tf_idf":
-            rows = data.reshape(data.shape[0], -1)
-            for row in rows:
-                self._document_counts.update(set(row.tolist()))
-            self._num_documents += rows.shape[0]
+            for document in documents:
+                self._document_counts.update(set(document))
+            self._num_documents += len(documents)
 
     def finalize_state(self):
         if self.input_vocabulary is not None or not self._token_counts:

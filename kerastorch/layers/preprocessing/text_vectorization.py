@@ -128,9 +128,7 @@ class TextVectorization(PreprocessingLayer):
         if self._split is None:
             self._lookup_layer.update_state(tokens)
             return
-        lookup = self._lookup_layer
-        for row in tokens:
-            lookup.update_state(np.asarray(row, dtype=object).reshape(1, -1))
+        self._lookup_layer.update_documents(tokens)
 
     def finalize_state(self):
         self._lookup_layer.finalize_state()
