@@ -128,6 +128,10 @@ class _ImageLayer(_RandomLayer):
             config["value_range"] = list(self.value_range)
         return config
 
+    def extra_repr(self):
+        factor = getattr(self, "factor", None)
+        return f"name={self.name!r}" + ("" if factor is None else f", factor={factor}")
+
 
 class AutoContrast(_ImageLayer):
     """Stretches each image's channels to span the whole ``value_range`` (min to low end, max to high end).

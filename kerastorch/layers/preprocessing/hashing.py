@@ -236,6 +236,9 @@ class Hashing(PreprocessingLayer):
             return tuple(input_shape)
         return tuple(input_shape[:-1]) + (self.num_bins,) if input_shape else (self.num_bins,)
 
+    def extra_repr(self):
+        return f"num_bins={self.num_bins}, output_mode={self.output_mode!r}"
+
     def get_config(self):
         return {**super().get_config(), "num_bins": self.num_bins, "salt": self.salt,
                 "mask_value": self.mask_value, "output_mode": self.output_mode, "sparse": self.sparse}
@@ -296,6 +299,9 @@ class HashedCrossing(PreprocessingLayer):
     def compute_output_spec(self, *args, **kwargs):
         from kerastorch.keras_tensor import KerasTensor
         return KerasTensor(self.compute_output_shape([tuple(t.shape) for t in args[0]]), self._output_dtype())
+
+    def extra_repr(self):
+        return f"num_bins={self.num_bins}, output_mode={self.output_mode!r}"
 
     def get_config(self):
         return {**super().get_config(), "num_bins": self.num_bins, "output_mode": self.output_mode,
