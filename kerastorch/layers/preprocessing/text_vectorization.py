@@ -137,7 +137,8 @@ class TextVectorization(PreprocessingLayer):
 
     def _standardized(self, texts):
         if callable(self._standardize):
-            return np.asarray(self._standardize(texts), dtype=object)
+            # As Keras on the torch backend: the function receives a numpy array of unicode strings.
+            return np.asarray(self._standardize(texts.astype(str)), dtype=object)
         lower = self._standardize in ("lower", "lower_and_strip_punctuation")
         strip = self._standardize in ("strip_punctuation", "lower_and_strip_punctuation")
         result = [t.lower() if lower else t for t in texts.reshape(-1).tolist()]

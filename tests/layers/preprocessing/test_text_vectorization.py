@@ -100,3 +100,8 @@ def test_a_keras_saved_model_with_adapted_preprocessing_loads_with_its_vocabular
     assert model.layers[1].get_vocabulary() == case["vocabulary"]
     np.testing.assert_allclose(model.predict(np.array(case["probe"])[:, None], verbose=0), case["predictions"],
                                rtol=1e-5, atol=1e-5)
+
+
+def test_text_vectorization_takes_a_numpy_standardize_function():
+    layer = layers.TextVectorization(standardize=lambda texts: np.char.upper(texts), vocabulary=["CAT", "DOG"])
+    np.testing.assert_array_equal(layer(np.array(["cat bird", "dog"])).numpy(), [[2, 1], [3, 0]])
