@@ -33,8 +33,7 @@ from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax
 from kerastorch.layers.preprocessing import (CategoryEncoding, Discretization, HashedCrossing, Hashing,
                                              IntegerLookup, Normalization, StringLookup, TextVectorization)
 from kerastorch.layers.image_augmentation import (AugMix, AutoContrast, CutMix, Equalization, MixUp, Pipeline,
-                                                  RandAugment, RandomColorDegeneration, RandomColorJitter, RandomErasing, RandomGaussianBlur,
-                                                  RandomGrayscale, RandomHue, RandomInvert, RandomPerspective,
-                                                  RandomShear,
-                                                  RandomPosterization, RandomSaturation, RandomSharpness,
-                                                  Solarization)
+                                                  RandAugment, RandomColorDegeneration, RandomColorJitter,
+                                                  RandomErasing, RandomGaussianBlur, RandomGrayscale, RandomHue,
+                                                  RandomInvert, RandomPerspective, RandomPosterization,
+                                                  RandomSaturation, RandomSharpness, RandomShear, Solarization)
