@@ -6,6 +6,9 @@ As in augmentation.py, every layer is batched: ``get_random_transformation`` dra
 at once (a dict of tensors, Keras's keys), and ``transform_images`` applies them with broadcasting ops, so a
 given transformation gives Keras's output for the same images. Random layers change images only in training;
 AutoContrast always applies.
+
+Input shape: ``(batch, height, width, channels)`` (``channels_first``: ``(batch, channels, height, width)``) or
+one unbatched image. Output shape: the input's.
 """
 import torch
 import torch.nn.functional as F
