@@ -40,3 +40,10 @@ from kerastorch.layers.einsum_dense import EinsumDense
 from kerastorch.layers.attention import (AdditiveAttention, Attention, GroupedQueryAttention, GroupQueryAttention,
                                          MultiHeadAttention)
 from kerastorch.layers.recurrent.conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
+from kerastorch.layers.preprocessing import (CategoryEncoding, Discretization, HashedCrossing, Hashing,
+                                             IntegerLookup, Normalization, StringLookup, TextVectorization)
+from kerastorch.layers.image_augmentation import (AugMix, AutoContrast, CutMix, Equalization, MixUp, Pipeline,
+                                                  RandAugment, RandomColorDegeneration, RandomColorJitter,
+                                                  RandomErasing, RandomGaussianBlur, RandomGrayscale, RandomHue,
+                                                  RandomInvert, RandomPerspective, RandomPosterization,
+                                                  RandomSaturation, RandomSharpness, RandomShear, Solarization)

@@ -73,12 +73,18 @@ class InputLayer(Layer):
         self.batch_shape = tuple(batch_shape)
         # An input's dtype is floatx unless given: a mixed global policy is about computations, not inputs.
         dtype = str(dtype or backend.floatx()).replace("torch.", "")
-        try:
-            backend.torch_dtype(dtype)
-        except ValueError:
-            raise ValueError(f"Invalid dtype: {dtype}. Argument `dtype` of an Input must name a tensor dtype, such "
-                             f"as 'float32', 'int64' or 'bool'. Received: dtype={dtype!r}") from None
-        self._set_dtype_policy(dtype)
+        if dtype == "string":
+            # Strings are no torch dtype: they stay numpy arrays on the host until a preprocessing layer
+            # (StringLookup, TextVectorization, ...) turns them into tensors.
+            self._set_dtype_policy(None)
+            self._dtype = "string"
+        else:
+            try:
+                backend.torch_dtype(dtype)
+            except ValueError:
+                raise ValueError(f"Invalid dtype: {dtype}. Argument `dtype` of an Input must name a tensor dtype, "
+                                 f"such as 'float32', 'int64', 'bool' or 'string'. Received: dtype={dtype!r}") from None
+            self._set_dtype_policy(dtype)
         self.optional = optional
         self.built = True
         if input_tensor is None:

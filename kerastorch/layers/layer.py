@@ -118,6 +118,8 @@ def _to_tensor(value, device, float_dtype):
             return torch.as_tensor(array, dtype=float_dtype, device=device)
         if array.dtype.kind in "iub":
             return torch.as_tensor(array, device=device)
+        if array.dtype.kind in "USO":
+            return array   # strings stay a host array: the preprocessing layers read them
         raise ValueError(f"Cannot convert an array of dtype {array.dtype} to a tensor.")
     return value
 

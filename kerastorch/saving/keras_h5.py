@@ -150,9 +150,14 @@ def _checked_store(obj, stored, path, source, skip_mismatch):
     (the same keys, the same shapes: a dataset is read only when its declared shape fits); with
     ``skip_mismatch``, a mismatched variable keeps its current value and a mismatched layer is skipped (None),
     each with a warning."""
+    where = f"at '{path or '/'}' in {source}"
+    if getattr(obj, "_state_sized_by_file", False):
+        # A layer whose state only the file sizes (a lookup's tf-idf weights, known once its vocabulary is):
+        # each dataset is read at its declared shape, still through the guarded reader.
+        return {key: np.asarray(read_dataset(stored[key], source, f"layer '{obj.name}' variable '{key}'",
+                                             tuple(stored[key].shape))) for key in stored}
     current = {}
     obj.save_own_variables(current)
-    where = f"at '{path or '/'}' in {source}"
     if set(stored) != set(current):
         shapes = [tuple(value.shape) for value in current.values()]
         message = (f"Layer '{obj.name}' expected {len(current)} variables, but received {len(stored)} variables "

@@ -11,6 +11,7 @@ import os
 import re
 import secrets
 import stat
+import tempfile
 import time
 import warnings
 import zipfile
@@ -110,6 +111,44 @@ def weights_bytes(model, include_optimizer=True):
     return buffer.getvalue()
 
 
+def assets_files(model):
+    """``{"assets/<path>/<file>": bytes}``: what each object with ``save_assets(dir)`` (a lookup layer's
+    vocabulary) writes, under its path in the model, as Keras 3 stores assets."""
+    files = {}
+    for path, obj in keras_h5.saveable_paths(model, include_optimizer=False):
+        if not callable(getattr(obj, "save_assets", None)):
+            continue
+        with tempfile.TemporaryDirectory() as directory:
+            obj.save_assets(directory)
+            for name in sorted(os.listdir(directory)):
+                with open(os.path.join(directory, name), "rb") as file:
+                    files[f"assets/{path}/{name}" if path else f"assets/{name}"] = file.read()
+    return files
+
+
+def load_assets(model, archive, source):
+    """Give each object with ``load_assets(dir)`` its files from the archive's ``assets/<path>/`` (plain files
+    only, read through the guarded reader)."""
+    names = [n for n in archive.namelist() if n.startswith("assets/") and not n.endswith("/")]
+    if not names:
+        return
+    for path, obj in keras_h5.saveable_paths(model, include_optimizer=False):
+        if not callable(getattr(obj, "load_assets", None)):
+            continue
+        prefix = f"assets/{path}/" if path else "assets/"
+        members = [n for n in names if n.startswith(prefix) and "/" not in n[len(prefix):]]
+        if not members:
+            continue
+        with tempfile.TemporaryDirectory() as directory:
+            for name in members:
+                base = name[len(prefix):]
+                if base in ("", ".", "..") or "\\" in base:
+                    raise ValueError(f"{source} holds an asset with an unsafe name: {name!r}")
+                with open(os.path.join(directory, base), "wb") as file:
+                    file.write(safe_h5.read_member(archive, name, source))
+            obj.load_assets(directory)
+
+
 def save_model(model, filepath, overwrite=True):
     """Write ``model`` as a ``.keras`` zip at ``filepath``.
 
@@ -131,12 +170,15 @@ def save_model(model, filepath, overwrite=True):
                                 "date_saved": datetime.datetime.now().strftime("%Y-%m-%d@%H:%M:%S"),
                                 "producer": "kerastorch"})
     weights = weights_bytes(model)
+    assets = assets_files(model)
 
     def write(file):
         with zipfile.ZipFile(file, "w") as archive:
             archive.writestr(METADATA_FILENAME, metadata_json)
             archive.writestr(CONFIG_FILENAME, config_json)
             archive.writestr(WEIGHTS_FILENAME, weights)
+            for name, content in assets.items():
+                archive.writestr(name, content)
 
     atomic_write(filepath, write)
 
@@ -185,9 +227,10 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
                                  f"with the default h5 weights format.")
             raise ValueError(f"{source} is not a complete .keras file: it has no '{WEIGHTS_FILENAME}'.")
         weights = safe_h5.read_member(archive, WEIGHTS_FILENAME, source)
-    with keras_h5.open_h5(weights, f"the weights in {source}") as h5_file:
-        try:
-            keras_h5.read_weights(model, h5_file, source)
-        except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:
-            raise ValueError(f"Cannot read the weights in {source}: the file is corrupted ({error}).") from None
+        with keras_h5.open_h5(weights, f"the weights in {source}") as h5_file:
+            try:
+                keras_h5.read_weights(model, h5_file, source)
+            except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:
+                raise ValueError(f"Cannot read the weights in {source}: the file is corrupted ({error}).") from None
+        load_assets(model, archive, source)
     return model

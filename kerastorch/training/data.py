@@ -55,6 +55,20 @@ def is_array_structure(value):
     return False
 
 
+def is_string_array(value):
+    """A numpy array of strings (``str``, ``bytes`` or objects): text for the preprocessing layers, which stays a
+    host array (torch has no string tensors)."""
+    return isinstance(value, np.ndarray) and value.dtype.kind in "USO"
+
+
+def strings_as_array(value):
+    """A list or tuple of Python strings (``model.fit(["a text", ...], y)``) as one numpy array; anything else as
+    it is."""
+    if isinstance(value, (list, tuple)) and value and all(isinstance(v, (str, bytes)) for v in value):
+        return np.asarray(value, dtype=object)
+    return value
+
+
 def to_tensor(value, name="x"):
     """An array as a tensor, on the CPU: float64 becomes floatx as Keras casts it; ints and bools are kept."""
     if isinstance(value, torch.Tensor):
@@ -172,7 +186,8 @@ class _ArrayBatches(torch.utils.data.Dataset):
 
     def __getitem__(self, index):
         if isinstance(index, torch.Tensor):
-            return map_structure(lambda a: None if a is None else torch.index_select(a, 0, index), self.arrays)
+            return map_structure(lambda a: None if a is None else a[index.cpu().numpy()] if is_string_array(a)
+                                 else torch.index_select(a, 0, index), self.arrays)
         return map_structure(lambda a: None if a is None else a[index], self.arrays)
 
     def __len__(self):
@@ -210,6 +225,8 @@ def move_to_device(structure, device, non_blocking=False):
     def move(value):
         if isinstance(value, torch.Tensor) and value.device != device:
             return value.to(device, non_blocking=non_blocking)
+        if is_string_array(value):
+            return value
         if isinstance(value, np.ndarray):
             return to_tensor(value).to(device, non_blocking=non_blocking)
         return value
@@ -239,6 +256,7 @@ class DataHandler:
         self._steps_seen = 0
         non_blocking = self.device.type == "cuda"
         self._non_blocking = non_blocking
+        x = strings_as_array(x)
         if is_array_structure(x):
             check_has_samples(x, names[0])
         if batch_size is not None and (isinstance(batch_size, bool) or not isinstance(batch_size, int)
@@ -248,8 +266,9 @@ class DataHandler:
         if is_array_structure(x):
             self.kind = "arrays"
             self.num_samples = check_cardinality(x, y, sample_weight)
-            arrays = tuple(map_structure(lambda a, n=name: None if a is None else to_tensor(a, n), structure)
-                           for structure, name in zip((x, y, sample_weight), names))
+            arrays = tuple(map_structure(lambda a, n=name, s=strings: None if a is None else
+                                         a if s and is_string_array(a) else to_tensor(a, n), structure)
+                           for structure, name, strings in zip((x, y, sample_weight), names, (True, False, False)))
             if self.class_weight is not None and y is not None:
                 # In memory, class weights become sample weights once, as Keras turns them.
                 arrays = (arrays[0], arrays[1], class_weights_for(arrays[1], self._class_weight_table(CPU)))
@@ -508,6 +527,7 @@ def fit_data(x, y, sample_weight, validation_split=0.0, validation_data=None):
     if validation_split and not 0 <= validation_split < 1:
         raise ValueError(f"`validation_split` must be a float in [0, 1). Received: validation_split="
                          f"{validation_split}")
+    x = strings_as_array(x)
     warn_non_finite_inputs(x, y)
     if validation_split and validation_data is None:
         if not is_array_structure(x):

@@ -12,5 +12,6 @@ from kerastorch.data import (image_dataset_from_directory, split_dataset, text_d
                              timeseries_dataset_from_array)
 from kerastorch.utils.py_dataset import PyDataset, Sequence
 from kerastorch.training.progbar import Progbar
+from kerastorch.utils.sequence_utils import pad_sequences
 
 __getattr__ = missing_attribute(__name__)
