@@ -114,6 +114,14 @@ def stacked_recurrent(keras):
     ], name="stacked_recurrent")
 
 
+def masked_functional(keras):
+    """A functional model: float sequences with all-zero padding steps -> Masking -> LSTM -> Dense. Keras writes
+    the mask's computation into the file as graph operations (NotEqual, Any) beside the layers."""
+    inputs = keras.Input((STEPS, 3))
+    hidden = keras.layers.LSTM(5)(keras.layers.Masking()(inputs))
+    return keras.Model(inputs, keras.layers.Dense(2)(hidden), name="masked_functional")
+
+
 def bilstm_sum_pooled(keras):
     """Embedding(mask_zero=True) -> Bidirectional(LSTM(return_sequences=True), merge_mode="sum") ->
     GlobalAveragePooling1D (over the unmasked steps) -> Dense(1, sigmoid)."""
@@ -144,11 +152,16 @@ FILE_CASES = {
     "stacked_recurrent": (stacked_recurrent, "floats", "full_label", "sparse_categorical_crossentropy"),
     "bilstm_sum_pooled": (bilstm_sum_pooled, "tokens", "label", "binary_crossentropy"),
     "attention_encoder": (attention_encoder, "full_tokens", "full_label", "sparse_categorical_crossentropy"),
+    "masked_functional": (masked_functional, "padded_floats", "label", "sparse_categorical_crossentropy"),
 }
 
 
 def file_case_input(data, key):
-    """The input of a file case: one of make_data's arrays, or float sequences made from the unpadded tokens."""
+    """The input of a file case: one of make_data's arrays, float sequences made from the unpadded tokens, or the
+    same with the padded tokens' padding steps all zero."""
+    if key == "padded_floats":
+        padding = (data["tokens"] != 0)[..., None]
+        return (file_case_input(data, "floats") * padding).astype("float32")
     if key == "floats":
         tokens = data["full_tokens"].astype("float32")
         return np.stack([np.sin(tokens), np.cos(tokens), tokens / VOCAB], axis=-1)
