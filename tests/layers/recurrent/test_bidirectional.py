@@ -2,6 +2,7 @@
 import pytest
 import torch
 
+import kerastorch
 from kerastorch import layers
 from recurrent_golden import assert_case_matches_keras, cases
 
@@ -12,6 +13,7 @@ def test_bidirectional_matches_keras(name):
 
 
 def test_bidirectional_weights_are_forward_then_backward():
+    kerastorch.backend.clear_session()   # the wrapped layer's own name is "lstm" only in a fresh session
     layer = layers.Bidirectional(layers.LSTM(3))
     layer(torch.zeros(1, 2, 2))
     expected = layer.forward_layer.weights + layer.backward_layer.weights
