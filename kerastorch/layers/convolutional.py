@@ -15,6 +15,8 @@ from kerastorch.layers._conv_utils import (channels_of, check_rank, conv_output_
                                            positive_int, same_paddings, spatial_shape, standardize_data_format,
                                            standardize_padding, to_channels_first, to_channels_last, torch_pad_arg,
                                            with_spatial)
+from kerastorch.layers._weight_arguments import (add_weight_from_arguments, set_weight_arguments,
+                                                 weight_arguments_config)
 from kerastorch.layers.layer import InputSpec, Layer
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
@@ -127,19 +129,13 @@ class _Convolution(Layer):
 
     def _kernel_config(self, prefix):
         """The ``<prefix>_initializer``, ``_regularizer`` and ``_constraint`` entries of one kernel."""
-        return {f"{prefix}_initializer": initializers.serialize(getattr(self, f"{prefix}_initializer")),
-                f"{prefix}_regularizer": regularizers.serialize(getattr(self, f"{prefix}_regularizer")),
-                f"{prefix}_constraint": constraints.serialize(getattr(self, f"{prefix}_constraint"))}
+        return weight_arguments_config(self, (prefix,))
 
     def _set_kernel_arguments(self, prefix, initializer, regularizer, constraint):
-        setattr(self, f"{prefix}_initializer", initializers.get(initializer))
-        setattr(self, f"{prefix}_regularizer", regularizers.get(regularizer))
-        setattr(self, f"{prefix}_constraint", constraints.get(constraint))
+        set_weight_arguments(self, prefix, initializer, regularizer, constraint)
 
     def _add_kernel(self, name, prefix, shape):
-        return self.add_weight(name=name, shape=shape, initializer=getattr(self, f"{prefix}_initializer"),
-                               regularizer=getattr(self, f"{prefix}_regularizer"),
-                               constraint=getattr(self, f"{prefix}_constraint"))
+        return add_weight_from_arguments(self, name, prefix, shape)
 
     def extra_repr(self):
         filters = f", filters={self.filters}" if hasattr(self, "filters") else ""

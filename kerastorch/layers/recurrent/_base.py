@@ -2,7 +2,9 @@
 (`CellLayer`: a `RNN` that builds its cell from its own arguments and reports them in its config)."""
 import torch
 
-from kerastorch import activations, constraints, initializers, regularizers
+from kerastorch import activations, regularizers
+from kerastorch.layers._weight_arguments import (add_weight_from_arguments, set_weight_arguments,
+                                                 weight_arguments_config)
 from kerastorch.layers.layer import Layer
 from kerastorch.layers.recurrent import _fused
 from kerastorch.layers.recurrent.rnn import RNN, DropoutRNNCell
@@ -29,15 +31,10 @@ class BuiltinCell(DropoutRNNCell, Layer):
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation) if recurrent_activation else None
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        for prefix, arguments in {"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint),
+                                  "recurrent": (recurrent_initializer, recurrent_regularizer, recurrent_constraint),
+                                  "bias": (bias_initializer, bias_regularizer, bias_constraint)}.items():
+            set_weight_arguments(self, prefix, *arguments)
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
@@ -60,15 +57,10 @@ class BuiltinCell(DropoutRNNCell, Layer):
             raise ValueError(f"The last dimension of the inputs to layer '{self.name}' must be defined. Received "
                              f"input shape {tuple(input_shape)}.")
         width = self.gates * self.units
-        self.kernel = self.add_weight(shape=(input_dim, width), name="kernel", initializer=self.kernel_initializer,
-                                      regularizer=self.kernel_regularizer, constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(shape=(self.units, width), name="recurrent_kernel",
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
+        self.kernel = add_weight_from_arguments(self, "kernel", "kernel", (input_dim, width))
+        self.recurrent_kernel = add_weight_from_arguments(self, "recurrent_kernel", "recurrent", (self.units, width))
         if self.use_bias:
-            self.bias = self.add_weight(shape=self._bias_shape(), name="bias", initializer=self._bias_initializer(),
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = add_weight_from_arguments(self, "bias", "bias", self._bias_shape(), self._bias_initializer())
         else:
             self.bias = None
         self.built = True
@@ -128,15 +120,7 @@ class BuiltinCell(DropoutRNNCell, Layer):
             "units": self.units,
             "activation": activations.serialize(self.activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
+            **weight_arguments_config(self, ("kernel", "recurrent", "bias")),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,

@@ -9,11 +9,13 @@ the four gates come from one convolution with the whole ``4 * filters`` kernel, 
 import torch
 import torch.nn.functional as F
 
-from kerastorch import activations, constraints, initializers, regularizers
+from kerastorch import activations
 from kerastorch.layers._conv_utils import (channels_of, conv_output_spatial, normalize_tuple, pad_same,
                                            positive_int, same_paddings, spatial_shape, standardize_data_format,
                                            standardize_padding, to_channels_first, to_channels_last, with_spatial)
 from kerastorch.layers.convolutional import _torch_conv_kernel
+from kerastorch.layers._weight_arguments import (add_weight_from_arguments, set_weight_arguments,
+                                                 weight_arguments_config)
 from kerastorch.layers.layer import InputSpec, Layer
 from kerastorch.layers.recurrent._base import CellLayer
 from kerastorch.layers.recurrent.lstm import unit_forget_bias_initializer
@@ -64,16 +66,11 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
         self.activation = activations.get(activation)
         self.recurrent_activation = activations.get(recurrent_activation)
         self.use_bias = bool(use_bias)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.recurrent_initializer = initializers.get(recurrent_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
+        for prefix, arguments in {"kernel": (kernel_initializer, kernel_regularizer, kernel_constraint),
+                                  "recurrent": (recurrent_initializer, recurrent_regularizer, recurrent_constraint),
+                                  "bias": (bias_initializer, bias_regularizer, bias_constraint)}.items():
+            set_weight_arguments(self, prefix, *arguments)
         self.unit_forget_bias = bool(unit_forget_bias)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.recurrent_regularizer = regularizers.get(recurrent_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.recurrent_constraint = constraints.get(recurrent_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
         self.dropout = min(1.0, max(0.0, float(dropout)))
         self.recurrent_dropout = min(1.0, max(0.0, float(recurrent_dropout)))
         self.seed = seed
@@ -98,16 +95,11 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
         self.state_spatial = conv_output_spatial(self, input_shape, self.kernel_size, self.strides, self.padding,
                                                  self.dilation_rate, self.data_format)
         width = 4 * self.filters
-        self.kernel = self.add_weight(name="kernel", shape=self.kernel_size + (channels, width),
-                                      initializer=self.kernel_initializer, regularizer=self.kernel_regularizer,
-                                      constraint=self.kernel_constraint)
-        self.recurrent_kernel = self.add_weight(name="recurrent_kernel", shape=self.kernel_size + (self.filters, width),
-                                                initializer=self.recurrent_initializer,
-                                                regularizer=self.recurrent_regularizer,
-                                                constraint=self.recurrent_constraint)
+        self.kernel = add_weight_from_arguments(self, "kernel", "kernel", self.kernel_size + (channels, width))
+        self.recurrent_kernel = add_weight_from_arguments(self, "recurrent_kernel", "recurrent",
+                                                          self.kernel_size + (self.filters, width))
         if self.use_bias:
-            self.bias = self.add_weight(name="bias", shape=(width,), initializer=self._bias_initializer(),
-                                        regularizer=self.bias_regularizer, constraint=self.bias_constraint)
+            self.bias = add_weight_from_arguments(self, "bias", "bias", (width,), self._bias_initializer())
         else:
             self.bias = None
         self.input_spec = InputSpec(ndim=self.rank + 2, shape=(None,) + input_shape[1:])
@@ -197,16 +189,8 @@ class ConvLSTMCell(DropoutRNNCell, Layer):
             "activation": activations.serialize(self.activation),
             "recurrent_activation": activations.serialize(self.recurrent_activation),
             "use_bias": self.use_bias,
-            "kernel_initializer": initializers.serialize(self.kernel_initializer),
-            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
-            "bias_initializer": initializers.serialize(self.bias_initializer),
+            **weight_arguments_config(self, ("kernel", "recurrent", "bias")),
             "unit_forget_bias": self.unit_forget_bias,
-            "kernel_regularizer": regularizers.serialize(self.kernel_regularizer),
-            "recurrent_regularizer": regularizers.serialize(self.recurrent_regularizer),
-            "bias_regularizer": regularizers.serialize(self.bias_regularizer),
-            "kernel_constraint": constraints.serialize(self.kernel_constraint),
-            "recurrent_constraint": constraints.serialize(self.recurrent_constraint),
-            "bias_constraint": constraints.serialize(self.bias_constraint),
             "dropout": self.dropout,
             "recurrent_dropout": self.recurrent_dropout,
             "seed": self.seed,
