@@ -61,6 +61,16 @@ def nest_weight_paths(layer, sublayers):
             weight._keras_path = f"{layer.name}/{sublayer.name}/{weight.name}"
 
 
+def build_shapes(layer, layer_class, query_shape, value_shape, key_shape):
+    """``(query_shape, value_shape, key_shape)`` of a build as tuples (the key's defaulting to the value's), or the
+    ValueError of a build given no value shape."""
+    if value_shape is None:
+        raise ValueError(f"Layer '{layer.name}' ({layer_class}) is built from the shapes of `query` and `value`. "
+                         f"Received: query_shape={query_shape} and no value_shape.")
+    value_shape = tuple(value_shape)
+    return tuple(query_shape), value_shape, value_shape if key_shape is None else tuple(key_shape)
+
+
 def check_key_value_shapes(layer, value_shape, key_shape):
     if tuple(value_shape[1:-1]) != tuple(key_shape[1:-1]):
         raise ValueError(f"Layer '{layer.name}' ({type(layer).__name__}): all dimensions of `value` and `key`, except "

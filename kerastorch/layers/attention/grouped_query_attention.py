@@ -73,11 +73,8 @@ class GroupedQueryAttention(Layer):
     bias_constraint = property(lambda self: self._bias_constraint)
 
     def build(self, query_shape, value_shape=None, key_shape=None):
-        if value_shape is None:
-            raise ValueError(f"Layer '{self.name}' (GroupedQueryAttention) is built from the shapes of `query` and "
-                             f"`value`. Received: query_shape={query_shape} and no value_shape.")
-        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        query_shape, value_shape, key_shape = shared.build_shapes(self, "GroupedQueryAttention", query_shape, value_shape,
+                                                                  key_shape)
         for argument, shape in (("query", query_shape), ("value", value_shape), ("key", key_shape)):
             if len(shape) != 3 or shape[-1] is None:
                 raise ValueError(f"Layer '{self.name}' (GroupedQueryAttention): `{argument}` must have the shape "

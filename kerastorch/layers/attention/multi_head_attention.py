@@ -109,11 +109,8 @@ class MultiHeadAttention(Layer):
     # ---- building --------------------------------------------------------------------------------------------
 
     def build(self, query_shape, value_shape=None, key_shape=None):
-        if value_shape is None:
-            raise ValueError(f"Layer '{self.name}' (MultiHeadAttention) is built from the shapes of `query` and "
-                             f"`value`. Received: query_shape={query_shape} and no value_shape.")
-        query_shape, value_shape = tuple(query_shape), tuple(value_shape)
-        key_shape = value_shape if key_shape is None else tuple(key_shape)
+        query_shape, value_shape, key_shape = shared.build_shapes(self, "MultiHeadAttention", query_shape, value_shape,
+                                                                  key_shape)
         self._check_shapes(query_shape, value_shape, key_shape)
         rank = len(query_shape)
 
