@@ -11,6 +11,7 @@ import torch.nn.functional as F
 
 from kerastorch import activations, backend, constraints, initializers, registry, regularizers
 from kerastorch.keras_tensor import KerasTensor, Node
+from kerastorch.layers._weight_arguments import set_weight_arguments
 from kerastorch.layers.layer import InputSpec, Layer, standardize_shape
 
 
@@ -147,12 +148,8 @@ class Dense(Layer):
         self.units = _positive_int(units, "units")
         self.activation = activations.get(activation)
         self.use_bias = use_bias
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_arguments(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         if lora_rank:
             raise NotImplementedError("Dense(lora_rank=...) is not supported by kerastorch yet.")
         self.input_spec = InputSpec(min_ndim=2)

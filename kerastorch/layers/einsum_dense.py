@@ -7,6 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from kerastorch import activations, constraints, initializers, regularizers
+from kerastorch.layers._weight_arguments import set_weight_arguments
 from kerastorch.layers.layer import InputSpec, Layer
 
 
@@ -137,12 +138,8 @@ class EinsumDense(Layer):
         self.partial_output_shape = (output_shape,) if isinstance(output_shape, int) else tuple(output_shape)
         self.bias_axes = bias_axes
         self.activation = activations.get(activation)
-        self.kernel_initializer = initializers.get(kernel_initializer)
-        self.bias_initializer = initializers.get(bias_initializer)
-        self.kernel_regularizer = regularizers.get(kernel_regularizer)
-        self.bias_regularizer = regularizers.get(bias_regularizer)
-        self.kernel_constraint = constraints.get(kernel_constraint)
-        self.bias_constraint = constraints.get(bias_constraint)
+        set_weight_arguments(self, "kernel", kernel_initializer, kernel_regularizer, kernel_constraint)
+        set_weight_arguments(self, "bias", bias_initializer, bias_regularizer, bias_constraint)
         self._plan = _linear_plan(equation, bias_axes)
 
     def build(self, input_shape):
