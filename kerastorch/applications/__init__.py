@@ -1,9 +1,12 @@
-"""Pretrained networks (``keras.applications``): VGG16 and VGG19, their preprocessing and ImageNet decoding.
+"""Pretrained networks (``keras.applications``): VGG16/VGG19, the MobileNets, the EfficientNets and NASNet, their
+preprocessing and ImageNet decoding.
 
 ``keras.applications.VGG16`` is also ``keras.applications.vgg16.VGG16``, as in Keras.
 """
 from kerastorch._porting import missing_attribute
 from kerastorch.applications import imagenet_utils, vgg16, vgg19
+from kerastorch.applications import mobilenet_v2
+from kerastorch.applications.mobilenet_v2 import MobileNetV2
 from kerastorch.applications.vgg16 import VGG16
 from kerastorch.applications.vgg19 import VGG19
 
