@@ -46,7 +46,9 @@ def builder(module, name):
                                  skip_reduction=False, filter_multiplier=2, include_top=include_top,
                                  default_size=224, name=kwargs.pop("name", "nasnet_mobile"), **kwargs)
         return mobile
-    return functools.partial(getattr(getattr(keras.applications, module), name), weights=None)
+    module = getattr(keras.applications, module)
+    # keras.applications.mobilenet_v3 has preprocess_input only; the networks are at the top.
+    return functools.partial(getattr(module, name, None) or getattr(keras.applications, name), weights=None)
 
 
 def summary_text(model):

@@ -5,8 +5,10 @@ preprocessing and ImageNet decoding.
 """
 from kerastorch._porting import missing_attribute
 from kerastorch.applications import imagenet_utils, vgg16, vgg19
-from kerastorch.applications import mobilenet_v2
+from kerastorch.applications import mobilenet, mobilenet_v2, mobilenet_v3
+from kerastorch.applications.mobilenet import MobileNet
 from kerastorch.applications.mobilenet_v2 import MobileNetV2
+from kerastorch.applications.mobilenet_v3 import MobileNetV3Large, MobileNetV3Small
 from kerastorch.applications.vgg16 import VGG16
 from kerastorch.applications.vgg19 import VGG19
 
