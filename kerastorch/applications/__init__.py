@@ -5,10 +5,16 @@ Each family has its module, as in Keras (``keras.applications.resnet50.ResNet50`
 ``_blocks`` (conv-BN-activation units, stochastic depth, layer scale) and ``weights`` (files, hashes, conversions).
 """
 from kerastorch._porting import missing_attribute
-from kerastorch.applications import imagenet_utils, resnet, resnet50, resnet_v2, vgg16, vgg19
+from kerastorch.applications import (convnext, densenet, imagenet_utils, inception_resnet_v2, inception_v3, resnet,
+                                     resnet50, resnet_v2, vgg16, vgg19, xception)
+from kerastorch.applications.convnext import ConvNeXtBase, ConvNeXtLarge, ConvNeXtSmall, ConvNeXtTiny, ConvNeXtXLarge
+from kerastorch.applications.densenet import DenseNet121, DenseNet169, DenseNet201
+from kerastorch.applications.inception_resnet_v2 import InceptionResNetV2
+from kerastorch.applications.inception_v3 import InceptionV3
 from kerastorch.applications.resnet import ResNet50, ResNet101, ResNet152
 from kerastorch.applications.resnet_v2 import ResNet50V2, ResNet101V2, ResNet152V2
 from kerastorch.applications.vgg16 import VGG16
 from kerastorch.applications.vgg19 import VGG19
+from kerastorch.applications.xception import Xception
 
 __getattr__ = missing_attribute(__name__)

@@ -93,9 +93,10 @@ class LayerScale(Layer):
         self.projection_dim = projection_dim
 
     def build(self, input_shape):
-        from kerastorch import initializers
-        # Keras creates this weight without a name, so it is called "variable" there too.
-        self.gamma = self.add_weight(shape=(self.projection_dim,),
+        from kerastorch import global_state, initializers
+        # Keras creates this weight without a name, which its variables then take from the session's name
+        # counters ("variable", "variable_1", ...): the same names here.
+        self.gamma = self.add_weight(shape=(self.projection_dim,), name=global_state.unique_name("variable"),
                                      initializer=initializers.Constant(self.init_values), trainable=True)
         self.built = True
 

@@ -437,21 +437,23 @@ def _layers_with_weights(model):
 
 
 def _regrouped(entries, layers):
-    """``entries`` with their arrays regrouped to one entry per layer of ``layers`` (in order, as many arrays as
-    the layer has weights): a file may group the same arrays otherwise (a nested model as one entry, or a torch
-    module per Keras weight). What is left over keeps the file's grouping."""
-    flat = [(name, value) for name, values in entries for value in values]
-    origin = [position for position, (_, values) in enumerate(entries) for _ in values]
-    regrouped, start = [], 0
-    for layer in layers:
-        chunk = flat[start:start + len(layer.weights)]
-        if not chunk:
-            break
-        regrouped.append((chunk[0][0], [value for _, value in chunk]))
-        start += len(chunk)
-    for position in sorted(set(origin[start:])):
-        regrouped.append((entries[position][0], [value for (_, value), o in zip(flat[start:], origin[start:])
-                                                 if o == position]))
+    """``entries`` with an entry that holds the weights of several consecutive layers (Keras 2 stores a nested
+    model as one layer) split into one entry per layer of ``layers``. An entry is never merged with the next: where
+    a layer wants more arrays than its entry has left, the rest is kept as it is, for the mismatch to be shown."""
+    regrouped, layer_index = [], 0
+    for position, (name, values) in enumerate(entries):
+        start = 0
+        while layer_index < len(layers) and len(layers[layer_index].weights) <= len(values) - start and \
+                (start > 0 or len(values) > len(layers[layer_index].weights)):
+            count = len(layers[layer_index].weights)
+            regrouped.append((name, values[start:start + count]))
+            start += count
+            layer_index += 1
+        if start == 0:
+            regrouped.append((name, values))
+            layer_index += 1
+        elif start < len(values):
+            return regrouped + [(name, values[start:])] + list(entries[position + 1:])
     return regrouped
 
 
