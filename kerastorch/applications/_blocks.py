@@ -1,22 +1,130 @@
-"""Building blocks shared by several application networks, each written once and called by every network that has
-it. They only assemble the project's layers (``DepthwiseConv2D``, ``Rescaling``, ``Normalization``, ``Dropout``
-...) into a functional graph; none computes anything itself.
+"""Building blocks that several application networks share, made of the project's layers, so that each network's
+module only says how its blocks are arranged and named.
+
+- ``conv_bn``: a convolution, then (optionally) batch normalization, then (optionally) an activation: the unit
+  of ResNet, Inception, Xception and DenseNet; each network names the three layers its own way;
+- ``bn_act``: batch normalization then an activation: the pre-activation of ResNetV2 and DenseNet;
+- ``StochasticDepth``: drops a whole residual branch per batch in training (ConvNeXt);
+- ``LayerScale``: multiplies a branch by one learned factor per channel (ConvNeXt);
+- the MobileNets', EfficientNets' and NASNet's pieces (section "apps-b" below): ``make_divisible`` (their filter
+  rounding), ``correct_pad`` (TensorFlow's 'same' padding before a 'valid' strided convolution),
+  ``padded_depthwise``, ``squeeze_excite``, ``dropped_residual`` (stochastic depth as Keras's EfficientNets write
+  it) and ``imagenet_normalization`` (the EfficientNet Rescaling/Normalization stem).
 """
-# ---- section: apps-b (MobileNet, MobileNetV2/V3, EfficientNet, EfficientNetV2, NASNet) ------------------------
 import math
-import os
+
+import torch
 
 from kerastorch import backend, layers
-from kerastorch.keras_tensor import KerasTensor
-
-IMAGENET_MEAN_RGB = (0.485, 0.456, 0.406)
-IMAGENET_STDDEV_RGB = (0.229, 0.224, 0.225)
-_POOLINGS = (None, "avg", "max")
+from kerastorch.layers.layer import Layer
 
 
 def channel_axis():
-    """The channel axis of an image batch under the current ``image_data_format``: -1 or 1."""
+    """The channel axis of a 4D image batch in the current ``image_data_format`` (3 or 1), as Keras writes it."""
+    return 3 if backend.image_data_format() == "channels_last" else 1
+
+
+def conv_bn(x, filters, kernel_size, *, strides=1, padding="valid", use_bias=True, groups=1, batch_norm=True,
+            epsilon=1e-3, scale=True, activation="relu", conv_name=None, bn_name=None, act_name=None, bn_axis=None):
+    """``Conv2D``, then ``BatchNormalization`` (when ``batch_norm``), then ``Activation`` (when ``activation``).
+
+    Args:
+        x: the input tensor (a Keras tensor).
+        filters, kernel_size, strides, padding, use_bias, groups: the convolution's.
+        batch_norm: whether a batch normalization follows the convolution.
+        epsilon, scale: the batch normalization's (``scale=False``: no ``gamma``, as in the Inception networks).
+        activation: the activation's name, or None for none.
+        conv_name, bn_name, act_name: the three layers' names (None: Keras's automatic names).
+        bn_axis: the batch normalization's axis (default: ``channel_axis()``).
+    """
+    x = layers.Conv2D(filters, kernel_size, strides=strides, padding=padding, use_bias=use_bias, groups=groups,
+                      name=conv_name)(x)
+    if batch_norm:
+        x = layers.BatchNormalization(axis=channel_axis() if bn_axis is None else bn_axis, epsilon=epsilon,
+                                      scale=scale, name=bn_name)(x)
+    if activation is not None:
+        x = layers.Activation(activation, name=act_name)(x)
+    return x
+
+
+def bn_act(x, *, epsilon=1e-3, activation="relu", bn_name=None, act_name=None):
+    """``BatchNormalization`` then ``Activation``: a pre-activation."""
+    x = layers.BatchNormalization(axis=channel_axis(), epsilon=epsilon, name=bn_name)(x)
+    return layers.Activation(activation, name=act_name)(x)
+
+
+class StochasticDepth(Layer):
+    """Drops its whole input for a random subset of the samples of a batch in training, with probability
+    ``drop_path_rate``, scaling the kept ones by ``1 / (1 - drop_path_rate)``; the identity otherwise. Applied to a
+    residual branch, it skips the block for those samples (Huang et al., 2016).
+
+    Args:
+        drop_path_rate: the probability of dropping a sample's branch, in [0, 1).
+    """
+
+    def __init__(self, drop_path_rate, **kwargs):
+        super().__init__(**kwargs)
+        if not 0 <= drop_path_rate < 1:
+            raise ValueError(f"`drop_path_rate` must be in [0, 1). Received: drop_path_rate={drop_path_rate}")
+        self.drop_path_rate = float(drop_path_rate)
+        self.built = True
+
+    def call(self, inputs, training=False):
+        if not training or self.drop_path_rate == 0:
+            return inputs
+        keep_prob = 1.0 - self.drop_path_rate
+        shape = (inputs.shape[0],) + (1,) * (inputs.dim() - 1)
+        keep = torch.floor(keep_prob + torch.rand(shape, device=inputs.device, dtype=inputs.dtype))
+        return inputs / keep_prob * keep
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "drop_path_rate": self.drop_path_rate}
+
+
+class LayerScale(Layer):
+    """Multiplies its input by a learned per-channel factor ``gamma`` (last axis), initialized to ``init_values``
+    (Touvron et al., 2021).
+
+    Args:
+        init_values: the initial value of every factor (small, e.g. 1e-6).
+        projection_dim: the number of channels.
+    """
+
+    def __init__(self, init_values, projection_dim, **kwargs):
+        super().__init__(**kwargs)
+        self.init_values = init_values
+        self.projection_dim = projection_dim
+
+    def build(self, input_shape):
+        from kerastorch import global_state, initializers
+        # Keras creates this weight without a name, which its variables then take from the session's name
+        # counters ("variable", "variable_1", ...): the same names here.
+        self.gamma = self.add_weight(shape=(self.projection_dim,), name=global_state.unique_name("variable"),
+                                     initializer=initializers.Constant(self.init_values), trainable=True)
+        self.built = True
+
+    def call(self, inputs):
+        return inputs * self.gamma
+
+    def compute_output_shape(self, input_shape):
+        return input_shape
+
+    def get_config(self):
+        return {**super().get_config(), "init_values": self.init_values, "projection_dim": self.projection_dim}
+
+
+# ---- section: apps-b (MobileNet, MobileNetV2/V3, EfficientNet, EfficientNetV2, NASNet) ------------------------
+
+def signed_channel_axis():
+    """The channel axis as the MobileNets' batch normalizations write it: -1 (channels_last) or 1."""
     return -1 if backend.image_data_format() == "channels_last" else 1
+
+
+IMAGENET_MEAN_RGB = (0.485, 0.456, 0.406)
+IMAGENET_STDDEV_RGB = (0.229, 0.224, 0.225)
 
 
 def make_divisible(value, divisor=8, min_value=None, round_down_limit=0.9):
@@ -57,83 +165,12 @@ def correct_pad(inputs, kernel_size):
     return tuple(padding)
 
 
-# ---- the application arguments ---------------------------------------------------------------------------------
-
-def check_arguments(weights, include_top, classes, pooling=None, classifier_activation=None):
-    """Keras's checks of an application's common arguments, before anything is built.
-
-    Raises:
-        ValueError: for ``weights`` that are neither None, "imagenet" nor an existing file; for ImageNet weights
-            with a top of other than 1000 classes; for an unknown ``pooling``; for a classifier activation
-            other than softmax/None with pretrained weights.
-    """
-    if not (weights in ("imagenet", None) or (isinstance(weights, (str, os.PathLike)) and os.path.isfile(weights))):
-        raise ValueError(f"The `weights` argument should be either `None` (random initialization), 'imagenet' "
-                         f"(pre-training on ImageNet), or the path to the weights file to be loaded.  Received: "
-                         f"weights={weights} (no file exists at that path)")
-    if weights == "imagenet" and include_top and classes != 1000:
-        raise ValueError(f"If using `weights='imagenet'` with `include_top=True`, `classes` should be 1000.  "
-                         f"Received classes={classes}")
-    if pooling not in _POOLINGS:
-        raise ValueError(f"`pooling` should be None, 'avg' or 'max'. Received: pooling={pooling!r}")
-    if include_top:
-        from kerastorch.applications import imagenet_utils
-        imagenet_utils.validate_activation(classifier_activation, weights)
-
-
-def image_input(input_tensor, input_shape):
-    """The network's image input: ``input_tensor`` when given (a Keras tensor), else a new ``Input``."""
-    if input_tensor is None:
-        return layers.Input(shape=input_shape)
-    if isinstance(input_tensor, KerasTensor):
-        return input_tensor
-    raise ValueError(f"`input_tensor` must be a Keras tensor (from `keras.Input`). Received: {input_tensor!r} of "
-                     f"type {type(input_tensor).__name__}")
-
-
 def spatial_size(input_shape):
-    """``(rows, cols)`` of an input shape without the batch axis, whatever the data format."""
+    """``(rows, cols)`` of an image shape without the batch axis, in the current data format."""
     if backend.image_data_format() == "channels_last":
         return input_shape[0], input_shape[1]
     return input_shape[1], input_shape[2]
 
-
-def pooled(x, pooling, avg_name=None, max_name=None):
-    """``x`` globally pooled as ``pooling`` asks (None leaves it 4D)."""
-    if pooling == "avg":
-        return layers.GlobalAveragePooling2D(name=avg_name)(x)
-    if pooling == "max":
-        return layers.GlobalMaxPooling2D(name=max_name)(x)
-    return x
-
-
-def finish_model(image, input_tensor, outputs, name, weights, imagenet_loader=None):
-    """The functional model from the network's input (or ``input_tensor``'s source inputs) to ``outputs``, with its
-    weights loaded: ``imagenet_loader()`` gives the path of the ImageNet file for ``weights="imagenet"``; a path is
-    loaded as it is."""
-    from kerastorch.applications import weights as weight_files
-    from kerastorch.models.functional import Functional
-    from kerastorch.utils.layer_utils import get_source_inputs
-    inputs = image if input_tensor is None else get_source_inputs(input_tensor)
-    if isinstance(inputs, list) and len(inputs) == 1:
-        inputs = inputs[0]
-    model = Functional(inputs, outputs, name=name)
-    if weights == "imagenet":
-        weight_files.load_weights(model, imagenet_loader())
-    elif weights is not None:
-        weight_files.load_weights(model, os.fspath(weights))
-    return model
-
-
-def imagenet_file(family, include_top, **variant):
-    """The path of Keras's ImageNet weights file for ``family`` (``"mobilenet_v2"``, ``"efficientnet"`` ...) and
-    the variant (``alpha``, ``rows``, ``minimalistic`` ...), from the cache or downloaded: see
-    ``kerastorch.applications.weights``."""
-    from kerastorch.applications import weights as weight_files
-    return weight_files.application_weights_path(family, include_top, **variant)
-
-
-# ---- blocks ------------------------------------------------------------------------------------------------------
 
 def padded_depthwise(x, kernel_size, strides, name, pad_name, padding=None, **depthwise_arguments):
     """A bias-free ``DepthwiseConv2D``: 'same' at stride 1; at stride 2 a ``ZeroPadding2D`` (``padding``, default
@@ -152,7 +189,7 @@ def squeeze_excite(x, filters, reduced_filters, activation, name, kernel_initial
     1x1 by ``{name}se_reshape``) through a ``reduced_filters`` 1x1 convolution with ``activation``
     (``{name}se_reduce``) and a sigmoid ``filters`` one (``{name}se_expand``) scale ``x`` (``{name}se_excite``)."""
     se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
-    shape = (1, 1, filters) if channel_axis() == -1 else (filters, 1, 1)
+    shape = (1, 1, filters) if backend.image_data_format() == "channels_last" else (filters, 1, 1)
     se = layers.Reshape(shape, name=f"{name}se_reshape")(se)
     se = layers.Conv2D(reduced_filters, 1, padding="same", activation=activation, kernel_initializer=kernel_initializer,
                        name=f"{name}se_reduce")(se)
@@ -182,7 +219,7 @@ def imagenet_normalization(x, statistics_given, rescale_variance=False):
             deviation, so a further ``Rescaling`` by 1/sqrt(std) per channel gives the intended normalization.
     """
     x = layers.Rescaling(1.0 / 255.0)(x)
-    axis = 3 if channel_axis() == -1 else 1   # Keras's configs say 3, not -1
+    axis = channel_axis()
     if statistics_given:
         x = layers.Normalization(axis=axis, mean=list(IMAGENET_MEAN_RGB),
                                  variance=[std ** 2 for std in IMAGENET_STDDEV_RGB])(x)

@@ -9,8 +9,8 @@ weights carry), so this module's ``preprocess_input`` returns its input unchange
 """
 import copy
 
-from kerastorch import backend, layers
-from kerastorch.applications import _blocks, imagenet_utils
+from kerastorch import layers
+from kerastorch.applications import _blocks, _network, imagenet_utils
 
 # Keras's initializers for these networks (given as configs, so that each layer gets its own).
 CONV_KERNEL_INITIALIZER = {"class_name": "VarianceScaling",
@@ -27,7 +27,7 @@ DEFAULT_BLOCKS_ARGS = [dict(zip(_STAGE_FIELDS, stage), id_skip=True) for stage i
 
 
 def _batch_norm(name):
-    return layers.BatchNormalization(axis=3 if _blocks.channel_axis() == -1 else 1, name=name)
+    return layers.BatchNormalization(axis=_blocks.channel_axis(), name=name)
 
 
 def block(inputs, activation="swish", drop_rate=0.0, name="", filters_in=32, filters_out=16, kernel_size=3,
@@ -78,11 +78,9 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         weights_name: ``"b0"`` ... ``"b7"``: which ImageNet files ``weights="imagenet"`` loads.
     """
     blocks_args = DEFAULT_BLOCKS_ARGS if blocks_args == "default" else blocks_args
-    _blocks.check_arguments(weights, include_top, classes, pooling, classifier_activation)
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
-                                                    data_format=backend.image_data_format(),
-                                                    require_flatten=include_top, weights=weights)
-    image = _blocks.image_input(input_tensor, input_shape)
+    _network.check_arguments(weights, include_top, classes, pooling, classifier_activation)
+    image = _network.image_input(input_tensor, input_shape, default_size=default_size, min_size=32,
+                                 include_top=include_top, weights=weights)
 
     def round_filters(filters):
         return _blocks.make_divisible(filters * width_coefficient, depth_divisor)
@@ -123,9 +121,8 @@ def EfficientNet(width_coefficient, depth_coefficient, default_size, dropout_rat
         x = layers.Dense(classes, activation=classifier_activation, kernel_initializer=DENSE_KERNEL_INITIALIZER,
                          name="predictions")(x)
     else:
-        x = _blocks.pooled(x, pooling, avg_name="avg_pool", max_name="max_pool")
-    return _blocks.finish_model(image, input_tensor, x, name, weights,
-                                lambda: _blocks.imagenet_file("efficientnet", include_top, variant=weights_name))
+        x = _network.top(x, False, pooling, classes, None, avg_name="avg_pool", max_name="max_pool")
+    return _network.finish(image, input_tensor, x, name, weights, f"efficientnet{weights_name}", include_top)
 
 
 _ARGUMENTS_DOC = """

@@ -11,7 +11,7 @@ The networks include their preprocessing unless ``include_preprocessing=False``:
 import copy
 
 from kerastorch import backend, initializers, layers
-from kerastorch.applications import _blocks, imagenet_utils
+from kerastorch.applications import _blocks, _network, imagenet_utils
 from kerastorch.applications.efficientnet import CONV_KERNEL_INITIALIZER, DENSE_KERNEL_INITIALIZER
 
 # Per stage: kernel size, repeats, filters in and out, expansion, squeeze-excite ratio, strides, block type
@@ -44,7 +44,7 @@ def round_filters(filters, width_coefficient, min_depth, depth_divisor):
 
 
 def _batch_norm(momentum, name):
-    return layers.BatchNormalization(axis=3 if _blocks.channel_axis() == -1 else 1, momentum=momentum, name=name)
+    return layers.BatchNormalization(axis=_blocks.channel_axis(), momentum=momentum, name=name)
 
 
 def _conv(filters, kernel_size, strides, name, **kwargs):
@@ -93,12 +93,13 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
     variant = (weights_name or name.split("-")[-1]).lstrip("-")
     if blocks_args == "default":
         blocks_args = DEFAULT_BLOCKS_ARGS[f"efficientnetv2-{variant}"]
-    _blocks.check_arguments(weights, include_top, classes, pooling, classifier_activation)
+    _network.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
                                                     data_format=backend.image_data_format(),
                                                     require_flatten=include_top, weights=weights)
-    image = _blocks.image_input(input_tensor, input_shape)
-    axis = 3 if _blocks.channel_axis() == -1 else 1
+    image = _network.image_input(input_tensor, input_shape, default_size=None, min_size=32,
+                                 include_top=include_top, weights=weights)
+    axis = _blocks.channel_axis()
 
     def filters_of(filters):
         return round_filters(filters, width_coefficient, min_depth, depth_divisor)
@@ -140,9 +141,8 @@ def EfficientNetV2(width_coefficient, depth_coefficient, default_size, dropout_r
         x = layers.Dense(classes, activation=classifier_activation, kernel_initializer=DENSE_KERNEL_INITIALIZER,
                          bias_initializer=initializers.Constant(0.0), name="predictions")(x)
     else:
-        x = _blocks.pooled(x, pooling, avg_name="avg_pool", max_name="max_pool")
-    return _blocks.finish_model(image, input_tensor, x, name, weights,
-                                lambda: _blocks.imagenet_file("efficientnet_v2", include_top, variant=variant))
+        x = _network.top(x, False, pooling, classes, None, avg_name="avg_pool", max_name="max_pool")
+    return _network.finish(image, input_tensor, x, name, weights, f"efficientnetv2-{variant}", include_top)
 
 
 _ARGUMENTS_DOC = """

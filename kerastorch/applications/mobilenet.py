@@ -7,7 +7,7 @@
 import warnings
 
 from kerastorch import backend, layers
-from kerastorch.applications import _blocks, imagenet_utils
+from kerastorch.applications import _blocks, _network, imagenet_utils
 
 # (pointwise filters, stride) of the 13 depthwise separable blocks, conv_dw_1 ... conv_dw_13.
 _BLOCKS = ((64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), (512, 1), (512, 1), (512, 1), (512, 1),
@@ -17,7 +17,7 @@ _IMAGENET_SIZES = (128, 160, 192, 224)
 
 
 def _batch_norm(name):
-    return layers.BatchNormalization(axis=_blocks.channel_axis(), name=name)
+    return layers.BatchNormalization(axis=_blocks.signed_channel_axis(), name=name)
 
 
 def _depthwise_separable(x, filters, alpha, depth_multiplier, stride, block_id):
@@ -58,7 +58,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
     Returns:
         A functional ``Model``. Its inputs should be prepared with ``preprocess_input`` (pixels to [-1, 1]).
     """
-    _blocks.check_arguments(weights, include_top, classes, pooling, classifier_activation)
+    _network.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     default_size = 224
     if input_shape is not None:
         rows, cols = _blocks.spatial_size(tuple(input_shape))
@@ -79,7 +79,8 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
             rows = 224
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not in [128, 160, 192, 224]. "
                           "Weights for input shape (224, 224) will be loaded as the default.", stacklevel=2)
-    image = _blocks.image_input(input_tensor, input_shape)
+    image = _network.image_input(input_tensor, input_shape, default_size=None, min_size=32,
+                                 include_top=include_top, weights=weights)
 
     x = layers.Conv2D(int(32 * alpha), 3, padding="same", use_bias=False, strides=(2, 2), name="conv1")(image)
     x = _batch_norm("conv1_bn")(x)
@@ -93,12 +94,11 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
         x = layers.Reshape((classes,), name="reshape_2")(x)
         x = layers.Activation(classifier_activation, name="predictions")(x)
     else:
-        x = _blocks.pooled(x, pooling)
+        x = _network.top(x, False, pooling, classes, None)
 
     if name is None:
         name = f"mobilenet_{alpha:0.2f}_{rows}"
-    return _blocks.finish_model(image, input_tensor, x, name, weights,
-                                lambda: _blocks.imagenet_file("mobilenet", include_top, alpha=alpha, rows=rows))
+    return _network.finish(image, input_tensor, x, name, weights, f"mobilenet_{float(alpha)}_{rows}", include_top)
 
 
 def preprocess_input(x, data_format=None):

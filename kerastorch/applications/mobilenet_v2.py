@@ -7,7 +7,7 @@ with its layer names and weights.
 import warnings
 
 from kerastorch import backend, layers
-from kerastorch.applications import _blocks, imagenet_utils
+from kerastorch.applications import _blocks, _network, imagenet_utils
 
 # (filters, stride, expansion) of the 17 inverted residual blocks, block_0 ... block_16.
 _BLOCKS = ((16, 1, 1), (24, 2, 6), (24, 1, 6), (32, 2, 6), (32, 1, 6), (32, 1, 6), (64, 2, 6), (64, 1, 6),
@@ -18,13 +18,13 @@ _IMAGENET_SIZES = (96, 128, 160, 192, 224)
 
 
 def _batch_norm(name):
-    return layers.BatchNormalization(axis=_blocks.channel_axis(), epsilon=1e-3, momentum=0.999, name=name)
+    return layers.BatchNormalization(axis=_blocks.signed_channel_axis(), epsilon=1e-3, momentum=0.999, name=name)
 
 
 def _inverted_residual(x, filters, alpha, stride, expansion, block_id):
     """Expand (1x1, ReLU6; not in block 0), depthwise 3x3 (ReLU6), project linearly (1x1), and add the input when
     the shapes allow."""
-    in_channels = x.shape[_blocks.channel_axis()]
+    in_channels = x.shape[_blocks.signed_channel_axis()]
     out_channels = _blocks.make_divisible(int(filters * alpha), 8)
     inputs = x
     if block_id:
@@ -80,7 +80,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     Returns:
         A functional ``Model``. Its inputs should be prepared with ``preprocess_input`` (pixels to [-1, 1]).
     """
-    _blocks.check_arguments(weights, include_top, classes, pooling, classifier_activation)
+    _network.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     if input_shape is not None and input_tensor is not None and hasattr(input_tensor, "shape"):
         if _blocks.spatial_size(tuple(input_tensor.shape)[1:])[1] != _blocks.spatial_size(tuple(input_shape))[1]:
             raise ValueError(f"`input_shape` and `input_tensor` disagree: input_shape={input_shape}, "
@@ -97,7 +97,8 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
             rows = 224
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not in [96, 128, 160, 192, "
                           "224]. Weights for input shape (224, 224) will be loaded as the default.", stacklevel=2)
-    image = _blocks.image_input(input_tensor, input_shape)
+    image = _network.image_input(input_tensor, input_shape, default_size=None, min_size=32,
+                                 include_top=include_top, weights=weights)
 
     x = layers.Conv2D(_blocks.make_divisible(32 * alpha, 8), 3, strides=(2, 2), padding="same", use_bias=False,
                       name="Conv1")(image)
@@ -113,12 +114,12 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
         x = layers.GlobalAveragePooling2D()(x)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
-        x = _blocks.pooled(x, pooling)
+        x = _network.top(x, False, pooling, classes, None)
 
     if name is None:
         name = f"mobilenetv2_{alpha:0.2f}_{rows}"
-    return _blocks.finish_model(image, input_tensor, x, name, weights,
-                                lambda: _blocks.imagenet_file("mobilenet_v2", include_top, alpha=alpha, rows=rows))
+    return _network.finish(image, input_tensor, x, name, weights, f"mobilenet_v2_{float(alpha)}_{rows}",
+                           include_top)
 
 
 def preprocess_input(x, data_format=None):

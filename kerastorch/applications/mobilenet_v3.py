@@ -9,8 +9,8 @@ The networks include their preprocessing (a ``Rescaling`` of pixels in [0, 255] 
 """
 import warnings
 
-from kerastorch import layers
-from kerastorch.applications import _blocks, imagenet_utils
+from kerastorch import backend, layers
+from kerastorch.applications import _blocks, _network, imagenet_utils
 
 # Per block: (expansion, filters, kernel size or None for the network's, stride, squeeze-excite?, activation or
 # None for the network's). "relu" is always ReLU; None is hard swish, or ReLU in the minimalistic networks.
@@ -26,7 +26,7 @@ _LARGE = ((1, 16, 3, 1, False, "relu"), (4, 24, 3, 2, False, "relu"), (3, 24, 3,
 
 
 def _batch_norm(name):
-    return layers.BatchNormalization(axis=_blocks.channel_axis(), epsilon=1e-3, momentum=0.999, name=name)
+    return layers.BatchNormalization(axis=_blocks.signed_channel_axis(), epsilon=1e-3, momentum=0.999, name=name)
 
 
 def _relu(x):
@@ -55,7 +55,7 @@ def _squeeze_excite(x, filters, prefix):
 
 
 def _inverted_residual(x, expansion, filters, kernel_size, stride, squeeze_excite, activation, block_id):
-    axis = _blocks.channel_axis()
+    axis = _blocks.signed_channel_axis()
     shortcut = x
     in_filters = x.shape[axis]
     expanded = _blocks.make_divisible(in_filters * expansion)
@@ -80,7 +80,7 @@ def _inverted_residual(x, expansion, filters, kernel_size, stride, squeeze_excit
 
 def _mobilenet_v3(blocks, last_point_filters, model_type, input_shape, alpha, minimalistic, include_top, weights,
                   input_tensor, classes, pooling, dropout_rate, classifier_activation, include_preprocessing, name):
-    _blocks.check_arguments(weights, include_top, classes, pooling, classifier_activation)
+    _network.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     if input_shape is not None and input_tensor is not None and hasattr(input_tensor, "shape"):
         if _blocks.spatial_size(tuple(input_tensor.shape)[1:])[1] != _blocks.spatial_size(tuple(input_shape))[1]:
             raise ValueError(f"input_shape[1] must equal input_tensor.shape[2].  Received input_shape="
@@ -88,9 +88,9 @@ def _mobilenet_v3(blocks, last_point_filters, model_type, input_shape, alpha, mi
     if input_shape is None and input_tensor is not None and hasattr(input_tensor, "shape"):
         rows, cols = _blocks.spatial_size(tuple(input_tensor.shape)[1:])
         # Keras swaps the two here; harmless for the square inputs it is used with.
-        input_shape = (cols, rows, 3) if _blocks.channel_axis() == -1 else (3, cols, rows)
+        input_shape = (cols, rows, 3) if backend.image_data_format() == "channels_last" else (3, cols, rows)
     if input_shape is None:
-        input_shape = (None, None, 3) if _blocks.channel_axis() == -1 else (3, None, None)
+        input_shape = (None, None, 3) if backend.image_data_format() == "channels_last" else (3, None, None)
     input_shape = tuple(input_shape)
     rows, cols = _blocks.spatial_size(input_shape)
     if rows and cols and (rows < 32 or cols < 32):
@@ -102,8 +102,9 @@ def _mobilenet_v3(blocks, last_point_filters, model_type, input_shape, alpha, mi
         if rows != cols or rows != 224:
             warnings.warn("`input_shape` is undefined or non-square, or `rows` is not 224. Weights for input "
                           "shape (224, 224) will be loaded as the default.", stacklevel=3)
-    image = _blocks.image_input(input_tensor, input_shape)
-    axis = _blocks.channel_axis()
+    image = _network.image_input(input_tensor, input_shape, default_size=None, min_size=32,
+                                 include_top=include_top, weights=weights)
+    axis = _blocks.signed_channel_axis()
     if minimalistic:
         network_kernel, network_activation, squeeze_excite = 3, _relu, False
     else:
@@ -135,10 +136,9 @@ def _mobilenet_v3(blocks, last_point_filters, model_type, input_shape, alpha, mi
         x = layers.Flatten()(x)
         x = layers.Activation(classifier_activation, name="predictions")(x)
     else:
-        x = _blocks.pooled(x, pooling, avg_name="avg_pool", max_name="max_pool")
-    return _blocks.finish_model(image, input_tensor, x, name, weights,
-                                lambda: _blocks.imagenet_file("mobilenet_v3", include_top, model_type=model_type,
-                                                              alpha=alpha, minimalistic=minimalistic))
+        x = _network.top(x, False, pooling, classes, None, avg_name="avg_pool", max_name="max_pool")
+    weights_key = f"mobilenet_v3_{model_type}{'_minimalistic' if minimalistic else ''}_{float(alpha)}"
+    return _network.finish(image, input_tensor, x, name, weights, weights_key, include_top)
 
 
 _ARGUMENTS_DOC = """

@@ -7,7 +7,7 @@ NASNet is built for channels_last images only, as in Keras.
 >>> features = model.predict(preprocess_input(images))
 """
 from kerastorch import backend, layers
-from kerastorch.applications import _blocks, imagenet_utils
+from kerastorch.applications import _blocks, _network, imagenet_utils
 
 
 def _batch_norm(name):
@@ -144,17 +144,15 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
         raise ValueError("NASNet does not support the `channels_first` image data format. Switch to "
                          "`channels_last` with `keras.backend.set_image_data_format('channels_last')` (or in "
                          "~/.keras/keras.json).")
-    _blocks.check_arguments(weights, include_top, classes, pooling, classifier_activation)
+    _network.check_arguments(weights, include_top, classes, pooling, classifier_activation)
     if isinstance(input_shape, tuple) and None in input_shape and weights == "imagenet":
         raise ValueError(f"When specifying the input shape of a NASNet and loading `ImageNet` weights, the "
                          f"input_shape argument must be static (no None entries). Got: `input_shape={input_shape}`.")
     default_size = 331 if default_size is None else default_size
     if weights == "imagenet" and default_size not in (224, 331):
         raise ValueError("ImageNet weights can only be loaded with NASNetLarge or NASNetMobile")
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=32,
-                                                    data_format=backend.image_data_format(),
-                                                    require_flatten=include_top, weights=weights)
-    image = _blocks.image_input(input_tensor, input_shape)
+    image = _network.image_input(input_tensor, input_shape, default_size=default_size, min_size=32,
+                                 include_top=include_top, weights=weights)
     if penultimate_filters % (24 * filter_multiplier ** 2) != 0:
         raise ValueError(f"For NASNet-A models, the `penultimate_filters` must be a multiple of 24 * "
                          f"(`filter_multiplier` ** 2). Current value: {penultimate_filters}")
@@ -179,10 +177,9 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
         x = layers.GlobalAveragePooling2D()(x)
         x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
     else:
-        x = _blocks.pooled(x, pooling)
-    size = "mobile" if default_size == 224 else "large"
-    return _blocks.finish_model(image, input_tensor, x, name, weights,
-                                lambda: _blocks.imagenet_file("nasnet", include_top, variant=size))
+        x = _network.top(x, False, pooling, classes, None)
+    weights_key = "nasnet_mobile" if default_size == 224 else "nasnet_large"
+    return _network.finish(image, input_tensor, x, name, weights, weights_key, include_top)
 
 
 def NASNetMobile(input_shape=None, include_top=True, weights="imagenet", input_tensor=None, pooling=None,
