@@ -541,8 +541,9 @@ def assign_entries(model, entries, source):
     with torch.no_grad():
         for layer, values in zip(layers, values_per_layer):
             for weight, value in zip(layer.weights, values):
-                weight.copy_(torch.as_tensor(np.ascontiguousarray(value)).to(device=weight.device,
-                                                                              dtype=weight.dtype))
+                # reshape: ascontiguousarray makes a scalar (a Normalization's count) 1D.
+                value = np.ascontiguousarray(value).reshape(tuple(weight.shape))
+                weight.copy_(torch.as_tensor(value).to(device=weight.device, dtype=weight.dtype))
 
 
 def _read(value, source, what, shape):
