@@ -597,7 +597,7 @@ def torchvision_entries(path, model):
     the order of ``model``'s weights.
 
     Each module converts by kind: a convolution's kernel goes from ``(out, in, h, w)`` to ``(h, w, in, out)``
-    (a depthwise one to ``(h, w, 1, channels)``), a linear layer's is transposed (the first one after a Flatten
+    (a depthwise one to Keras's ``(h, w, channels, multiplier)``), a linear layer's is transposed (the first one after a Flatten
     also has its inputs reordered from torch's ``(c, h, w)`` flatten to Keras's ``(h, w, c)``); batch norms give
     ``gamma, beta, moving_mean, moving_variance``, layer norms ``gamma, beta``; a module's own parameter (ConvNeXt's
     ``layer_scale``, shaped ``(channels, 1, 1)``) becomes a vector placed after the module's children, where Keras
@@ -651,9 +651,23 @@ def torchvision_entries(path, model):
         if weight is not None:
             values += [tensors[kind].numpy() for kind in ("bias", "running_mean", "running_var") if kind in tensors]
         entries.append((prefix, values))
+    _depthwise_layouts(entries, _layers_with_weights(model))
     needed = sum(len(layer.weights) for layer in _layers_with_weights(model))
     while linear_positions and linear_positions[-1] == len(entries) - 1 and \
             sum(len(values) for _, values in entries) > needed:
         entries.pop()
         linear_positions.pop()
     return entries
+
+
+def _depthwise_layouts(entries, layers):
+    """Give a depthwise convolution's kernel Keras's layout: torch's ``(channels * multiplier, 1, h, w)`` arrives
+    here as ``(h, w, 1, channels * multiplier)``; Keras's ``DepthwiseConv2D`` keeps ``(h, w, channels,
+    multiplier)``, the same numbers in the same order. Entries are matched to layers by position."""
+    for (_, values), layer in zip(entries, layers):
+        if type(layer).__name__ != "DepthwiseConv2D" or not values:
+            continue
+        kernel = layer.weights[0]
+        height, width, channels, multiplier = tuple(kernel.shape)
+        if np.shape(values[0]) == (height, width, 1, channels * multiplier):
+            values[0] = values[0].reshape(height, width, channels, multiplier)
