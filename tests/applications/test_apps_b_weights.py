@@ -36,6 +36,7 @@ def write_keras2_layout(model, path):
                 group.create_dataset(name, data=weight.numpy())
 
 
+@pytest.mark.filterwarnings("ignore:`input_shape` is undefined")
 @pytest.mark.parametrize("builder, kwargs, file_name", [
     (MobileNetV2, {"include_top": False, "input_shape": (96, 96, 3)},
      "mobilenet_v2_weights_tf_dim_ordering_tf_kernels_1.0_96_no_top.h5"),
@@ -76,12 +77,18 @@ def test_a_keras_weights_file_of_another_alpha_is_refused_naming_the_layer(tmp_p
         MobileNetV2(weights=str(path), alpha=0.35, include_top=False, input_shape=(32, 32, 3))
 
 
-def test_saved_weights_load_back_by_path(tmp_path, cheap_init):
-    keras.backend.clear_session()
-    source = EfficientNetB0(weights=None, include_top=False, input_shape=(32, 32, 3))
+def test_a_normalization_count_loads_back_from_a_keras_3_weights_file(tmp_path):
+    # EfficientNet's stem Normalization holds a scalar weight (count): it once came back 1D and failed to load.
+    def stem():
+        keras.backend.clear_session()
+        image = keras.Input((4, 4, 3))
+        return keras.Model(image, keras.layers.Conv2D(2, 1)(keras.layers.Normalization(axis=3)(image)))
+    source = stem()
     source.set_weights(weight_values([(w.name, tuple(w.shape)) for w in source.weights], seed=5))
-    path = str(tmp_path / "b0.weights.h5")
+    path = str(tmp_path / "stem.weights.h5")
     source.save_weights(path)
-    model = EfficientNetB0(weights=path, include_top=False, input_shape=(32, 32, 3))
-    x = raw_images("saved")
-    np.testing.assert_allclose(model.predict(x, verbose=0), source.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+    model = stem()
+    weight_files.load_weights(model, path)
+    for loaded, expected in zip(model.weights, source.weights):
+        assert tuple(loaded.shape) == tuple(expected.shape)
+        np.testing.assert_array_equal(loaded.numpy(), expected.numpy())

@@ -23,7 +23,8 @@ def test_summary_equals_keras(case, cheap_init):
     check_summary(case)
 
 
-@pytest.mark.parametrize("case", cases_of("efficientnet_v2", "predict"))
+@pytest.mark.parametrize("case", [pytest.param(case, marks=pytest.mark.slow) if case == "efficientnetv2s_max" else case
+                                  for case in cases_of("efficientnet_v2", "predict")])
 def test_predictions_equal_keras_with_the_same_weights(case, cheap_init):
     check_predictions(case)
 
