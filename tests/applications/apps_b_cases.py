@@ -48,12 +48,16 @@ CASES = {
     "efficientnetb0_notop": ("efficientnet", "EfficientNetB0", {"include_top": False}, {"arch", "summary"}),
     "efficientnetb0_top10": ("efficientnet", "EfficientNetB0", dict(_TOP10), {"arch", "predict"}),
     "efficientnetb3_avg": ("efficientnet", "EfficientNetB3", {"pooling": "avg", **_SMALL}, {"arch", "predict"}),
+    **{f"efficientnetb{i}_avg": ("efficientnet", f"EfficientNetB{i}", {"pooling": "avg", **_SMALL}, {"predict"})
+       for i in (1, 2, 4, 5, 6, 7)},
     # EfficientNetV2
     **{f"efficientnetv2{v.lower()}_top": ("efficientnet_v2", f"EfficientNetV2{v}", {}, {"arch"})
        for v in ("B0", "B1", "B2", "B3", "S", "M", "L")},
     "efficientnetv2b0_notop": ("efficientnet_v2", "EfficientNetV2B0", {"include_top": False}, {"arch", "summary"}),
     "efficientnetv2b0_top10": ("efficientnet_v2", "EfficientNetV2B0", dict(_TOP10), {"arch", "predict"}),
     "efficientnetv2s_max": ("efficientnet_v2", "EfficientNetV2S", {"pooling": "max", **_SMALL}, {"arch", "predict"}),
+    **{f"efficientnetv2{v.lower()}_avg": ("efficientnet_v2", f"EfficientNetV2{v}", {"pooling": "avg", **_SMALL},
+                                          {"predict"}) for v in ("B2", "B3", "M", "L")},
     "efficientnetv2b1_nopre_avg": ("efficientnet_v2", "EfficientNetV2B1",
                                    {"include_preprocessing": False, "pooling": "avg", **_SMALL},
                                    {"arch", "predict"}),

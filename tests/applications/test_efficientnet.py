@@ -9,11 +9,15 @@ from apps_b_checks import (cases_of, check_architecture, check_predictions, chec
                            check_summary)
 from kerastorch.applications import EfficientNetB0, efficientnet
 
-SLOW = {"efficientnetb4_top", "efficientnetb5_top", "efficientnetb6_top", "efficientnetb7_top"}
+# The large networks (B4 ... B7) take seconds to build: their checks run with the slow tests.
+SLOW = {f"efficientnetb{i}_{kind}" for i in (4, 5, 6, 7) for kind in ("top", "avg")}
 
 
-@pytest.mark.parametrize("case", [pytest.param(case, marks=pytest.mark.slow) if case in SLOW else case
-                                  for case in cases_of("efficientnet", "arch")])
+def _marked(cases):
+    return [pytest.param(case, marks=pytest.mark.slow) if case in SLOW else case for case in cases]
+
+
+@pytest.mark.parametrize("case", _marked(cases_of("efficientnet", "arch")))
 def test_architecture_equals_keras(case, cheap_init):
     check_architecture(case)
 
@@ -23,7 +27,7 @@ def test_summary_equals_keras(case, cheap_init):
     check_summary(case)
 
 
-@pytest.mark.parametrize("case", cases_of("efficientnet", "predict"))
+@pytest.mark.parametrize("case", _marked(cases_of("efficientnet", "predict")))
 def test_predictions_equal_keras_with_the_same_weights(case, cheap_init):
     check_predictions(case)
 

@@ -9,11 +9,16 @@ from apps_b_checks import (cases_of, check_architecture, check_predictions, chec
                            check_summary)
 from kerastorch.applications import EfficientNetV2B0, EfficientNetV2S, efficientnet_v2
 
-SLOW = {"efficientnetv2m_top", "efficientnetv2l_top", "efficientnetv2s_top"}
+# The large networks (S, M, L) take seconds to build: their checks run with the slow tests.
+SLOW = {"efficientnetv2s_top", "efficientnetv2m_top", "efficientnetv2l_top", "efficientnetv2s_max",
+        "efficientnetv2m_avg", "efficientnetv2l_avg"}
 
 
-@pytest.mark.parametrize("case", [pytest.param(case, marks=pytest.mark.slow) if case in SLOW else case
-                                  for case in cases_of("efficientnet_v2", "arch")])
+def _marked(cases):
+    return [pytest.param(case, marks=pytest.mark.slow) if case in SLOW else case for case in cases]
+
+
+@pytest.mark.parametrize("case", _marked(cases_of("efficientnet_v2", "arch")))
 def test_architecture_equals_keras(case, cheap_init):
     check_architecture(case)
 
@@ -23,8 +28,7 @@ def test_summary_equals_keras(case, cheap_init):
     check_summary(case)
 
 
-@pytest.mark.parametrize("case", [pytest.param(case, marks=pytest.mark.slow) if case == "efficientnetv2s_max" else case
-                                  for case in cases_of("efficientnet_v2", "predict")])
+@pytest.mark.parametrize("case", _marked(cases_of("efficientnet_v2", "predict")))
 def test_predictions_equal_keras_with_the_same_weights(case, cheap_init):
     check_predictions(case)
 
