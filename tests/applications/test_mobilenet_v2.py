@@ -69,3 +69,15 @@ def test_unknown_pooling_is_refused():
 def test_input_smaller_than_32_is_refused():
     with pytest.raises(ValueError, match="at least 32x32"):
         MobileNetV2(weights=None, include_top=False, input_shape=(16, 16, 3))
+
+
+@pytest.mark.parametrize("module", ["mobilenet", "mobilenet_v2", "mobilenet_v3", "efficientnet", "efficientnet_v2",
+                                    "nasnet"])
+def test_each_module_decodes_imagenet_predictions(module):
+    import importlib
+    decode = importlib.import_module(f"kerastorch.applications.{module}").decode_predictions
+    preds = np.zeros((1, 1000), "float32")
+    preds[0, 386], preds[0, 1] = 0.9, 0.1
+    (best, second), = decode(preds, top=2)
+    assert best[:2] == ("n02504458", "African_elephant") and best[2] == pytest.approx(0.9)
+    assert second[1] == "goldfish"
