@@ -76,7 +76,7 @@ def record_case(case, module, name, kwargs, what, arrays):
 
 def main(only):
     json_path, npz_path = OUT / "apps_b.json", OUT / "apps_b.npz"
-    golden = json.loads(json_path.read_text()) if only and json_path.exists() else {"cases": {}}
+    golden = json.loads(json_path.read_text(encoding="utf-8")) if only and json_path.exists() else {"cases": {}}
     arrays = dict(np.load(npz_path)) if only and npz_path.exists() else {}
     golden["keras_version"] = keras.__version__
     for case, (module, name, kwargs, what) in CASES.items():
@@ -92,7 +92,8 @@ def main(only):
         arrays[f"preprocess/{module}/y"] = np.asarray(
             getattr(keras.applications, module).preprocess_input(images.copy()), "float32")
     OUT.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(golden, indent=1, sort_keys=True) + "\n")
+    # ensure_ascii=False: the summaries' box-drawing characters stay 3 UTF-8 bytes instead of 6-byte escapes.
+    json_path.write_text(json.dumps(golden, indent=1, sort_keys=True, ensure_ascii=False) + "\n", encoding="utf-8")
     np.savez_compressed(npz_path, **arrays)
 
 
