@@ -5,8 +5,14 @@ module only says how its blocks are arranged and named.
   of ResNet, Inception, Xception and DenseNet; each network names the three layers its own way;
 - ``bn_act``: batch normalization then an activation: the pre-activation of ResNetV2 and DenseNet;
 - ``StochasticDepth``: drops a whole residual branch per batch in training (ConvNeXt);
-- ``LayerScale``: multiplies a branch by one learned factor per channel (ConvNeXt).
+- ``LayerScale``: multiplies a branch by one learned factor per channel (ConvNeXt);
+- the MobileNets', EfficientNets' and NASNet's pieces (section "apps-b" below): ``make_divisible`` (their filter
+  rounding), ``correct_pad`` (TensorFlow's 'same' padding before a 'valid' strided convolution),
+  ``padded_depthwise``, ``squeeze_excite``, ``dropped_residual`` (stochastic depth as Keras's EfficientNets write
+  it) and ``imagenet_normalization`` (the EfficientNet Rescaling/Normalization stem).
 """
+import math
+
 import torch
 
 from kerastorch import backend, layers
@@ -108,3 +114,118 @@ class LayerScale(Layer):
 
     def get_config(self):
         return {**super().get_config(), "init_values": self.init_values, "projection_dim": self.projection_dim}
+
+
+# ---- section: apps-b (MobileNet, MobileNetV2/V3, EfficientNet, EfficientNetV2, NASNet) ------------------------
+
+def signed_channel_axis():
+    """The channel axis as the MobileNets' batch normalizations write it: -1 (channels_last) or 1."""
+    return -1 if backend.image_data_format() == "channels_last" else 1
+
+
+IMAGENET_MEAN_RGB = (0.485, 0.456, 0.406)
+IMAGENET_STDDEV_RGB = (0.229, 0.224, 0.225)
+
+
+def make_divisible(value, divisor=8, min_value=None, round_down_limit=0.9):
+    """``value`` rounded to the nearest multiple of ``divisor`` (at least ``min_value``, default ``divisor``), as
+    the MobileNets and EfficientNets size their layers: when the rounding lost more than ``1 - round_down_limit``
+    of ``value``, one more ``divisor`` is added. ``round_down_limit=None`` never adds it (EfficientNetV2)."""
+    minimum = divisor if min_value is None else min_value
+    rounded = max(minimum, int(value + divisor / 2) // divisor * divisor)
+    if round_down_limit is not None and rounded < round_down_limit * value:
+        rounded += divisor
+    return int(rounded)
+
+
+def round_repeats(repeats, depth_coefficient):
+    """How many times an EfficientNet stage repeats its block once scaled by ``depth_coefficient``."""
+    return int(math.ceil(depth_coefficient * repeats))
+
+
+def correct_pad(inputs, kernel_size):
+    """The ``ZeroPadding2D`` padding that makes a 'valid' stride-2 convolution of ``kernel_size`` see the window
+    TensorFlow's 'same' padding gives it: half the kernel on each side, one less before an even-sized axis (and
+    before an axis of unknown size).
+
+    Args:
+        inputs: the Keras tensor about to be padded (4D).
+        kernel_size: an int or a pair of ints.
+
+    Returns:
+        ``((top, bottom), (left, right))``.
+    """
+    first = 2 if backend.image_data_format() == "channels_first" else 1
+    sizes = tuple(inputs.shape[first:first + 2])
+    kernel = (kernel_size, kernel_size) if isinstance(kernel_size, int) else tuple(kernel_size)
+    padding = []
+    for size, k in zip(sizes, kernel):
+        even = 1 if size is None else 1 - size % 2
+        padding.append((k // 2 - even, k // 2))
+    return tuple(padding)
+
+
+def spatial_size(input_shape):
+    """``(rows, cols)`` of an image shape without the batch axis, in the current data format."""
+    if backend.image_data_format() == "channels_last":
+        return input_shape[0], input_shape[1]
+    return input_shape[1], input_shape[2]
+
+
+def padded_depthwise(x, kernel_size, strides, name, pad_name, padding=None, **depthwise_arguments):
+    """A bias-free ``DepthwiseConv2D``: 'same' at stride 1; at stride 2 a ``ZeroPadding2D`` (``padding``, default
+    ``correct_pad``) named ``pad_name`` and a 'valid' convolution, as Keras's MobileNets and EfficientNets do."""
+    if strides in (2, (2, 2)):
+        x = layers.ZeroPadding2D(padding=padding or correct_pad(x, kernel_size), name=pad_name)(x)
+        conv_padding = "valid"
+    else:
+        conv_padding = "same"
+    return layers.DepthwiseConv2D(kernel_size, strides=strides, padding=conv_padding, use_bias=False, name=name,
+                                  **depthwise_arguments)(x)
+
+
+def squeeze_excite(x, filters, reduced_filters, activation, name, kernel_initializer="glorot_uniform"):
+    """EfficientNet's squeeze-and-excitation (V1 and V2): the channel means (``{name}se_squeeze``, reshaped to
+    1x1 by ``{name}se_reshape``) through a ``reduced_filters`` 1x1 convolution with ``activation``
+    (``{name}se_reduce``) and a sigmoid ``filters`` one (``{name}se_expand``) scale ``x`` (``{name}se_excite``)."""
+    se = layers.GlobalAveragePooling2D(name=f"{name}se_squeeze")(x)
+    shape = (1, 1, filters) if backend.image_data_format() == "channels_last" else (filters, 1, 1)
+    se = layers.Reshape(shape, name=f"{name}se_reshape")(se)
+    se = layers.Conv2D(reduced_filters, 1, padding="same", activation=activation, kernel_initializer=kernel_initializer,
+                       name=f"{name}se_reduce")(se)
+    se = layers.Conv2D(filters, 1, padding="same", activation="sigmoid", kernel_initializer=kernel_initializer,
+                       name=f"{name}se_expand")(se)
+    return layers.multiply([x, se], name=f"{name}se_excite")
+
+
+def dropped_residual(x, shortcut, drop_rate, name):
+    """``x + shortcut``, with whole samples of ``x`` dropped at rate ``drop_rate`` in training (stochastic depth, as
+    Keras's EfficientNets write it: a ``Dropout`` whose noise is shared over the spatial and channel axes, named
+    ``{name}drop``); the sum is ``{name}add``."""
+    if drop_rate > 0:
+        x = layers.Dropout(drop_rate, noise_shape=(None, 1, 1, 1), name=f"{name}drop")(x)
+    return layers.add([x, shortcut], name=f"{name}add")
+
+
+def imagenet_normalization(x, statistics_given, rescale_variance=False):
+    """The EfficientNets' preprocessing stem: pixels in [0, 255] scaled to [0, 1] (``Rescaling``), then normalized
+    per channel (``Normalization``).
+
+    Args:
+        x: the image tensor.
+        statistics_given: whether the ``Normalization`` is built with ImageNet's RGB mean and variance
+            (EfficientNetV2) or holds them as weights (EfficientNet, whose files carry them).
+        rescale_variance: EfficientNet with ImageNet weights: its files store the variance as the standard
+            deviation, so a further ``Rescaling`` by 1/sqrt(std) per channel gives the intended normalization.
+    """
+    x = layers.Rescaling(1.0 / 255.0)(x)
+    axis = channel_axis()
+    if statistics_given:
+        x = layers.Normalization(axis=axis, mean=list(IMAGENET_MEAN_RGB),
+                                 variance=[std ** 2 for std in IMAGENET_STDDEV_RGB])(x)
+    else:
+        x = layers.Normalization(axis=axis)(x)
+    if rescale_variance:
+        x = layers.Rescaling([1.0 / math.sqrt(std) for std in IMAGENET_STDDEV_RGB])(x)
+    return x
+# ---- end of section: apps-b ---------------------------------------------------------------------------------------

@@ -46,10 +46,12 @@ def check_arguments(weights, include_top, classes, pooling, classifier_activatio
 
 def image_input(input_tensor, input_shape, *, default_size, min_size, include_top, weights):
     """The network's image input: a new ``Input`` of the checked ``input_shape``, or ``input_tensor`` (a Keras
-    tensor, possibly the output of other layers)."""
-    input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=min_size,
-                                                    data_format=backend.image_data_format(),
-                                                    require_flatten=include_top, weights=weights)
+    tensor, possibly the output of other layers). ``default_size=None`` takes ``input_shape`` as it is (the
+    MobileNetV3s, which Keras does not check with ``obtain_input_shape``)."""
+    if default_size is not None:
+        input_shape = imagenet_utils.obtain_input_shape(input_shape, default_size=default_size, min_size=min_size,
+                                                        data_format=backend.image_data_format(),
+                                                        require_flatten=include_top, weights=weights)
     if input_tensor is None:
         return layers.Input(shape=input_shape)
     if isinstance(input_tensor, KerasTensor):
