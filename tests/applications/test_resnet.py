@@ -68,3 +68,11 @@ def test_a_torchvision_resnet50_state_dict_does_not_fit_and_says_where(tmp_path,
     with pytest.raises(ValueError, match=r"layer 'conv1_conv' expects weights of shapes \[\(7, 7, 3, 64\), \(64,\)\], "
                                          r"but the file's entry #0 \('conv1'\) holds \[\(7, 7, 3, 64\)\]"):
         ResNet50(weights=str(path))
+
+
+def test_a_model_called_on_caffe_preprocessed_arrays_takes_the_flipped_view(cheap_init):
+    # preprocess_input flips RGB to BGR as a numpy view with a negative stride, which torch cannot wrap.
+    images = resnet50.preprocess_input(np.random.RandomState(0).uniform(0, 255, (1, 32, 32, 3)).astype("float32"))
+    assert images.strides[-1] < 0
+    model = ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3), pooling="avg")
+    assert model(images).shape == (1, 2048)
