@@ -16,8 +16,8 @@ For each of the two networks, Keras's recipe in three steps:
     python examples/transfer_learning_applications.py [--networks mobilenet_v2,resnet50] [--size 64]
 
 The point is the mechanics, end to end and offline: a base of a few pretraining steps on a hundred synthetic
-images gives features that help little (expect accuracies not far above chance, 0.33, ResNet50's the closest:
-its 2048 features of a 32x32 or 64x64 image overfit a set this small). With ``weights="imagenet"`` (Keras's
+images gives features that help little (expect test accuracies not far above chance, 0.33: a head on 1280 or 2048
+features overfits a training set this small). With ``weights="imagenet"`` (Keras's
 files in ~/.keras/models) in place of the file of step 0, the same code does real transfer learning.
 KERASTORCH_EXAMPLE_QUICK=1 uses fewer, smaller images and epochs.
 """

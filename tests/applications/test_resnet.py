@@ -12,11 +12,11 @@ from kerastorch.applications import (ResNet50, ResNet50V2, ResNet101, ResNet101V
 ARCHITECTURES = {
     "resnet50": lambda: ResNet50(weights=None),
     "resnet50_notop": lambda: ResNet50(weights=None, include_top=False, pooling="max"),
-    "resnet101": lambda: ResNet101(weights=None),
     "resnet50v2": lambda: ResNet50V2(weights=None),
-    "resnet101v2": lambda: ResNet101V2(weights=None),
 }
 SLOW_ARCHITECTURES = {
+    "resnet101": lambda: ResNet101(weights=None),
+    "resnet101v2": lambda: ResNet101V2(weights=None),
     "resnet152": lambda: ResNet152(weights=None),
     "resnet152v2": lambda: ResNet152V2(weights=None, include_top=False, pooling="avg"),
 }
@@ -33,10 +33,14 @@ def test_deepest_architectures_equal_keras(case, cheap_init):
     assert_architecture_equals_keras(case, SLOW_ARCHITECTURES[case])
 
 
-@pytest.mark.parametrize("case, builder", [("resnet50", ResNet50), ("resnet101", ResNet101),
-                                           ("resnet50v2", ResNet50V2)])
+@pytest.mark.parametrize("case, builder", [("resnet50", ResNet50), ("resnet50v2", ResNet50V2)])
 def test_predictions_equal_keras_with_the_same_weights(case, builder, cheap_init):
     assert_predictions_equal_keras(case, builder)
+
+
+@pytest.mark.slow
+def test_resnet101_pooled_features_equal_keras_with_the_same_weights(cheap_init):
+    assert_predictions_equal_keras("resnet101", ResNet101)
 
 
 def test_preprocess_input_equals_keras():
@@ -59,6 +63,7 @@ def test_input_tensor_and_name(cheap_init):
     assert model(np.zeros((1, 40, 40, 3), "float32")).shape == (1, 2048)
 
 
+@pytest.mark.slow
 def test_a_torchvision_resnet50_state_dict_does_not_fit_and_says_where(tmp_path, cheap_init):
     # torchvision's ResNet50 has no convolution biases: the first convolution already differs.
     import torch
