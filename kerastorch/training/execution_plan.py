@@ -204,8 +204,9 @@ class FoldedConvBatchNorm:
                 and inputs.dtype == _compute_dtype_of(conv) == _compute_dtype_of(batch_norm)
                 and conv.compute_dtype == conv.variable_dtype and inputs.dim() == 4
                 and not torch.is_autocast_enabled(inputs.device.type)
-                and (torch.compiler.is_compiling()
-                     or tuple(inputs.shape) == getattr(conv, "_checked_input_shape", None)))
+                # Not while torch.compile traces: the cache reads weights' versions, and inductor fuses anyway.
+                and not torch.compiler.is_compiling()
+                and tuple(inputs.shape) == getattr(conv, "_checked_input_shape", None))
 
     def _weights(self, device, dtype):
         conv, bn = self.conv, self.batch_norm
