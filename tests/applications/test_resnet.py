@@ -81,3 +81,21 @@ def test_a_model_called_on_caffe_preprocessed_arrays_takes_the_flipped_view(chea
     assert images.strides[-1] < 0
     model = ResNet50(weights=None, include_top=False, input_shape=(32, 32, 3), pooling="avg")
     assert model(images).shape == (1, 2048)
+
+
+@pytest.mark.slow
+def test_channels_first_gives_the_channels_last_results_with_the_same_weights(cheap_init):
+    images = np.random.RandomState(0).uniform(-1, 1, (2, 32, 32, 3)).astype("float32")
+    keras.backend.clear_session()
+    last = ResNet50V2(weights=None, include_top=False, input_shape=(32, 32, 3), pooling="avg")
+    last.set_weights([np.random.RandomState(i).uniform(0.5, 1.0, tuple(w.shape)).astype("float32") / np.sqrt(
+        np.prod(w.shape[:-1]) if len(w.shape) > 1 else 1) for i, w in enumerate(last.weights)])
+    keras.backend.set_image_data_format("channels_first")
+    try:
+        first = ResNet50V2(weights=None, include_top=False, input_shape=(3, 32, 32), pooling="avg")
+        first.set_weights(last.get_weights())
+        expected = last.predict(images, verbose=0)
+        np.testing.assert_allclose(first.predict(images.transpose(0, 3, 1, 2), verbose=0), expected, rtol=1e-4,
+                                   atol=1e-4 * np.abs(expected).max())
+    finally:
+        keras.backend.set_image_data_format("channels_last")
