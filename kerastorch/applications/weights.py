@@ -1,15 +1,16 @@
 """Pretrained weights for the applications: finding, downloading and reading them, whatever library wrote them.
 
-Three kinds of files load into a VGG network (``load_weights``), each converted to Keras's layouts:
+Three kinds of files load into an application network (``load_weights``), each converted to Keras's layouts:
 
 - Keras 3 weights (``.weights.h5``, or a whole ``.keras`` model file): variables stored per layer path
   (``layers/conv2d_3/vars/0``), read through ``kerastorch.saving.keras_h5``'s walk of the model;
 - Keras 2 weights (``.h5``), the layout of Keras's published ``vgg16_weights_tf_dim_ordering_tf_kernels.h5``: the
   root lists its layers in ``layer_names``, each layer group its datasets in ``weight_names``;
-- torchvision state dicts (``.pth``, read with ``torch.load(weights_only=True)``): convolution kernels go from
-  torch's ``(out, in, h, w)`` to Keras's ``(h, w, in, out)``, dense kernels are transposed, and the first dense
-  layer after the Flatten has its inputs reordered from torch's channels-first flatten order ``(c, h, w)`` to
-  Keras's ``(h, w, c)``.
+- torchvision state dicts (``.pth``, read with ``torch.load(weights_only=True)``) of the networks that are
+  torchvision's (VGG, DenseNet, ConvNeXt): convolution kernels go from torch's ``(out, in, h, w)`` to Keras's
+  ``(h, w, in, out)``, dense kernels are transposed (the first dense layer after a Flatten also has its inputs
+  reordered from torch's channels-first flatten order ``(c, h, w)`` to Keras's ``(h, w, c)``), normalizations
+  keep their parameters and statistics in Keras's order (see ``torchvision_entries``).
 
 Every layer's values are checked against the model before any is assigned; a file of another architecture gets an
 error that names the first layer that does not fit, and both shapes.
@@ -318,7 +319,13 @@ KERAS_WEIGHTS_ORIGIN = "https://storage.googleapis.com/tensorflow/keras-applicat
 # torchvision's ImageNet weights, as torch.hub caches them, for the networks whose architecture is torchvision's
 # (each proven by a test that loads a torchvision model's state dict and compares predictions): the name carries
 # the first hex digits of the file's SHA-256, which is checked.
-TORCHVISION_WEIGHTS = {"vgg16": "vgg16-397923af.pth", "vgg19": "vgg19-dcbb9e9d.pth"}
+TORCHVISION_WEIGHTS = {
+    "vgg16": "vgg16-397923af.pth", "vgg19": "vgg19-dcbb9e9d.pth",
+    "densenet121": "densenet121-a639ec97.pth", "densenet169": "densenet169-b2777c0a.pth",
+    "densenet201": "densenet201-c1103571.pth",
+    "convnext_tiny": "convnext_tiny-983f1562.pth", "convnext_small": "convnext_small-0c510722.pth",
+    "convnext_base": "convnext_base-6075fbad.pth", "convnext_large": "convnext_large-ea097f82.pth",
+}
 # Those whose torchvision weights expect other inputs than Keras's preprocess_input gives (a warning says so).
 TORCHVISION_NEEDS_TORCH_PREPROCESSING = {"vgg16", "vgg19"}
 
@@ -477,7 +484,7 @@ def _file_kind(path):
 
 
 def load_weights(model, path):
-    """Load a VGG-style weights file of any supported kind into ``model`` (a built functional model).
+    """Load an application weights file of any supported kind into ``model`` (a built functional model).
 
     Args:
         model: the network; its layers with weights are matched to the file's in order.

@@ -11,13 +11,17 @@ from torchvision_shared import randomized_state_dict_file, torch_predict
 
 ARCHITECTURES = {
     "densenet121": lambda: DenseNet121(weights=None),
-    "densenet169": lambda: DenseNet169(weights=None),
 }
 
 
 @pytest.mark.parametrize("case", sorted(ARCHITECTURES))
 def test_architecture_equals_keras(case, cheap_init):
     assert_architecture_equals_keras(case, ARCHITECTURES[case])
+
+
+@pytest.mark.slow
+def test_densenet169_architecture_equals_keras(cheap_init):
+    assert_architecture_equals_keras("densenet169", lambda: DenseNet169(weights=None))
 
 
 @pytest.mark.slow
@@ -54,6 +58,7 @@ def test_torchvision_densenet121_is_the_same_network(tmp_path, cheap_init):
                                atol=1e-4 * np.abs(expected).max())
 
 
+@pytest.mark.slow
 def test_torchvision_weights_without_the_top_load_into_the_features(tmp_path, cheap_init):
     import torch
     import torchvision
