@@ -77,5 +77,6 @@ def test_torchvision_efficientnet_b0_state_dict_does_not_fit_keras_stem(tmp_path
     from kerastorch.applications import EfficientNetB0
     path = str(tmp_path / "efficientnet_b0.pth")
     randomized_state_dict_file(torchvision.models.efficientnet_b0(weights=None), path)
-    with pytest.raises(ValueError, match=r"layer 'normalization(_\d+)?' expects weights of shapes \[\(3,\), \(3,\), \(\)\]"):
+    stem_statistics = r"layer 'normalization(_\d+)?' expects weights of shapes \[\(3,\), \(3,\), \(\)\]"
+    with pytest.raises(ValueError, match=stem_statistics):
         EfficientNetB0(weights=path, include_top=False, input_shape=(32, 32, 3))
