@@ -65,3 +65,11 @@ def test_bad_arguments_are_refused():
         layers.RandomFlip("diagonal")
     with pytest.raises(ValueError, match="fill_mode"):
         layers.RandomRotation(0.1, fill_mode="mirror")
+
+
+def test_rescaling_takes_one_factor_and_offset_per_channel():
+    # EfficientNet's stem rescales each RGB channel by its own factor (a list, broadcast on the last axis).
+    x = torch.ones(2, 3, 3, 3)
+    out = layers.Rescaling([1.0, 2.0, 4.0], offset=[0.0, -1.0, 1.0])(x)
+    assert out[0, 0, 0].tolist() == [1.0, 1.0, 5.0]
+    assert out.shape == x.shape

@@ -57,3 +57,10 @@ def test_normalization_adapts_on_a_kerastorch_dataset():
     layer = Normalization()
     layer.adapt(Dataset.from_tensor_slices(x).batch(7))
     np.testing.assert_allclose(layer.adapt_variance.detach().numpy(), x.var(0), rtol=1e-5)
+
+
+def test_normalization_count_is_an_int32_scalar_as_in_keras():
+    layer = Normalization()
+    layer.build((None, 3))
+    count = [w for w in layer.weights if w.name == "count"][0]
+    assert tuple(count.shape) == () and "int32" in str(count.dtype)
