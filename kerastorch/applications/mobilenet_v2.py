@@ -110,11 +110,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
     x = layers.Conv2D(last_filters, 1, use_bias=False, name="Conv_1")(x)
     x = _batch_norm("Conv_1_bn")(x)
     x = layers.ReLU(6.0, name="out_relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _network.top(x, False, pooling, classes, None)
+    x = _network.top(x, include_top, pooling, classes, classifier_activation, top_pool_name=None)
 
     if name is None:
         name = f"mobilenetv2_{alpha:0.2f}_{rows}"

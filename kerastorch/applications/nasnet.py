@@ -173,11 +173,7 @@ def NASNet(input_shape=None, penultimate_filters=4032, num_blocks=6, stem_block_
             x, p = _normal_cell(x, p, filters * filter_multiplier ** group,
                                 block_id=f"{group * num_blocks + i + (1 if group else 0)}")
     x = layers.Activation("relu")(x)
-    if include_top:
-        x = layers.GlobalAveragePooling2D()(x)
-        x = layers.Dense(classes, activation=classifier_activation, name="predictions")(x)
-    else:
-        x = _network.top(x, False, pooling, classes, None)
+    x = _network.top(x, include_top, pooling, classes, classifier_activation, top_pool_name=None)
     weights_key = "nasnet_mobile" if default_size == 224 else "nasnet_large"
     return _network.finish(image, input_tensor, x, name, weights, weights_key, include_top)
 
