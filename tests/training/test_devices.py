@@ -37,7 +37,8 @@ def classifier():
 
 
 def fake_accelerators(monkeypatch, cuda, mps):
-    monkeypatch.delenv("KERASTORCH_DEVICE", raising=False)
+    for variable in backend.DEVICE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
 
