@@ -244,6 +244,16 @@ class Trainer:
             return b.device
         return self.model._device or backend.device()
 
+    def _state_follows_model(self, device):
+        """After ``model.to(...)`` or ``model.double()`` between loops: the metric state goes to the model's
+        device, and the optimizer's slots to their variables' device and dtype (a check per loop, not per step)."""
+        model = self.model
+        for metric in model.metrics:
+            if metric.device != device:
+                metric.to(device)
+        if model.optimizer is not None and model.optimizer.built:
+            model.optimizer.follow_variables()
+
     # ---- fit -------------------------------------------------------------------------------------------------
 
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
@@ -261,6 +271,7 @@ class Trainer:
         (x, y, sample_weight), validation = data_module.fit_data(x, y, sample_weight, validation_split,
                                                                  validation_data)
         device = self._device()
+        self._state_follows_model(device)
         data = DataHandler(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
                            steps_per_epoch=steps_per_epoch, device=device, class_weight=class_weight)
         val_data = None
@@ -365,8 +376,9 @@ class Trainer:
         verbose = 1 if verbose == "auto" else verbose
         data_module.check_steps(steps, "steps")
         data_module.warn_non_finite_inputs(x, y)
-        data = DataHandler(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
-                           device=self._device())
+        device = self._device()
+        self._state_follows_model(device)
+        data = DataHandler(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps, device=device)
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)
@@ -389,7 +401,9 @@ class Trainer:
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("test_on_batch")
-        data = DataHandler(x, y, sample_weight, batch_size=data_module.num_samples(x), device=self._device())
+        device = self._device()
+        self._state_follows_model(device)
+        data = DataHandler(x, y, sample_weight, batch_size=data_module.num_samples(x), device=device)
         self.reset_metrics()
         self._plan = plan_for(self.model)
         test_step = self._step_function("test_step")
@@ -403,7 +417,9 @@ class Trainer:
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._require_compiled("train_on_batch")
-        data = DataHandler(x, y, sample_weight, batch_size=data_module.num_samples(x), device=self._device(),
+        device = self._device()
+        self._state_follows_model(device)
+        data = DataHandler(x, y, sample_weight, batch_size=data_module.num_samples(x), device=device,
                            class_weight=class_weight)
         self._y_all = None
         if self._trainable is None and self.model.built and self.model.weights:

@@ -187,3 +187,40 @@ def test_metrics_live_on_the_models_device_whatever_the_default(monkeypatch):
     logs = model.fit(X, Y, epochs=1, verbose=0).history
     assert set(logs) == {"loss", "accuracy", "sparse_top_k_categorical_accuracy"}
     assert {metric.device.type for metric in model.metrics} == {"cpu"}
+
+
+# ---- state follows a model that moved between loops -------------------------------------------------------------
+
+def test_fit_after_model_double_trains_with_slots_of_the_new_dtype():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    model.double()
+    logs = model.fit(X.astype("float64"), Y, batch_size=4, epochs=1, verbose=0).history
+    assert np.isfinite(logs["loss"][0])
+    slots = [v for v in model.optimizer.variables if v.is_floating_point() and v.dim() > 0]
+    assert slots and {v.dtype for v in slots} == {torch.float64}
+
+
+def test_train_on_batch_after_a_move_uses_slots_that_followed():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile("rmsprop", "sparse_categorical_crossentropy")
+    model.train_on_batch(X, Y)
+    model.double()
+    model.train_on_batch(X.astype("float64"), Y)
+    assert {v.dtype for v in model.optimizer._slots["velocity"]} == {torch.float64}
+
+
+@needs_cuda
+def test_cuda_fit_after_moving_a_cpu_trained_model_puts_every_state_on_cuda():
+    with keras.device("cpu"):
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    model.to("cuda")
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    assert {v.device.type for v in model.optimizer.variables} == {"cuda"}
+    assert {metric.device.type for metric in model.metrics} == {"cuda"}
+    model.to("cpu")
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    assert {v.device.type for v in model.optimizer.variables} == {"cpu"}
