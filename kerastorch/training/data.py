@@ -177,17 +177,28 @@ def train_validation_split(arrays, validation_split):
     return map_structure(head, arrays), map_structure(tail, arrays)
 
 
+def _gather_pinned(array, index):
+    """``array[index]`` gathered straight into page-locked memory, so that the batch's copy to the GPU runs
+    without blocking. torch's caching host allocator reuses the buffer only once that copy has finished, so no
+    batch overwrites one still in flight, and nothing is pinned again per batch."""
+    out = torch.empty((index.numel(),) + tuple(array.shape[1:]), dtype=array.dtype, pin_memory=True)
+    return torch.index_select(array, 0, index, out=out)
+
+
 class _ArrayBatches(torch.utils.data.Dataset):
     """A dataset whose items are whole batches: ``batches[index]`` indexes every array with a slice or an index
-    tensor at once."""
+    tensor at once. With ``pinned`` (the arrays are in page-locked memory), a shuffled batch is gathered into
+    page-locked memory too (a slice of a pinned array is pinned already)."""
 
-    def __init__(self, arrays):
+    def __init__(self, arrays, pinned=False):
         self.arrays = arrays
+        self._gather = _gather_pinned if pinned else lambda a, index: torch.index_select(a, 0, index)
 
     def __getitem__(self, index):
         if isinstance(index, torch.Tensor):
+            gather = self._gather
             return map_structure(lambda a: None if a is None else a[index.cpu().numpy()] if is_string_array(a)
-                                 else torch.index_select(a, 0, index), self.arrays)
+                                 else gather(a, index), self.arrays)
         return map_structure(lambda a: None if a is None else a[index], self.arrays)
 
     def __len__(self):
@@ -273,11 +284,11 @@ class DataHandler:
                 # In memory, class weights become sample weights once, as Keras turns them.
                 arrays = (arrays[0], arrays[1], class_weights_for(arrays[1], self._class_weight_table(CPU)))
                 self.class_weight = None
-            arrays = self._place(arrays)
+            arrays, pinned = self._place(arrays)
             self.batch_size = batch_size or 32
             sampler = _BatchIndexSampler(self.num_samples, self.batch_size, bool(shuffle), arrays_device(arrays))
             self.loader = torch.utils.data.DataLoader(
-                _ArrayBatches(arrays), sampler=sampler, batch_size=None, collate_fn=_identity,
+                _ArrayBatches(arrays, pinned), sampler=sampler, batch_size=None, collate_fn=_identity,
                 pin_memory=False)
             self.batches_per_pass = len(sampler)
         elif isinstance(x, torch.utils.data.DataLoader):
@@ -323,15 +334,17 @@ class DataHandler:
                              f"{type(sample_weight).__name__}")
 
     def _place(self, arrays):
-        """On CUDA, put arrays that fit comfortably on the device once; else pin them for async copies."""
+        """On CUDA, put arrays that fit comfortably on the device once; else pin them (once) for async copies.
+        Returns the arrays and whether they were pinned."""
         if self.device.type != "cuda":
-            return move_to_device(arrays, self.device, False) if self.device.type != "cpu" else arrays
+            return (move_to_device(arrays, self.device, False) if self.device.type != "cpu" else arrays), False
         tensors = [t for t in flatten(arrays) if isinstance(t, torch.Tensor)]
         total = sum(t.numel() * t.element_size() for t in tensors)
         free, _ = torch.cuda.mem_get_info(self.device)
         if total < free // 4:
-            return move_to_device(arrays, self.device, False)
-        return map_structure(lambda t: t.pin_memory() if isinstance(t, torch.Tensor) else t, arrays)
+            return move_to_device(arrays, self.device, False), False
+        return map_structure(lambda t: t.pin_memory() if isinstance(t, torch.Tensor) and not t.is_cuda
+                             else t, arrays), True
 
     @property
     def steps(self):

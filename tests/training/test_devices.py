@@ -151,6 +151,41 @@ def test_cuda_arrays_that_fit_are_placed_once_and_batches_are_copied_without_blo
     assert DataHandler(dataset, device="cuda").loader.pin_memory is True
 
 
+def too_big_for_the_gpu(monkeypatch):
+    """The GPU reports almost no free memory, so DataHandler keeps arrays on the host, pinned."""
+    total = torch.cuda.mem_get_info()[1]
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda *args, **kwargs: (1024, total))
+
+
+@needs_cuda
+def test_cuda_shuffled_batches_of_pinned_arrays_are_gathered_into_pinned_memory(monkeypatch):
+    too_big_for_the_gpu(monkeypatch)
+    handler = DataHandler(X, Y, batch_size=4, shuffle=True, device="cuda")
+    assert handler.loader.dataset.arrays[0].is_pinned()
+    index = next(iter(handler.loader.sampler))
+    x, y, _ = handler.loader.dataset[index]
+    assert x.is_pinned() and y.is_pinned()
+    np.testing.assert_array_equal(x.numpy(), X[index.numpy()])
+    bx, by, _ = next(handler.epoch())
+    assert bx.device.type == "cuda" and by.device.type == "cuda"
+
+
+@needs_cuda
+def test_cuda_fit_from_pinned_arrays_matches_fit_from_device_arrays(monkeypatch):
+    keras.utils.set_random_seed(3)
+    with keras.device("cuda"):
+        model, _ = classifier()
+    weights = model.get_weights()
+    keras.utils.set_random_seed(4)
+    resident = model.fit(X, Y, batch_size=4, epochs=2, verbose=0, shuffle=True).history["loss"]
+    model.set_weights(weights)
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    too_big_for_the_gpu(monkeypatch)
+    keras.utils.set_random_seed(4)
+    pinned = model.fit(X, Y, batch_size=4, epochs=2, verbose=0, shuffle=True).history["loss"]
+    np.testing.assert_allclose(pinned, resident, rtol=1e-5)
+
+
 @needs_cuda
 def test_cuda_mixed_float16_trains_with_float16_activations_and_a_loss_scale():
     keras.mixed_precision.set_global_policy("mixed_float16")
