@@ -23,7 +23,7 @@ from kerastorch.training import data as data_module
 from kerastorch.training.compile_utils import CompiledLoss, CompiledMetrics
 from kerastorch.training.data import DataHandler, move_to_device
 from kerastorch.training.execution_plan import plan_for
-from kerastorch.training.logs import BatchLogs, concatenate_outputs, python_logs
+from kerastorch.training.logs import BatchLogs, concatenate_outputs, outputs_to_host, python_logs
 from kerastorch.training.process import cpu_training_settings
 
 
@@ -459,14 +459,14 @@ class Trainer:
             for step, (bx, _, _) in enumerate(data.epoch()):
                 callbacks.on_predict_batch_begin(step)
                 batch_outputs = self._forward(bx, False)
-                outputs.append(batch_outputs)
+                outputs.append(outputs_to_host(batch_outputs))
                 callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
         model.train(was_training)
         callbacks.on_predict_end()
         if not outputs:
             raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). Please use "
                              "`Model.compile(..., run_eagerly=True)`, or `tf.data.Dataset` ... the data is empty.")
-        return concatenate_outputs(outputs)
+        return concatenate_outputs(outputs, self._device())
 
     def predict_on_batch(self, x):
         model = self.model

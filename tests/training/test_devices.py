@@ -259,3 +259,40 @@ def test_cuda_fit_after_moving_a_cpu_trained_model_puts_every_state_on_cuda():
     model.to("cpu")
     model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
     assert {v.device.type for v in model.optimizer.variables} == {"cpu"}
+
+
+# ---- predict's outputs go to the host batch by batch ----------------------------------------------------------
+
+def test_cpu_outputs_are_handed_on_without_a_copy():
+    from kerastorch.training.logs import outputs_to_host
+    tensor = torch.ones(2, 3)
+    assert outputs_to_host(tensor) is tensor
+    moved = outputs_to_host({"a": tensor, "b": tensor})
+    assert moved["a"] is tensor and moved["b"] is tensor
+    assert outputs_to_host((tensor, tensor))[1] is tensor
+
+
+@needs_cuda
+def test_cuda_predict_keeps_one_batch_of_outputs_on_the_device():
+    with keras.device("cuda"):
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(4096)])
+    x = RNG.normal(size=(2048, 4)).astype("float32")
+    model.predict(x[:32], batch_size=32, verbose=0)
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    before = torch.cuda.memory_allocated()
+    outputs = model.predict(x, batch_size=32, verbose=0)
+    peak = torch.cuda.max_memory_allocated() - before
+    assert outputs.shape == (2048, 4096) and peak < outputs.nbytes / 4
+    np.testing.assert_allclose(outputs[-32:], model.predict_on_batch(x[-32:]), rtol=1e-5, atol=1e-5)
+
+
+@needs_cuda
+def test_cuda_predict_of_several_outputs_returns_complete_host_arrays():
+    with keras.device("cuda"):
+        inputs = keras.Input((4,))
+        model = keras.Model(inputs, {"a": layers.Dense(2)(inputs), "b": layers.Dense(3)(inputs)})
+    outputs = model.predict(X, batch_size=5, verbose=0)
+    expected = model.predict_on_batch(X)
+    for name in ("a", "b"):
+        np.testing.assert_allclose(outputs[name], expected[name], rtol=1e-5, atol=1e-6)
