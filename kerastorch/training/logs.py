@@ -66,7 +66,7 @@ def _to_host(tensor):
         return tensor
     if tensor.is_cuda:
         # Page-locked memory, so the copy does not block; it is complete after the synchronize in
-        # concatenate_outputs (reading it before would read garbage).
+        # wait_for_host_copies (reading it before would read garbage).
         host = torch.empty(tensor.shape, dtype=tensor.dtype, pin_memory=True)
         return host.copy_(tensor, non_blocking=True)
     return tensor.cpu()
@@ -84,11 +84,14 @@ def outputs_to_host(outputs):
     return outputs
 
 
-def concatenate_outputs(batches, device=None):
-    """predict's batches of outputs (tensors, dicts or lists of them; on the host, from ``outputs_to_host``)
-    joined into numpy arrays. ``device``: where they were computed; on CUDA its copies are waited for once."""
-    if device is not None and device.type == "cuda":
+def wait_for_host_copies(device):
+    """Wait, once, for the copies ``outputs_to_host`` started from ``device`` (CUDA's are non-blocking)."""
+    if device.type == "cuda":
         torch.cuda.synchronize(device)
+
+
+def concatenate_outputs(batches):
+    """predict's batches of outputs (tensors, dicts or lists of them) joined into numpy arrays."""
     first = batches[0]
     if isinstance(first, torch.Tensor):
         return torch.cat(batches).cpu().numpy()
