@@ -8,7 +8,7 @@ and shuffles are the ones every rank uses.
 
 # fit with arrays (a sample count that does not divide evenly, an empty share in the last batch), validation,
 # checkpoints, CSV, EarlyStopping; evaluate; predict; a torch Dataset, a user's DataLoader, a DataLoader with a
-# DistributedSampler, a PyDataset, a generator; keras.distribution's API.
+# DistributedSampler, mixed_float16 (loss scaling), a PyDataset, a generator; keras.distribution's API.
 FIT_SCRIPT = r'''
 import json, os, sys, warnings
 import numpy as np
@@ -84,6 +84,14 @@ class Batches(keras.utils.PyDataset):
     def __getitem__(self, index):
         return x[index * 10:(index + 1) * 10], y[index * 10:(index + 1) * 10]
 
+
+keras.utils.set_random_seed(13 + int(os.environ.get("RANK", "0")))
+keras.mixed_precision.set_global_policy("mixed_float16")
+model = mlp()
+model.fit(x, y, batch_size=8, epochs=2, verbose=0)
+keras.mixed_precision.set_global_policy("float32")
+arrays.update({"fp16_%d" % i: w for i, w in enumerate(model.get_weights())})
+arrays["fp16_loss_scale"] = np.asarray(float(model.optimizer.dynamic_scale))
 
 model = mlp()
 model.fit(Batches(), epochs=2, verbose=0)

@@ -84,6 +84,16 @@ def test_two_processes_match_one_process_with_the_same_global_batch(fit_runs, pr
         np.testing.assert_allclose(two[key], one[key], atol=1e-5, rtol=0, err_msg=key)
 
 
+def test_mixed_float16_loss_scaling_sees_the_averaged_gradients(fit_runs):
+    single, job, _ = fit_runs
+    (one, _), (two, _) = _load(single, "single"), _load(job, "0")
+    keys = [key for key in one.files if key.startswith("fp16_")]
+    assert "fp16_loss_scale" in keys
+    for key in keys:
+        # float16 sums of shares round differently from the sum of the whole batch.
+        np.testing.assert_allclose(two[key], one[key], atol=5e-5, rtol=0, err_msg=key)
+
+
 def test_history_and_evaluate_are_identical_on_both_ranks_and_match_one_process(fit_runs):
     single, job, _ = fit_runs
     one, rank_0, rank_1 = _load(single, "single")[1], _load(job, "0")[1], _load(job, "1")[1]
