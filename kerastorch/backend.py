@@ -151,12 +151,51 @@ def keras_device_name(device):
     return f"{kind}:{index}"
 
 
+# ``KERASTORCH_DISTRIBUTED=0`` keeps each process of a torchrun job on its own (no data parallelism).
+DISTRIBUTED_VARIABLE = "KERASTORCH_DISTRIBUTED"
+
+
+def distributed_switched_off():
+    """True when ``$KERASTORCH_DISTRIBUTED`` turns data parallelism off (``0``, ``false``, ``off``, ``no``)."""
+    return os.environ.get(DISTRIBUTED_VARIABLE, "").strip().lower() in ("0", "false", "off", "no")
+
+
+def launcher_local_rank():
+    """This process's ``$LOCAL_RANK`` in a job of several processes (torchrun's ``WORLD_SIZE > 1``) that runs
+    data-parallel; None otherwise."""
+    if distributed_switched_off() or os.environ.get("LOCAL_RANK") is None:
+        return None
+    try:
+        if int(os.environ.get("WORLD_SIZE", "1") or 1) < 2:
+            return None
+        return int(os.environ["LOCAL_RANK"])
+    except ValueError:
+        raise ValueError(f"$WORLD_SIZE and $LOCAL_RANK must be integers. Received: WORLD_SIZE="
+                         f"{os.environ.get('WORLD_SIZE')!r}, LOCAL_RANK={os.environ.get('LOCAL_RANK')!r}") from None
+
+
+def _local_rank_cuda_device(local_rank):
+    """``cuda:LOCAL_RANK``, made the current CUDA device (NCCL and CUDA's default stream use it), so that each
+    process of a torchrun job uses its own GPU."""
+    count = torch.cuda.device_count()
+    if local_rank >= count:
+        raise RuntimeError(f"This torchrun process has LOCAL_RANK={local_rank}, but only {count} CUDA device(s) are "
+                           f"visible: start at most {count} processes per node (--nproc_per_node), or set "
+                           f"KERASTORCH_DEVICE to choose the devices yourself.")
+    if torch.cuda.current_device() != local_rank:
+        torch.cuda.set_device(local_rank)
+    return torch.device("cuda", local_rank)
+
+
 def _default_device():
     for variable in DEVICE_VARIABLES:
         name = os.environ.get(variable)
         if name:
             return parse_device(name, variable)
     if torch.cuda.is_available():
+        local_rank = launcher_local_rank()
+        if local_rank is not None:
+            return _local_rank_cuda_device(local_rank)
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
@@ -166,8 +205,8 @@ def _default_device():
 
 def device():
     """The device new models are placed on: the innermost ``with kerastorch.device(...)``, else
-    ``$KERASTORCH_DEVICE``, else ``$KERAS_TORCH_DEVICE`` (Keras-on-torch's variable), else CUDA when available,
-    else MPS, else the CPU. The variables take any name ``parse_device`` accepts (``"gpu:1"``, ``"cuda:1"``)."""
+    ``$KERASTORCH_DEVICE``, else ``$KERAS_TORCH_DEVICE`` (Keras-on-torch's variable), else CUDA when available
+    (``cuda:LOCAL_RANK`` in a torchrun job of several processes), else MPS, else the CPU. The variables take any name ``parse_device`` accepts (``"gpu:1"``, ``"cuda:1"``)."""
     scoped = global_state.current_device_scope()
     return scoped if scoped is not None else _default_device()
 

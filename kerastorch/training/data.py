@@ -323,9 +323,12 @@ class DataHandler:
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps_per_epoch=None,
                  device=None, class_weight=None, names=("x", "y", "sample_weight"), replicas=None):
         self.device = torch.device(device) if device is not None else backend.device()
+        # Each process's data is its own part when the distribution says so: read whole, steps agreed on.
+        self._every_replica = replicas
+        self._agree_on_steps = replicas is not None and not replicas.shard_data
+        replicas = replicas if replicas is not None and replicas.shard_data else None
         self.replicas = replicas
         self.empty_share = False
-        self._agree_on_steps = False
         self._passes = 0
         self.steps_per_epoch = steps_per_epoch
         self.class_weight = None if class_weight is None else _checked_class_weight(class_weight, y, sample_weight)
@@ -460,6 +463,10 @@ class DataHandler:
     def _new_pass(self, epoch=None):
         """One pass over the data, as ``(batch, empty)`` pairs (``empty``: the batch stands for an empty share)."""
         self._passes += 1
+        batches = self._pass_batches(epoch)
+        return self._agreed(batches) if self._agree_on_steps else batches
+
+    def _pass_batches(self, epoch):
         if self.kind == "arrays":
             # The DataLoader's own iterator adds a profiler scope and a fetcher per batch; for whole-batch
             # indexing of in-memory tensors, going to its sampler and dataset directly does the same work.
@@ -470,12 +477,11 @@ class DataHandler:
         sampler = getattr(self.loader, "batch_sampler", None)
         if isinstance(sampler, _ShardedBatchSampler):
             return ((batch, sampler.empty.popleft()) for batch in self.loader)
-        if self.replicas is not None and self.kind == "loader":
+        if self._every_replica is not None and self.kind == "loader":
             for candidate in (self.loader.sampler, getattr(sampler, "sampler", None)):
                 if isinstance(candidate, torch.utils.data.distributed.DistributedSampler):
                     candidate.set_epoch(self._passes - 1 if epoch is None else epoch)
-        batches = ((batch, False) for batch in self.loader)
-        return self._agreed(batches) if self._agree_on_steps else batches
+        return ((batch, False) for batch in self.loader)
 
     def _pydataset_pass(self):
         order = torch.randperm(len(self.loader)) if self._shuffle_pydataset else torch.arange(len(self.loader))
@@ -499,7 +505,7 @@ class DataHandler:
                 item, has_batch = next(batches), True
             except StopIteration:
                 item, has_batch = None, False
-            if not self.replicas.all_true(has_batch):
+            if not self._every_replica.all_true(has_batch):
                 if has_batch:
                     warnings.warn("Another process ran out of batches first: this process stops its pass here "
                                   "so that every process runs the same number of steps.", stacklevel=3)

@@ -25,14 +25,23 @@ import os
 import torch
 import torch.distributed as dist
 
-SWITCH = "KERASTORCH_DISTRIBUTED"
+from kerastorch import backend
 
-_state = {"created_group": False, "writing_depth": 0}
+SWITCH = backend.DISTRIBUTED_VARIABLE
+disabled = backend.distributed_switched_off
+
+_state = {"created_group": False, "writing_depth": 0, "distribution": None}
 
 
-def disabled():
-    """True when ``$KERASTORCH_DISTRIBUTED`` turns data parallelism off (``0``, ``false``, ``off``, ``no``)."""
-    return os.environ.get(SWITCH, "").strip().lower() in ("0", "false", "off", "no")
+def current_distribution():
+    """The ``keras.distribution`` set by ``set_distribution`` (None when none is)."""
+    return _state["distribution"]
+
+
+def set_current_distribution(value):
+    """Record ``keras.distribution.set_distribution``'s value (its ``auto_shard_dataset`` decides whether the
+    loops split the data)."""
+    _state["distribution"] = value
 
 
 def launched_world_size():
@@ -144,6 +153,8 @@ class Replicas:
         self.device = torch.device(device)
         self.rank = dist.get_rank()
         self.world_size = dist.get_world_size()
+        # DataParallel(auto_shard_dataset=False): each process's data is its own part already.
+        self.shard_data = getattr(current_distribution(), "auto_shard_dataset", True)
         # gloo reduces CPU tensors; NCCL only CUDA ones.
         self._comm_device = self.device if dist.get_backend() == "nccl" else torch.device("cpu")
 
