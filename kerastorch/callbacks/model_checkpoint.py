@@ -5,6 +5,7 @@ import warnings
 
 from kerastorch.callbacks.callback import BatchCounter, host_logs
 from kerastorch.callbacks.monitor_callback import MonitorCallback
+from kerastorch.training import distributed
 from kerastorch.training.progbar import print_msg
 
 WEIGHTS_SUFFIXES = (".weights.safetensors", ".weights.h5")
@@ -128,10 +129,13 @@ class ModelCheckpoint(MonitorCallback):
         if os.path.isdir(filepath):
             raise IOError("Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an "
                           f"existing directory: {filepath}")
-        directory = os.path.dirname(filepath)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        self._saver()(filepath, overwrite=True)
+        with distributed.writing_on_chief() as writes:
+            # Every rank decides alike (their logs are the same); rank 0 writes, the others wait.
+            if writes:
+                directory = os.path.dirname(filepath)
+                if directory:
+                    os.makedirs(directory, exist_ok=True)
+                self._saver()(filepath, overwrite=True)
         if self.verbose > 0:
             print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 

@@ -259,6 +259,22 @@ class Optimizer:
             self._host_float = np.float64
         self.built = True
 
+    def follow_variables(self):
+        """Move each slot to its variable's device and dtype, once the variables have moved: ``model.to("cuda")``
+        or ``model.double()`` after a first fit change the tensors in place, and the slots built for them must
+        follow. Called by fit before it trains; does nothing when nothing moved (or before ``build``)."""
+        moved = False
+        with torch.no_grad():
+            for tensors in self._slots.values():
+                for i, (slot, variable) in enumerate(zip(tensors, self._trainable_variables)):
+                    if slot.device != variable.device or slot.dtype != variable.dtype:
+                        tensors[i] = slot.to(device=variable.device, dtype=variable.dtype)
+                        moved = True
+        if moved:
+            self._step_lists_key = self._step_lists = None   # their fused device was the old one
+        if self._trainable_variables:
+            self._host_float = np.float64 if self._trainable_variables[0].dtype == torch.float64 else np.float32
+
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Exclude variables from weight decay: those in ``var_list``, and those whose name contains any of the
         strings in ``var_names`` (e.g. ``['bias']``). Call it before the optimizer is built."""
@@ -451,11 +467,13 @@ class Optimizer:
     def variables(self):
         """The optimizer's state in Keras's order: the step count, the learning rate (when it is a float), the
         slots, then any scalar state. The first two (and the scalars) are copies; the slots are live."""
-        state = [torch.tensor(self._iterations, dtype=torch.int32)]   # int32, as Keras keeps it
+        # The scalar copies are made where the slots live, as Keras's variables all live on the device.
+        device = self._trainable_variables[0].device if self._trainable_variables else None
+        state = [torch.tensor(self._iterations, dtype=torch.int32, device=device)]   # int32, as Keras keeps it
         if isinstance(self._learning_rate, float):
-            state.append(torch.tensor(self._learning_rate, dtype=torch.float32))
+            state.append(torch.tensor(self._learning_rate, dtype=torch.float32, device=device))
         state += [self._slots[slot_name][i] for slot_name, i in self._slot_order]
-        state += [torch.tensor(value, dtype=torch.float32) for value in self._host_state()]
+        state += [torch.tensor(value, dtype=torch.float32, device=device) for value in self._host_state()]
         return state
 
     def get_weights(self):

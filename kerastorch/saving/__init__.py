@@ -48,7 +48,11 @@ def save_model(model, filepath, overwrite=True, **kwargs):
     if not path.endswith(".keras"):
         raise ValueError(f"Invalid filepath extension for saving. Please add the `.keras` extension to the "
                          f"filepath (e.g. `model.save('my_model.keras')`). Received: filepath={path}")
-    saving_lib.save_model(model, path, overwrite=overwrite)
+    from kerastorch.training.distributed import writing_on_chief
+    with writing_on_chief() as writes:
+        # In a data-parallel run, rank 0 writes and the others wait until the file is complete.
+        if writes:
+            saving_lib.save_model(model, path, overwrite=overwrite)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -88,9 +92,17 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 def save_weights(model, filepath, overwrite=True):
     """Save the model's weights, atomically: ``.weights.safetensors`` (kerastorch's format) or ``.weights.h5``
-    (Keras 3's layout, with the optimizer state; needs h5py)."""
-    from kerastorch.saving import keras_h5, saving_lib, weights
+    (Keras 3's layout, with the optimizer state; needs h5py). In a data-parallel run, rank 0 writes and the
+    others wait until the file is complete."""
+    from kerastorch.training.distributed import writing_on_chief
     path = _path(filepath)
+    with writing_on_chief() as writes:
+        if writes:
+            _save_weights(model, path, overwrite)
+
+
+def _save_weights(model, path, overwrite):
+    from kerastorch.saving import keras_h5, saving_lib, weights
     if path.endswith(weights.WEIGHTS_SUFFIX):
         weights.save_weights(model, path, overwrite=overwrite)
         return
