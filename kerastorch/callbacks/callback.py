@@ -49,6 +49,9 @@ class Callback:
     # Whether, in a data-parallel run, only rank 0 runs this callback (it prints or writes files and decides
     # nothing that the other ranks must follow).
     _chief_only = False
+    # Whether its training batch hooks may set ``model.stop_training`` (the ranks of a data-parallel run then
+    # agree on it after every batch: one small all-reduce per step).
+    _may_stop_in_batch = True
 
     def __init__(self):
         self.params = None
@@ -225,12 +228,11 @@ class CallbackList(Callback):
                 callback.verbose = 0
 
     def may_stop_in_batch(self):
-        """Whether a callback that runs on every rank has a training batch hook (and so may set
-        ``stop_training`` mid-epoch); chief-only callbacks never do."""
-        return any(not callback._chief_only and (_overrides(callback, "on_train_batch_end")
-                                                 or _overrides(callback, "on_batch_end")
-                                                 or _overrides(callback, "on_train_batch_begin")
-                                                 or _overrides(callback, "on_batch_begin"))
+        """Whether a callback that runs on every rank has a training batch hook that may set ``stop_training``
+        mid-epoch (chief-only and saving callbacks never do)."""
+        batch_hooks = ("on_train_batch_end", "on_batch_end", "on_train_batch_begin", "on_batch_begin")
+        return any(not callback._chief_only and callback._may_stop_in_batch
+                   and any(_overrides(callback, hook) for hook in batch_hooks)
                    for callback in self.callbacks)
 
     def _find_host_log_readers(self):

@@ -20,6 +20,7 @@ kerastorch created is destroyed when the process exits; a user's own is left alo
 """
 import atexit
 import contextlib
+import functools
 import os
 
 import torch
@@ -212,22 +213,39 @@ class Replicas:
 
         Each rank's gradient is the gradient of its share's mean loss; weighting it by the share's sample count,
         summing over ranks and dividing by the global count gives the gradient of the global mean, also when the
-        shares differ in size or one is empty (``local_count == 0``, no gradient). The count travels in the same
-        all-reduce as the gradients: one collective per dtype, no host sync.
+        shares differ in size or one is empty (``local_count == 0``, no gradient). The count, and whether each
+        parameter got a gradient, travel in the same all-reduce as the gradients: one collective per dtype, no
+        host sync. A parameter that got no gradient on any rank keeps ``.grad = None`` (the optimizer skips it,
+        as on one process).
         """
+        had_grad = {id(p): p.grad is not None for p in params}
         for p in params:
             if p.grad is None:
                 p.grad = torch.zeros_like(p)
+        ranks_with_grad = {}
         for group in self._by_dtype(params):
             grads = [p.grad for p in group]
-            flat = torch.cat([g.reshape(-1) for g in grads] +
-                             [torch.ones(1, dtype=grads[0].dtype, device=grads[0].device)])
-            flat = flat.to(self._comm_device)
-            flat.mul_(float(local_count))
+            # Half-precision gradients times a sample count could overflow: they are summed in float32.
+            dtype = torch.float32 if grads[0].dtype in (torch.float16, torch.bfloat16) else grads[0].dtype
+            flat = torch.cat([g.reshape(-1) for g in grads]).to(self._comm_device, dtype).mul_(float(local_count))
+            tail = self._count_and_marks(dtype, local_count, tuple(had_grad[id(p)] for p in group))
+            flat = torch.cat([flat, tail])
             dist.all_reduce(flat)
-            total = flat[-1:].clamp_min(1)
-            flat = flat[:-1].div_(total)
-            self._copy_back(flat, grads)
+            size = flat.shape[0] - tail.shape[0]
+            self._copy_back(flat[:size].div_(flat[size:size + 1].clamp_min(1)), grads)
+            ranks_with_grad.update(zip((id(p) for p in group), flat[size + 1:]))
+        if not all(had_grad.values()):
+            # Rare (a weight outside this step's graph): reading the flags costs a host sync.
+            for p in params:
+                if not had_grad[id(p)] and float(ranks_with_grad[id(p)]) == 0:
+                    p.grad = None
+
+    @functools.lru_cache(maxsize=64)
+    def _count_and_marks(self, dtype, local_count, marks):
+        """``[local_count, mark, mark, ...]`` on the collectives' device, made once per pattern (no copy from the
+        host at each step)."""
+        return torch.tensor([float(local_count)] + [float(mark) for mark in marks], dtype=dtype,
+                            device=self._comm_device)
 
     @torch.no_grad()
     def all_reduce_metrics_(self, metrics):

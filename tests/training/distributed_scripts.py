@@ -44,7 +44,23 @@ report["history"] = history.history
 report["evaluate"] = model.evaluate(x_val, y_val, batch_size=8, verbose=0, return_dict=True)
 arrays = {"mlp_%d" % i: w for i, w in enumerate(model.get_weights())}
 arrays["predict"] = model.predict(x_new, batch_size=5, verbose=0)
+arrays["predict_one"] = model.predict(x_new[:1], verbose=0)  # rank 1's share is empty
 model.save(os.path.join(out, "final.keras"))
+
+# A model built by its first batch (rank 0's weights must reach the ranks before that batch's gradients), with a
+# second output that no loss reaches (its weights get no gradient and must stay as they are).
+keras.utils.set_random_seed(17 + int(os.environ.get("RANK", "0")))
+inputs = keras.Input((5,))
+hidden = keras.layers.Dense(4, activation="relu")(inputs)
+two_heads = keras.Model(inputs, [keras.layers.Dense(2, name="used")(hidden), keras.layers.Dense(1, name="unused")(hidden)])
+two_heads.compile(optimizer=keras.optimizers.Adam(0.01), loss=["mse", None])
+two_heads.fit(x, [y, np.zeros((49, 1), "float32")], batch_size=8, epochs=2, verbose=0)
+arrays.update({"heads_%d" % i: w for i, w in enumerate(two_heads.get_weights())})
+keras.utils.set_random_seed(19 + int(os.environ.get("RANK", "0")))
+lazy = keras.Sequential([keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(2)])
+lazy.compile(optimizer="sgd", loss="mse")
+lazy.fit(x, y, batch_size=8, epochs=2, verbose=0)
+arrays.update({"lazy_%d" % i: w for i, w in enumerate(lazy.get_weights())})
 
 
 class LoggedDataset(torch.utils.data.Dataset):

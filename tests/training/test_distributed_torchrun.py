@@ -74,7 +74,7 @@ def test_final_weights_are_identical_on_both_ranks(fit_runs):
         np.testing.assert_array_equal(arrays_0[key], arrays_1[key], err_msg=key)
 
 
-@pytest.mark.parametrize("prefix", ["mlp_", "dataset_", "loader_", "predict"])
+@pytest.mark.parametrize("prefix", ["mlp_", "dataset_", "loader_", "predict", "heads_", "lazy_"])
 def test_two_processes_match_one_process_with_the_same_global_batch(fit_runs, prefix):
     single, job, _ = fit_runs
     (one, _), (two, _) = _load(single, "single"), _load(job, "0")
