@@ -457,7 +457,7 @@ class Trainer:
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("test_on_batch")
         data = DataHandler(x, y, sample_weight, batch_size=data_module.num_samples(x), device=self._device(),
-                           replicas=self._start_replicas())
+                           replicas=self._start_replicas(broadcast=False))
         self.reset_metrics()
         self._plan = plan_for(self.model)
         test_step = self._step_function("test_step")

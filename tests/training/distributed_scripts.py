@@ -136,14 +136,18 @@ with open(os.path.join(out, rank + ".json"), "w") as file:
 '''
 
 # BackupAndRestore: with STALL set, the job waits at the start of epoch 3 (after the backup of epoch 2) until it is
-# killed; started again, it resumes from rank 0's backup.
+# killed; started again, it resumes from rank 0's backup. With OWN_GROUP set, the script makes the process group
+# itself (kerastorch must use it, and leave it alone).
 BACKUP_SCRIPT = r'''
 import json, os, sys, time
 import numpy as np
+import torch.distributed as dist
 import kerastorch as keras
 
 out = sys.argv[1]
 rank = os.environ.get("RANK", "single")
+if os.environ.get("OWN_GROUP"):
+    dist.init_process_group("gloo")
 keras.utils.set_random_seed(3 + int(os.environ.get("RANK", "0")))
 data = np.random.default_rng(1)
 x, y = data.normal(size=(30, 4)).astype("float32"), data.normal(size=(30, 1)).astype("float32")
@@ -163,5 +167,7 @@ history = model.fit(x, y, batch_size=7, epochs=4, verbose=0,
                     callbacks=[keras.callbacks.BackupAndRestore(os.path.join(out, "backup")), Stall()])
 np.savez(os.path.join(out, rank + ".npz"), *model.get_weights())
 with open(os.path.join(out, rank + ".json"), "w") as file:
-    json.dump(history.history, file)
+    json.dump(dict(history.history, group_kept=dist.is_initialized()), file)
+if os.environ.get("OWN_GROUP"):
+    dist.destroy_process_group()
 '''

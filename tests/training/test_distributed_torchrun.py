@@ -178,6 +178,7 @@ def test_keras_distribution_lists_a_device_per_process(fit_runs):
 
 
 def test_backup_and_restore_after_kill_of_the_whole_job_resumes_to_the_same_weights(tmp_path):
+    """Also: the resumed job makes its own process group, which kerastorch uses and leaves alone."""
     single, _ = _run(tmp_path, BACKUP_SCRIPT, 1, "single")
     script = tmp_path / "job.py"
     script.write_text(BACKUP_SCRIPT)
@@ -198,7 +199,9 @@ def test_backup_and_restore_after_kill_of_the_whole_job_resumes_to_the_same_weig
         job.wait()
     assert (out / "backup").is_dir()
     assert not (out / "0.npz").exists()
-    _run(tmp_path, BACKUP_SCRIPT, 2, "job")
+    env = _environment()
+    env["OWN_GROUP"] = "1"
+    _run(tmp_path, BACKUP_SCRIPT, 2, "job", env=env)
     one = np.load(single / "single.npz")
     rank_0, rank_1 = np.load(out / "0.npz"), np.load(out / "1.npz")
     for key in one.files:
@@ -207,4 +210,5 @@ def test_backup_and_restore_after_kill_of_the_whole_job_resumes_to_the_same_weig
     with open(out / "0.json") as file:
         resumed = json.load(file)
     assert len(resumed["loss"]) == 2  # epochs 3 and 4 only
+    assert resumed["group_kept"]
     assert not (out / "backup").exists()
