@@ -191,7 +191,11 @@ def _default_device():
     for variable in DEVICE_VARIABLES:
         name = os.environ.get(variable)
         if name:
-            return parse_device(name, variable)
+            chosen = parse_device(name, variable)
+            if chosen.type == "cuda" and chosen.index is None and launcher_local_rank() is not None:
+                # "gpu" in a torchrun job: this process's own GPU.
+                return _local_rank_cuda_device(launcher_local_rank())
+            return chosen
     if torch.cuda.is_available():
         local_rank = launcher_local_rank()
         if local_rank is not None:

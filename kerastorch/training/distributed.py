@@ -268,14 +268,13 @@ class Replicas:
         self.broadcast_([v.data for v in first])
 
     @torch.no_grad()
-    def average_non_trainable_(self, model):
-        """Average the floating non-trainable weights (BatchNormalization's moving statistics) over ranks, so
-        every rank holds the same model at an epoch's end."""
-        weights = list({id(w): w for w in model.non_trainable_weights if w.is_floating_point()}.values())
-        for group in self._by_dtype([w.data for w in weights]):
-            flat = self._flat(group)
-            dist.all_reduce(flat)
-            self._copy_back(flat.div_(self.world_size), group)
+    def broadcast_non_trainable_(self, model):
+        """Give every rank rank 0's non-trainable weights (BatchNormalization's moving statistics, which each
+        rank updates from its own shares), so every rank holds the same model at an epoch's end, as
+        DistributedDataParallel's buffer broadcast does (exactly: an average would move frozen weights by
+        rounding)."""
+        weights = list({id(w): w for w in model.non_trainable_weights}.values())
+        self.broadcast_([w.data for w in weights])
 
     def any_true(self, flag):
         """Whether ``flag`` is True on any rank (a host value; one small all-reduce)."""

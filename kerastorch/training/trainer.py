@@ -371,7 +371,7 @@ class Trainer:
                         break   # a generator ran out in an earlier epoch (the data handler has warned)
                     epoch_logs = self._global_logs(logs)
                     if replicas is not None:
-                        replicas.average_non_trainable_(model)
+                        replicas.broadcast_non_trainable_(model)
                     if val_data is not None and data_module.validation_due(epoch, validation_freq):
                         val_logs = self._evaluate_handler(val_data, callbacks)
                         epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})

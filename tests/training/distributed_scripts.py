@@ -61,6 +61,12 @@ lazy = keras.Sequential([keras.layers.Dense(3, activation="tanh"), keras.layers.
 lazy.compile(optimizer="sgd", loss="mse")
 lazy.fit(x, y, batch_size=8, epochs=2, verbose=0)
 arrays.update({"lazy_%d" % i: w for i, w in enumerate(lazy.get_weights())})
+# Each rank's BatchNormalization statistics come from its own shares: rank 0's are kept at each epoch's end.
+normalized = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4), keras.layers.BatchNormalization(),
+                               keras.layers.Dense(2)])
+normalized.compile(optimizer="adam", loss="mse")
+normalized.fit(x, y, batch_size=8, epochs=2, verbose=0)
+arrays.update({"batchnorm_%d" % i: w for i, w in enumerate(normalized.get_weights())})
 
 
 class LoggedDataset(torch.utils.data.Dataset):
