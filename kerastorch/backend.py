@@ -210,7 +210,8 @@ def _default_device():
 def device():
     """The device new models are placed on: the innermost ``with kerastorch.device(...)``, else
     ``$KERASTORCH_DEVICE``, else ``$KERAS_TORCH_DEVICE`` (Keras-on-torch's variable), else CUDA when available
-    (``cuda:LOCAL_RANK`` in a torchrun job of several processes), else MPS, else the CPU. The variables take any name ``parse_device`` accepts (``"gpu:1"``, ``"cuda:1"``)."""
+    (``cuda:LOCAL_RANK`` in a torchrun job of several processes), else MPS, else the CPU. The variables take any
+    name ``parse_device`` accepts (``"gpu:1"``, ``"cuda:1"``; ``"gpu"`` in a torchrun job is ``cuda:LOCAL_RANK``)."""
     scoped = global_state.current_device_scope()
     return scoped if scoped is not None else _default_device()
 
