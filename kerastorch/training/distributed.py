@@ -200,6 +200,14 @@ class Replicas:
         dist.broadcast(moved, src)
         return moved.to(tensor.device)
 
+    def broadcast_numbers(self, logs):
+        """``logs`` with every number replaced by rank 0's (the same keys on every rank); other values kept."""
+        keys = [key for key, value in logs.items() if isinstance(value, (int, float))]
+        if not keys:
+            return logs
+        values = self.broadcast_tensor(torch.tensor([float(logs[key]) for key in keys], dtype=torch.float64))
+        return dict(logs, **dict(zip(keys, values.tolist())))
+
     @torch.no_grad()
     def broadcast_weights_(self, model):
         """Give every rank rank 0's weights (trainable and not): ranks start equal whatever their seeds."""
@@ -209,36 +217,43 @@ class Replicas:
 
     @torch.no_grad()
     def all_reduce_gradients_(self, params, local_count):
-        """Replace each parameter's ``.grad`` by the global batch's gradient.
+        """Replace each parameter's ``.grad`` by the global batch's gradient (see ``average_gradients``)."""
+        for p, grad in zip(params, self.average_gradients([p.grad for p in params], params, local_count)):
+            p.grad = grad
+
+    @torch.no_grad()
+    def average_gradients(self, grads, variables, local_count):
+        """The global batch's gradients from this rank's ``grads`` (one per variable, None for a missing one).
 
         Each rank's gradient is the gradient of its share's mean loss; weighting it by the share's sample count,
         summing over ranks and dividing by the global count gives the gradient of the global mean, also when the
         shares differ in size or one is empty (``local_count == 0``, no gradient). The count, and whether each
-        parameter got a gradient, travel in the same all-reduce as the gradients: one collective per dtype, no
-        host sync. A parameter that got no gradient on any rank keeps ``.grad = None`` (the optimizer skips it,
-        as on one process).
+        variable got a gradient, travel in the same all-reduce as the gradients: one collective per dtype, no
+        host sync. A variable that got no gradient on any rank keeps None (the optimizer skips it, as on one
+        process). Gradients given are averaged in place.
         """
-        had_grad = {id(p): p.grad is not None for p in params}
-        for p in params:
-            if p.grad is None:
-                p.grad = torch.zeros_like(p)
-        ranks_with_grad = {}
-        for group in self._by_dtype(params):
-            grads = [p.grad for p in group]
+        had = [grad is not None for grad in grads]
+        grads = [grad if grad is not None else torch.zeros_like(v) for grad, v in zip(grads, variables)]
+        groups = {}
+        for index, grad in enumerate(grads):
+            groups.setdefault(grad.dtype, []).append(index)
+        ranks_with_grad = [None] * len(grads)
+        for indices in groups.values():
+            group = [grads[i] for i in indices]
             # Half-precision gradients times a sample count could overflow: they are summed in float32.
-            dtype = torch.float32 if grads[0].dtype in (torch.float16, torch.bfloat16) else grads[0].dtype
-            flat = torch.cat([g.reshape(-1) for g in grads]).to(self._comm_device, dtype).mul_(float(local_count))
-            tail = self._count_and_marks(dtype, local_count, tuple(had_grad[id(p)] for p in group))
+            dtype = torch.float32 if group[0].dtype in (torch.float16, torch.bfloat16) else group[0].dtype
+            flat = torch.cat([g.reshape(-1) for g in group]).to(self._comm_device, dtype).mul_(float(local_count))
+            tail = self._count_and_marks(dtype, local_count, tuple(had[i] for i in indices))
             flat = torch.cat([flat, tail])
             dist.all_reduce(flat)
             size = flat.shape[0] - tail.shape[0]
-            self._copy_back(flat[:size].div_(flat[size:size + 1].clamp_min(1)), grads)
-            ranks_with_grad.update(zip((id(p) for p in group), flat[size + 1:]))
-        if not all(had_grad.values()):
-            # Rare (a weight outside this step's graph): reading the flags costs a host sync.
-            for p in params:
-                if not had_grad[id(p)] and float(ranks_with_grad[id(p)]) == 0:
-                    p.grad = None
+            self._copy_back(flat[:size].div_(flat[size:size + 1].clamp_min(1)), group)
+            for position, i in enumerate(indices):
+                ranks_with_grad[i] = flat[size + 1 + position]
+        if not all(had):
+            # Rare (a weight outside this step's graph): reading the marks costs a host sync.
+            grads = [grad if had[i] or float(ranks_with_grad[i]) > 0 else None for i, grad in enumerate(grads)]
+        return grads
 
     @functools.lru_cache(maxsize=64)
     def _count_and_marks(self, dtype, local_count, marks):

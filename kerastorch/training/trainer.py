@@ -19,6 +19,7 @@ from kerastorch import metrics as metrics_module
 from kerastorch import optimizers
 from kerastorch.keras_tensor import flatten, map_structure
 from kerastorch.layers.layer import Layer
+from kerastorch.optimizers.optimizer import gradients_reduced_by
 from kerastorch.training import data as data_module
 from kerastorch.training import distributed
 from kerastorch.training.compile_utils import CompiledLoss, CompiledMetrics
@@ -232,11 +233,7 @@ class Trainer:
             return lambda x, y, sample_weight, empty=False: (
                 self._empty_share_step(x, y, sample_weight, training) if empty else own_step(x, y, sample_weight))
         user_step = getattr(self.model, name)
-        if self._replicas is not None and name == "train_step":
-            warnings.warn(f"{model_class.__name__} overrides `train_step`: in this data-parallel run its gradients "
-                          f"are not averaged over the {self._replicas.world_size} processes by kerastorch. Average "
-                          f"them in the step (torch.distributed.all_reduce), or use the built-in step.",
-                          stacklevel=4)
+        replicas = self._replicas
 
         def step(x, y, sample_weight, empty=False):
             if self._logs is None and y is not None:
@@ -245,7 +242,14 @@ class Trainer:
                 self._prepare_training()
             batch = (x,) if y is None and sample_weight is None else \
                 (x, y) if sample_weight is None else (x, y, sample_weight)
-            return user_step(batch)
+            if replicas is None or name != "train_step":
+                return user_step(batch)
+            # Data-parallel: what the step hands optimizer.apply is averaged over the ranks, weighted by their
+            # shares' sizes (an empty share's step runs on its stand-in sample, and weighs nothing).
+            count = 0 if empty else flatten(x)[0].shape[0]
+            with gradients_reduced_by(
+                    lambda grads, variables: replicas.average_gradients(grads, variables, count)):
+                return user_step(batch)
         return step
 
     def _setup_from_batch(self, x, y):
@@ -286,10 +290,18 @@ class Trainer:
         return self._replicas
 
     def _global_logs(self, logs):
-        """The loop's logs as floats, the metric states first combined over the ranks of a data-parallel run."""
-        if self._replicas is not None:
-            self._replicas.all_reduce_metrics_(self.model.metrics)
-        return python_logs(logs or self._logs)
+        """The loop's logs as floats, the metric states first combined over the ranks of a data-parallel run.
+
+        The logs a model's own step returns are read again from the combined metrics where they name one; any
+        other value (a step's own loss) is rank 0's, so every rank logs the same."""
+        replicas = self._replicas
+        if replicas is None:
+            return python_logs(logs or self._logs)
+        replicas.all_reduce_metrics_(self.model.metrics)
+        if logs is None or isinstance(logs, BatchLogs):
+            return python_logs(logs or self._logs)
+        results = {metric.name: metric.result() for metric in self.model.metrics}
+        return replicas.broadcast_numbers(python_logs({key: results.get(key, value) for key, value in logs.items()}))
 
     # ---- devices ---------------------------------------------------------------------------------------------
 

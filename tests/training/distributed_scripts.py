@@ -62,6 +62,33 @@ lazy = keras.Sequential([keras.layers.Dense(3, activation="tanh"), keras.layers.
 lazy.compile(optimizer="sgd", loss="mse")
 lazy.fit(x, y, batch_size=8, epochs=2, verbose=0)
 arrays.update({"lazy_%d" % i: w for i, w in enumerate(lazy.get_weights())})
+# A model's own train_step, Keras 3's torch style: what it hands optimizer.apply is averaged over the ranks.
+class OwnStep(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = keras.layers.Dense(4, activation="relu")
+        self.out = keras.layers.Dense(2)
+
+    def call(self, inputs):
+        return self.out(self.hidden(inputs))
+
+    def train_step(self, data):
+        x, y = data
+        self.zero_grad()
+        loss = self.compute_loss(y=y, y_pred=self(x, training=True))
+        loss.backward()
+        weights = list(self.trainable_weights)
+        with torch.no_grad():
+            self.optimizer.apply([w.value.grad for w in weights], weights)
+        return {"loss": loss.detach()}
+
+
+keras.utils.set_random_seed(23 + int(os.environ.get("RANK", "0")))
+own = OwnStep()
+own.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+own(x[:1])
+report["ownstep_history"] = own.fit(x, y, batch_size=8, epochs=2, verbose=0).history
+arrays.update({"ownstep_%d" % i: w for i, w in enumerate(own.get_weights())})
 # Each rank's BatchNormalization statistics come from its own shares: rank 0's are kept at each epoch's end.
 normalized = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4), keras.layers.BatchNormalization(),
                                keras.layers.Dense(2)])

@@ -102,7 +102,7 @@ def test_final_weights_are_identical_on_both_ranks(fit_runs):
         np.testing.assert_array_equal(arrays_0[key], arrays_1[key], err_msg=key)
 
 
-@pytest.mark.parametrize("prefix", ["mlp_", "dataset_", "loader_", "predict", "heads_", "lazy_"])
+@pytest.mark.parametrize("prefix", ["mlp_", "dataset_", "loader_", "predict", "heads_", "lazy_", "ownstep_"])
 def test_two_processes_match_one_process_with_the_same_global_batch(fit_runs, prefix):
     single, job, _ = fit_runs
     (one, _), (two, _) = _load(single, "single"), _load(job, "0")
@@ -126,6 +126,7 @@ def test_history_and_evaluate_are_identical_on_both_ranks_and_match_one_process(
     single, job, _ = fit_runs
     one, rank_0, rank_1 = _load(single, "single")[1], _load(job, "0")[1], _load(job, "1")[1]
     assert rank_0["history"] == rank_1["history"]
+    assert rank_0["ownstep_history"] == rank_1["ownstep_history"]
     assert rank_0["evaluate"] == rank_1["evaluate"]
     for key, values in one["history"].items():
         np.testing.assert_allclose(rank_0["history"][key], values, rtol=1e-5, atol=1e-6, err_msg=key)
