@@ -347,6 +347,8 @@ class Trainer:
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                                      verbose=verbose, epochs=epochs, steps=data.steps)
+        elif self._replicas is not None:
+            callbacks.leave_output_to_chief()   # a list the user made, maybe before the process group existed
         model.stop_training = False
         self._trainable = None
         self._plan = plan_for(model)
@@ -449,6 +451,8 @@ class Trainer:
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)
+        elif self._replicas is not None:
+            callbacks.leave_output_to_chief()   # a list the user made, maybe before the process group existed
         logs = self._evaluate_handler(data, callbacks)
         if return_dict:
             return logs
@@ -516,6 +520,8 @@ class Trainer:
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)
+        elif self._replicas is not None:
+            callbacks.leave_output_to_chief()   # a list the user made, maybe before the process group existed
         model = self.model
         was_training = model.training
         model.eval()
