@@ -62,6 +62,18 @@ lazy = keras.Sequential([keras.layers.Dense(3, activation="tanh"), keras.layers.
 lazy.compile(optimizer="sgd", loss="mse")
 lazy.fit(x, y, batch_size=8, epochs=2, verbose=0)
 arrays.update({"lazy_%d" % i: w for i, w in enumerate(lazy.get_weights())})
+# A callback that stops training mid-epoch on rank 0 only: every rank must stop after the same batch.
+class StopOnRankZero(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 2 and os.environ.get("RANK", "0") == "0":
+            self.model.stop_training = True
+
+
+model = mlp()
+model.fit(x, y, batch_size=8, epochs=3, callbacks=[StopOnRankZero()], verbose=0)
+report["stopped_after_steps"] = int(model.optimizer.iterations)
+
+
 # A model's own train_step, Keras 3's torch style: what it hands optimizer.apply is averaged over the ranks.
 class OwnStep(keras.Model):
     def __init__(self):

@@ -141,6 +141,13 @@ def test_early_stopping_stops_both_ranks_at_the_same_epoch(fit_runs):
     assert epochs == [3, 3, 3]
 
 
+def test_a_stop_decided_mid_epoch_on_one_rank_stops_every_rank_after_that_batch(fit_runs):
+    single, job, _ = fit_runs
+    steps = [_load(folder, rank)[1]["stopped_after_steps"] for folder, rank in
+             ((single, "single"), (job, "0"), (job, "1"))]
+    assert steps == [3, 3, 3]
+
+
 def test_progress_and_checkpoint_messages_are_printed_once(fit_runs):
     _, _, output = fit_runs
     assert output.count("Epoch 1/6") == 1
