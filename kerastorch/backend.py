@@ -191,7 +191,11 @@ def _default_device():
     for variable in DEVICE_VARIABLES:
         name = os.environ.get(variable)
         if name:
-            return parse_device(name, variable)
+            chosen = parse_device(name, variable)
+            if chosen.type == "cuda" and chosen.index is None and launcher_local_rank() is not None:
+                # "gpu" in a torchrun job: this process's own GPU.
+                return _local_rank_cuda_device(launcher_local_rank())
+            return chosen
     if torch.cuda.is_available():
         local_rank = launcher_local_rank()
         if local_rank is not None:
@@ -207,7 +211,7 @@ def device():
     """The device new models are placed on: the innermost ``with kerastorch.device(...)``, else
     ``$KERASTORCH_DEVICE``, else ``$KERAS_TORCH_DEVICE`` (Keras-on-torch's variable), else CUDA when available
     (``cuda:LOCAL_RANK`` in a torchrun job of several processes), else MPS, else the CPU. The variables take any
-    name ``parse_device`` accepts (``"gpu:1"``, ``"cuda:1"``)."""
+    name ``parse_device`` accepts (``"gpu:1"``, ``"cuda:1"``; ``"gpu"`` in a torchrun job is ``cuda:LOCAL_RANK``)."""
     scoped = global_state.current_device_scope()
     return scoped if scoped is not None else _default_device()
 

@@ -100,6 +100,7 @@ class BackupAndRestore(Callback):
     """
 
     _handles_tensor_logs = True
+    _may_stop_in_batch = False  # its batch hooks save; they never stop training
 
     def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
         super().__init__()

@@ -39,6 +39,7 @@ class ModelCheckpoint(MonitorCallback):
     """
 
     _handles_tensor_logs = True
+    _may_stop_in_batch = False  # its batch hooks save; they never stop training
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None):

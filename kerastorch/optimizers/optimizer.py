@@ -8,6 +8,7 @@ Everything that depends on the step number (the learning rate from a schedule, b
 the host from a Python step counter and passed to the kernels as plain numbers, so a step never waits on the
 device. The lists of tensors a step works on are built once and reused while the same variables get gradients.
 """
+import contextlib
 import numbers
 import re
 import warnings
@@ -144,6 +145,24 @@ class _StepLists:
         self.decayed = decayed
         self.constrained = constrained
         self.fused_device = fused_device
+
+
+# The data-parallel loop's reducer (None otherwise): a function from this rank's gradients (a list, None for a
+# missing one) to the global batch's, which ``apply`` passes the gradients of a model's own ``train_step`` through.
+_gradient_reducer = [None]
+
+
+@contextlib.contextmanager
+def gradients_reduced_by(reducer):
+    """``with gradients_reduced_by(fn):`` -- inside the block, every optimizer's ``apply`` (and
+    ``apply_gradients``) updates from ``fn(grads)`` instead of ``grads``: how a data-parallel fit averages the
+    gradients a model's own ``train_step`` computes."""
+    previous = _gradient_reducer[0]
+    _gradient_reducer[0] = reducer
+    try:
+        yield
+    finally:
+        _gradient_reducer[0] = previous
 
 
 class Optimizer:
@@ -365,7 +384,10 @@ class Optimizer:
 
     def apply(self, grads, trainable_variables=None):
         """Update ``trainable_variables`` with ``grads`` (torch tensors or arrays, one per variable; None skips
-        a variable). Without ``trainable_variables``, the variables the optimizer was built with are used."""
+        a variable). Without ``trainable_variables``, the variables the optimizer was built with are used.
+
+        In a data-parallel fit (a model's own ``train_step`` under torchrun), the gradients are first averaged
+        over the processes (see ``gradients_reduced_by``)."""
         grads = list(grads)
         if not grads:
             return
@@ -382,6 +404,10 @@ class Optimizer:
             raise ValueError(
                 f"Expected one gradient per variable. Received {len(grads)} gradients for {len(variables)} "
                 "variables.")
+        reducer = _gradient_reducer[0]
+        if reducer is not None:
+            grads = reducer([None if grad is None else self._as_gradient(grad, v)
+                             for grad, v in zip(grads, variables)], variables)
         missing = [tuple(v.shape) for grad, v in zip(grads, variables) if grad is None]
         pairs = [(self._as_gradient(grad, v), v) for grad, v in zip(grads, variables) if grad is not None]
         if not pairs:

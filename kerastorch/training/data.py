@@ -400,10 +400,11 @@ class DataHandler:
             if replicas is not None:
                 self._agree_on_steps = True
                 warnings.warn(f"Data-parallel run over {replicas.world_size} processes: each process reads its "
-                              f"own batches from this {type(x).__name__} (kerastorch cannot split a generator). "
-                              f"Make each rank's generator yield its own part of the data, or pass arrays, a "
-                              f"Dataset, a DataLoader or a PyDataset, which are split into shares of each global "
-                              f"batch.", stacklevel=4)
+                              f"own batches from this {type(x).__name__} (kerastorch cannot split a stream of "
+                              f"batches). Make each rank's generator or dataset yield its own part of the data "
+                              f"(torch.distributed.get_rank()), or pass arrays, a map-style torch Dataset, a "
+                              f"DataLoader or a PyDataset, which are split into shares of each global batch.",
+                              stacklevel=4)
         elif x is None:
             raise ValueError("No data given: pass `x` (and `y`), a Dataset, a DataLoader or a generator.")
         else:

@@ -20,6 +20,7 @@ kerastorch created is destroyed when the process exits; a user's own is left alo
 """
 import atexit
 import contextlib
+import functools
 import os
 
 import torch
@@ -199,6 +200,14 @@ class Replicas:
         dist.broadcast(moved, src)
         return moved.to(tensor.device)
 
+    def broadcast_numbers(self, logs):
+        """``logs`` with every number replaced by rank 0's (the same keys on every rank); other values kept."""
+        keys = [key for key, value in logs.items() if isinstance(value, (int, float))]
+        if not keys:
+            return logs
+        values = self.broadcast_tensor(torch.tensor([float(logs[key]) for key in keys], dtype=torch.float64))
+        return dict(logs, **dict(zip(keys, values.tolist())))
+
     @torch.no_grad()
     def broadcast_weights_(self, model):
         """Give every rank rank 0's weights (trainable and not): ranks start equal whatever their seeds."""
@@ -208,26 +217,50 @@ class Replicas:
 
     @torch.no_grad()
     def all_reduce_gradients_(self, params, local_count):
-        """Replace each parameter's ``.grad`` by the global batch's gradient.
+        """Replace each parameter's ``.grad`` by the global batch's gradient (see ``average_gradients``)."""
+        for p, grad in zip(params, self.average_gradients([p.grad for p in params], params, local_count)):
+            p.grad = grad
+
+    @torch.no_grad()
+    def average_gradients(self, grads, variables, local_count):
+        """The global batch's gradients from this rank's ``grads`` (one per variable, None for a missing one).
 
         Each rank's gradient is the gradient of its share's mean loss; weighting it by the share's sample count,
         summing over ranks and dividing by the global count gives the gradient of the global mean, also when the
-        shares differ in size or one is empty (``local_count == 0``, no gradient). The count travels in the same
-        all-reduce as the gradients: one collective per dtype, no host sync.
+        shares differ in size or one is empty (``local_count == 0``, no gradient). The count, and whether each
+        variable got a gradient, travel in the same all-reduce as the gradients: one collective per dtype, no
+        host sync. A variable that got no gradient on any rank keeps None (the optimizer skips it, as on one
+        process). Gradients given are averaged in place.
         """
-        for p in params:
-            if p.grad is None:
-                p.grad = torch.zeros_like(p)
-        for group in self._by_dtype(params):
-            grads = [p.grad for p in group]
-            flat = torch.cat([g.reshape(-1) for g in grads] +
-                             [torch.ones(1, dtype=grads[0].dtype, device=grads[0].device)])
-            flat = flat.to(self._comm_device)
-            flat.mul_(float(local_count))
+        had = [grad is not None for grad in grads]
+        grads = [grad if grad is not None else torch.zeros_like(v) for grad, v in zip(grads, variables)]
+        groups = {}
+        for index, grad in enumerate(grads):
+            groups.setdefault(grad.dtype, []).append(index)
+        ranks_with_grad = [None] * len(grads)
+        for indices in groups.values():
+            group = [grads[i] for i in indices]
+            # Half-precision gradients times a sample count could overflow: they are summed in float32.
+            dtype = torch.float32 if group[0].dtype in (torch.float16, torch.bfloat16) else group[0].dtype
+            flat = torch.cat([g.reshape(-1) for g in group]).to(self._comm_device, dtype).mul_(float(local_count))
+            tail = self._count_and_marks(dtype, local_count, tuple(had[i] for i in indices))
+            flat = torch.cat([flat, tail])
             dist.all_reduce(flat)
-            total = flat[-1:].clamp_min(1)
-            flat = flat[:-1].div_(total)
-            self._copy_back(flat, grads)
+            size = flat.shape[0] - tail.shape[0]
+            self._copy_back(flat[:size].div_(flat[size:size + 1].clamp_min(1)), group)
+            for position, i in enumerate(indices):
+                ranks_with_grad[i] = flat[size + 1 + position]
+        if not all(had):
+            # Rare (a weight outside this step's graph): reading the marks costs a host sync.
+            grads = [grad if had[i] or float(ranks_with_grad[i]) > 0 else None for i, grad in enumerate(grads)]
+        return grads
+
+    @functools.lru_cache(maxsize=64)
+    def _count_and_marks(self, dtype, local_count, marks):
+        """``[local_count, mark, mark, ...]`` on the collectives' device, made once per pattern (no copy from the
+        host at each step)."""
+        return torch.tensor([float(local_count)] + [float(mark) for mark in marks], dtype=dtype,
+                            device=self._comm_device)
 
     @torch.no_grad()
     def all_reduce_metrics_(self, metrics):
@@ -250,14 +283,13 @@ class Replicas:
         self.broadcast_([v.data for v in first])
 
     @torch.no_grad()
-    def average_non_trainable_(self, model):
-        """Average the floating non-trainable weights (BatchNormalization's moving statistics) over ranks, so
-        every rank holds the same model at an epoch's end."""
-        weights = list({id(w): w for w in model.non_trainable_weights if w.is_floating_point()}.values())
-        for group in self._by_dtype([w.data for w in weights]):
-            flat = self._flat(group)
-            dist.all_reduce(flat)
-            self._copy_back(flat.div_(self.world_size), group)
+    def broadcast_non_trainable_(self, model):
+        """Give every rank rank 0's non-trainable weights (BatchNormalization's moving statistics, which each
+        rank updates from its own shares), so every rank holds the same model at an epoch's end, as
+        DistributedDataParallel's buffer broadcast does (exactly: an average would move frozen weights by
+        rounding)."""
+        weights = list({id(w): w for w in model.non_trainable_weights}.values())
+        self.broadcast_([w.data for w in weights])
 
     def any_true(self, flag):
         """Whether ``flag`` is True on any rank (a host value; one small all-reduce)."""

@@ -19,6 +19,7 @@ from kerastorch import metrics as metrics_module
 from kerastorch import optimizers
 from kerastorch.keras_tensor import flatten, map_structure
 from kerastorch.layers.layer import Layer
+from kerastorch.optimizers.optimizer import gradients_reduced_by
 from kerastorch.training import data as data_module
 from kerastorch.training import distributed
 from kerastorch.training.compile_utils import CompiledLoss, CompiledMetrics
@@ -233,11 +234,7 @@ class Trainer:
             return lambda x, y, sample_weight, empty=False: (
                 self._empty_share_step(x, y, sample_weight, training) if empty else own_step(x, y, sample_weight))
         user_step = getattr(self.model, name)
-        if self._replicas is not None and name == "train_step":
-            warnings.warn(f"{model_class.__name__} overrides `train_step`: in this data-parallel run its gradients "
-                          f"are not averaged over the {self._replicas.world_size} processes by kerastorch. Average "
-                          f"them in the step (torch.distributed.all_reduce), or use the built-in step.",
-                          stacklevel=4)
+        replicas = self._replicas
 
         def step(x, y, sample_weight, empty=False):
             if self._logs is None and y is not None:
@@ -246,7 +243,14 @@ class Trainer:
                 self._prepare_training()
             batch = (x,) if y is None and sample_weight is None else \
                 (x, y) if sample_weight is None else (x, y, sample_weight)
-            return user_step(batch)
+            if replicas is None or name != "train_step":
+                return user_step(batch)
+            # Data-parallel: what the step hands optimizer.apply is averaged over the ranks, weighted by their
+            # shares' sizes (an empty share's step runs on its stand-in sample, and weighs nothing).
+            count = 0 if empty else flatten(x)[0].shape[0]
+            with gradients_reduced_by(
+                    lambda grads, variables: replicas.average_gradients(grads, variables, count)):
+                return user_step(batch)
         return step
 
     def _setup_from_batch(self, x, y):
@@ -287,10 +291,18 @@ class Trainer:
         return self._replicas
 
     def _global_logs(self, logs):
-        """The loop's logs as floats, the metric states first combined over the ranks of a data-parallel run."""
-        if self._replicas is not None:
-            self._replicas.all_reduce_metrics_(self.model.metrics)
-        return python_logs(logs or self._logs)
+        """The loop's logs as floats, the metric states first combined over the ranks of a data-parallel run.
+
+        The logs a model's own step returns are read again from the combined metrics where they name one; any
+        other value (a step's own loss) is rank 0's, so every rank logs the same."""
+        replicas = self._replicas
+        if replicas is None:
+            return python_logs(logs or self._logs)
+        replicas.all_reduce_metrics_(self.model.metrics)
+        if logs is None or isinstance(logs, BatchLogs):
+            return python_logs(logs or self._logs)
+        results = {metric.name: metric.result() for metric in self.model.metrics}
+        return replicas.broadcast_numbers(python_logs({key: results.get(key, value) for key, value in logs.items()}))
 
     # ---- devices ---------------------------------------------------------------------------------------------
 
@@ -347,6 +359,8 @@ class Trainer:
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                                      verbose=verbose, epochs=epochs, steps=data.steps)
+        elif self._replicas is not None:
+            callbacks.leave_output_to_chief()   # a list the user made, maybe before the process group existed
         model.stop_training = False
         self._trainable = None
         self._plan = plan_for(model)
@@ -383,7 +397,7 @@ class Trainer:
                         break   # a generator ran out in an earlier epoch (the data handler has warned)
                     epoch_logs = self._global_logs(logs)
                     if replicas is not None:
-                        replicas.average_non_trainable_(model)
+                        replicas.broadcast_non_trainable_(model)
                     if val_data is not None and data_module.validation_due(epoch, validation_freq):
                         val_logs = self._evaluate_handler(val_data, callbacks)
                         epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
@@ -451,6 +465,8 @@ class Trainer:
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)
+        elif self._replicas is not None:
+            callbacks.leave_output_to_chief()   # a list the user made, maybe before the process group existed
         logs = self._evaluate_handler(data, callbacks)
         if return_dict:
             return logs
@@ -473,7 +489,7 @@ class Trainer:
         device = self._device()
         self._state_follows_model(device)
         data = DataHandler(x, y, sample_weight, batch_size=data_module.num_samples(x), device=device,
-                           replicas=self._start_replicas())
+                           replicas=self._start_replicas(broadcast=False))
         self.reset_metrics()
         self._plan = plan_for(self.model)
         test_step = self._step_function("test_step")
@@ -522,6 +538,8 @@ class Trainer:
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)
+        elif self._replicas is not None:
+            callbacks.leave_output_to_chief()   # a list the user made, maybe before the process group existed
         model = self.model
         was_training = model.training
         model.eval()

@@ -44,7 +44,69 @@ report["history"] = history.history
 report["evaluate"] = model.evaluate(x_val, y_val, batch_size=8, verbose=0, return_dict=True)
 arrays = {"mlp_%d" % i: w for i, w in enumerate(model.get_weights())}
 arrays["predict"] = model.predict(x_new, batch_size=5, verbose=0)
+arrays["predict_one"] = model.predict(x_new[:1], verbose=0)  # rank 1's share is empty
 model.save(os.path.join(out, "final.keras"))
+
+# A model built by its first batch (rank 0's weights must reach the ranks before that batch's gradients), with a
+# second output that no loss reaches (its weights get no gradient and must stay as they are).
+keras.utils.set_random_seed(17 + int(os.environ.get("RANK", "0")))
+inputs = keras.Input((5,))
+hidden = keras.layers.Dense(4, activation="relu")(inputs)
+two_heads = keras.Model(inputs, [keras.layers.Dense(2, name="used")(hidden),
+                                 keras.layers.Dense(1, name="unused")(hidden)])
+two_heads.compile(optimizer=keras.optimizers.Adam(0.01), loss=["mse", None])
+two_heads.fit(x, [y, np.zeros((49, 1), "float32")], batch_size=8, epochs=2, verbose=0)
+arrays.update({"heads_%d" % i: w for i, w in enumerate(two_heads.get_weights())})
+keras.utils.set_random_seed(19 + int(os.environ.get("RANK", "0")))
+lazy = keras.Sequential([keras.layers.Dense(3, activation="tanh"), keras.layers.Dense(2)])
+lazy.compile(optimizer="sgd", loss="mse")
+lazy.fit(x, y, batch_size=8, epochs=2, verbose=0)
+arrays.update({"lazy_%d" % i: w for i, w in enumerate(lazy.get_weights())})
+# A callback that stops training mid-epoch on rank 0 only: every rank must stop after the same batch.
+class StopOnRankZero(keras.callbacks.Callback):
+    def on_train_batch_end(self, batch, logs=None):
+        if batch == 2 and os.environ.get("RANK", "0") == "0":
+            self.model.stop_training = True
+
+
+model = mlp()
+model.fit(x, y, batch_size=8, epochs=3, callbacks=[StopOnRankZero()], verbose=0)
+report["stopped_after_steps"] = int(model.optimizer.iterations)
+
+
+# A model's own train_step, Keras 3's torch style: what it hands optimizer.apply is averaged over the ranks.
+class OwnStep(keras.Model):
+    def __init__(self):
+        super().__init__()
+        self.hidden = keras.layers.Dense(4, activation="relu")
+        self.out = keras.layers.Dense(2)
+
+    def call(self, inputs):
+        return self.out(self.hidden(inputs))
+
+    def train_step(self, data):
+        x, y = data
+        self.zero_grad()
+        loss = self.compute_loss(y=y, y_pred=self(x, training=True))
+        loss.backward()
+        weights = list(self.trainable_weights)
+        with torch.no_grad():
+            self.optimizer.apply([w.value.grad for w in weights], weights)
+        return {"loss": loss.detach()}
+
+
+keras.utils.set_random_seed(23 + int(os.environ.get("RANK", "0")))
+own = OwnStep()
+own.compile(optimizer=keras.optimizers.Adam(0.01), loss="mse")
+own(x[:1])
+report["ownstep_history"] = own.fit(x, y, batch_size=8, epochs=2, verbose=0).history
+arrays.update({"ownstep_%d" % i: w for i, w in enumerate(own.get_weights())})
+# Each rank's BatchNormalization statistics come from its own shares: rank 0's are kept at each epoch's end.
+normalized = keras.Sequential([keras.Input((5,)), keras.layers.Dense(4), keras.layers.BatchNormalization(),
+                               keras.layers.Dense(2)])
+normalized.compile(optimizer="adam", loss="mse")
+normalized.fit(x, y, batch_size=8, epochs=2, verbose=0)
+arrays.update({"batchnorm_%d" % i: w for i, w in enumerate(normalized.get_weights())})
 
 
 class LoggedDataset(torch.utils.data.Dataset):
@@ -120,14 +182,18 @@ with open(os.path.join(out, rank + ".json"), "w") as file:
 '''
 
 # BackupAndRestore: with STALL set, the job waits at the start of epoch 3 (after the backup of epoch 2) until it is
-# killed; started again, it resumes from rank 0's backup.
+# killed; started again, it resumes from rank 0's backup. With OWN_GROUP set, the script makes the process group
+# itself (kerastorch must use it, and leave it alone).
 BACKUP_SCRIPT = r'''
 import json, os, sys, time
 import numpy as np
+import torch.distributed as dist
 import kerastorch as keras
 
 out = sys.argv[1]
 rank = os.environ.get("RANK", "single")
+if os.environ.get("OWN_GROUP"):
+    dist.init_process_group("gloo")
 keras.utils.set_random_seed(3 + int(os.environ.get("RANK", "0")))
 data = np.random.default_rng(1)
 x, y = data.normal(size=(30, 4)).astype("float32"), data.normal(size=(30, 1)).astype("float32")
@@ -147,5 +213,7 @@ history = model.fit(x, y, batch_size=7, epochs=4, verbose=0,
                     callbacks=[keras.callbacks.BackupAndRestore(os.path.join(out, "backup")), Stall()])
 np.savez(os.path.join(out, rank + ".npz"), *model.get_weights())
 with open(os.path.join(out, rank + ".json"), "w") as file:
-    json.dump(history.history, file)
+    json.dump(dict(history.history, group_kept=dist.is_initialized()), file)
+if os.environ.get("OWN_GROUP"):
+    dist.destroy_process_group()
 '''

@@ -5,6 +5,7 @@ Each launch costs seconds, so one launch checks many things; a timeout guards ev
 forever in a collective would otherwise hang the suite).
 """
 import csv
+import fcntl
 import json
 import os
 import pathlib
@@ -40,25 +41,52 @@ def _command(script, processes):
             "--tee", "3", str(script)]
 
 
-def _run(tmp_path, source, processes, name, env=None):
-    """Run ``source`` as a script (one process, or a torchrun job); returns (out folder, completed process)."""
+def _start(tmp_path, source, processes, name, env=None, **options):
+    """Start ``source`` as a script (one process, or a torchrun job, in a session of its own so that the whole
+    job can be killed); returns (out folder, process)."""
     script = tmp_path / f"{name}.py"
     script.write_text(source)
     out = tmp_path / name
     out.mkdir(exist_ok=True)
-    result = subprocess.run(_command(script, processes) + [str(out)], cwd=tmp_path, env=env or _environment(),
-                            capture_output=True, text=True, timeout=LAUNCH_TIMEOUT)
-    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-6000:]
-    return out, result
+    options = options or dict(stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return out, subprocess.Popen(_command(script, processes) + [str(out)], cwd=tmp_path, env=env or _environment(),
+                                 start_new_session=True, **options)
 
 
-@pytest.fixture(scope="module")
-def fit_runs(tmp_path_factory):
-    """The fit script as one process and as a job of two; ``(single, job, job's output)``."""
-    tmp_path = tmp_path_factory.mktemp("fit")
-    single, _ = _run(tmp_path, FIT_SCRIPT, 1, "single")
-    job, result = _run(tmp_path, FIT_SCRIPT, 2, "job")
-    return single, job, result.stdout
+def _finish(process):
+    """Wait for a process started by ``_start`` (within the timeout); returns its standard output."""
+    try:
+        stdout, stderr = process.communicate(timeout=LAUNCH_TIMEOUT)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise
+    assert process.returncode == 0, stdout[-3000:] + stderr[-6000:]
+    return stdout
+
+
+def _run(tmp_path, source, processes, name, env=None):
+    out, process = _start(tmp_path, source, processes, name, env)
+    return out, _finish(process)
+
+
+@pytest.fixture(scope="session")
+def fit_runs(tmp_path_factory, worker_id):
+    """The fit script as one process and as a job of two, run side by side; ``(single, job, job's output)``.
+
+    Run once per test session: with pytest-xdist, the first worker to get here runs them under a file lock in the
+    workers' shared temporary folder, and the others read its results."""
+    shared = tmp_path_factory.getbasetemp() if worker_id == "master" else tmp_path_factory.getbasetemp().parent
+    tmp_path = shared / "distributed_fit"
+    with open(shared / "distributed_fit.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not (tmp_path / "output.txt").exists():
+            tmp_path.mkdir(exist_ok=True)
+            (single, one), (job, two) = (_start(tmp_path, FIT_SCRIPT, 1, "single"),
+                                         _start(tmp_path, FIT_SCRIPT, 2, "job"))
+            _finish(one)
+            (tmp_path / "output.txt").write_text(_finish(two))
+    return tmp_path / "single", tmp_path / "job", (tmp_path / "output.txt").read_text()
 
 
 def _load(folder, rank):
@@ -74,7 +102,7 @@ def test_final_weights_are_identical_on_both_ranks(fit_runs):
         np.testing.assert_array_equal(arrays_0[key], arrays_1[key], err_msg=key)
 
 
-@pytest.mark.parametrize("prefix", ["mlp_", "dataset_", "loader_", "predict"])
+@pytest.mark.parametrize("prefix", ["mlp_", "dataset_", "loader_", "predict", "heads_", "lazy_", "ownstep_"])
 def test_two_processes_match_one_process_with_the_same_global_batch(fit_runs, prefix):
     single, job, _ = fit_runs
     (one, _), (two, _) = _load(single, "single"), _load(job, "0")
@@ -98,6 +126,7 @@ def test_history_and_evaluate_are_identical_on_both_ranks_and_match_one_process(
     single, job, _ = fit_runs
     one, rank_0, rank_1 = _load(single, "single")[1], _load(job, "0")[1], _load(job, "1")[1]
     assert rank_0["history"] == rank_1["history"]
+    assert rank_0["ownstep_history"] == rank_1["ownstep_history"]
     assert rank_0["evaluate"] == rank_1["evaluate"]
     for key, values in one["history"].items():
         np.testing.assert_allclose(rank_0["history"][key], values, rtol=1e-5, atol=1e-6, err_msg=key)
@@ -110,6 +139,13 @@ def test_early_stopping_stops_both_ranks_at_the_same_epoch(fit_runs):
     epochs = [len(_load(folder, rank)[1]["history"]["loss"]) for folder, rank in
               ((single, "single"), (job, "0"), (job, "1"))]
     assert epochs == [3, 3, 3]
+
+
+def test_a_stop_decided_mid_epoch_on_one_rank_stops_every_rank_after_that_batch(fit_runs):
+    single, job, _ = fit_runs
+    steps = [_load(folder, rank)[1]["stopped_after_steps"] for folder, rank in
+             ((single, "single"), (job, "0"), (job, "1"))]
+    assert steps == [3, 3, 3]
 
 
 def test_progress_and_checkpoint_messages_are_printed_once(fit_runs):
@@ -178,15 +214,11 @@ def test_keras_distribution_lists_a_device_per_process(fit_runs):
 
 
 def test_backup_and_restore_after_kill_of_the_whole_job_resumes_to_the_same_weights(tmp_path):
-    single, _ = _run(tmp_path, BACKUP_SCRIPT, 1, "single")
-    script = tmp_path / "job.py"
-    script.write_text(BACKUP_SCRIPT)
-    out = tmp_path / "job"
-    out.mkdir()
+    """Also: the resumed job makes its own process group, which kerastorch uses and leaves alone."""
+    single, one = _start(tmp_path, BACKUP_SCRIPT, 1, "single")
     env = _environment()
     env["STALL"] = "1"
-    job = subprocess.Popen(_command(script, 2) + [str(out)], cwd=tmp_path, env=env, start_new_session=True,
-                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    out, job = _start(tmp_path, BACKUP_SCRIPT, 2, "job", env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + LAUNCH_TIMEOUT
         while not (out / "stalled").exists():
@@ -196,9 +228,12 @@ def test_backup_and_restore_after_kill_of_the_whole_job_resumes_to_the_same_weig
     finally:
         os.killpg(job.pid, signal.SIGKILL)
         job.wait()
+    _finish(one)
     assert (out / "backup").is_dir()
     assert not (out / "0.npz").exists()
-    _run(tmp_path, BACKUP_SCRIPT, 2, "job")
+    env = _environment()
+    env["OWN_GROUP"] = "1"
+    _run(tmp_path, BACKUP_SCRIPT, 2, "job", env=env)
     one = np.load(single / "single.npz")
     rank_0, rank_1 = np.load(out / "0.npz"), np.load(out / "1.npz")
     for key in one.files:
@@ -207,4 +242,5 @@ def test_backup_and_restore_after_kill_of_the_whole_job_resumes_to_the_same_weig
     with open(out / "0.json") as file:
         resumed = json.load(file)
     assert len(resumed["loss"]) == 2  # epochs 3 and 4 only
+    assert resumed["group_kept"]
     assert not (out / "backup").exists()
