@@ -3,7 +3,9 @@
 - ``.keras``: the whole model (config, weights, optimizer state), Keras 3's format: ``save_model``/``load_model``.
 - ``.weights.h5`` (Keras 3's layout, needs h5py) and ``.weights.safetensors`` (kerastorch's, no extra
   dependency): weights only, ``save_weights``/``load_weights``.
-- ``.h5``: Keras 2's legacy files, full models and weights, read by ``load_model`` and ``load_weights``.
+- ``.h5``/``.hdf5``: Keras 2's legacy files, full models and weights, written by ``save_model``/``save_weights``
+  (with a warning recommending ``.keras``) and read by ``load_model``/``load_weights``; Keras 3 and tf.keras
+  load the files kerastorch writes.
 
 Loading never runs code from a file: classes come from kerastorch, ``custom_objects`` and the registry
 (``register_keras_serializable``); a Lambda's bytecode is only revived with ``safe_mode=False``.
@@ -29,26 +31,48 @@ def _path(filepath):
 
 
 def save_model(model, filepath, overwrite=True, **kwargs):
-    """Save ``model`` as a ``.keras`` file (config, weights and optimizer state), atomically.
+    """Save ``model`` (config, weights and optimizer state), atomically: as a ``.keras`` file, or in Keras 2's
+    legacy ``.h5`` layout, which Keras 3 and tf.keras load too (with a warning recommending ``.keras``).
 
     Args:
-        model: a built kerastorch model.
-        filepath: a path ending in ``.keras``.
+        model: a built kerastorch model (Functional or Sequential for ``.h5``).
+        filepath: a path ending in ``.keras``, ``.h5`` or ``.hdf5``.
         overwrite: replace an existing file (default True).
+        include_optimizer: (``.h5`` only) store how the model was compiled and its optimizer's state (default
+            True).
     """
     from kerastorch.saving import saving_lib
     path = _path(filepath)
+    if path.endswith(_H5_SUFFIXES):
+        _save_legacy_h5(model, path, overwrite, kwargs)
+        return
     if kwargs.pop("zipped", True) is False:
         raise ValueError("kerastorch writes zipped `.keras` files only; remove `zipped=False`.")
     if kwargs:
         raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
-    if path.endswith(_H5_SUFFIXES):
-        raise ValueError(f"kerastorch reads Keras 2's legacy `.h5` files but does not write them. Save in Keras 3's "
-                         f"format instead, which Keras reads too: `model.save('{os.path.splitext(path)[0]}.keras')`.")
     if not path.endswith(".keras"):
         raise ValueError(f"Invalid filepath extension for saving. Please add the `.keras` extension to the "
                          f"filepath (e.g. `model.save('my_model.keras')`). Received: filepath={path}")
     saving_lib.save_model(model, path, overwrite=overwrite)
+
+
+def _save_legacy_h5(model, path, overwrite, kwargs):
+    import warnings
+    from kerastorch.saving import legacy_h5, safe_h5, saving_lib
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    kwargs.pop("zipped", None)   # Keras ignores it for .h5 files
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+    if not overwrite and os.path.exists(path):
+        raise ValueError(f"{path} already exists. Pass overwrite=True to replace it.")
+    warnings.warn(legacy_h5.SAVE_WARNING, stacklevel=4)
+    h5py = safe_h5.require_h5py("Saving an .h5 file")
+
+    def write(file):
+        with h5py.File(file, "w") as h5_file:
+            legacy_h5.write_model(model, h5_file, include_optimizer=include_optimizer)
+
+    saving_lib.atomic_write(path, write)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -87,23 +111,31 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Save the model's weights, atomically: ``.weights.safetensors`` (kerastorch's format) or ``.weights.h5``
-    (Keras 3's layout, with the optimizer state; needs h5py)."""
-    from kerastorch.saving import keras_h5, saving_lib, weights
+    """Save the model's weights, atomically: ``.weights.safetensors`` (kerastorch's format), ``.weights.h5``
+    (Keras 3's layout, with the optimizer state; needs h5py), or another ``.h5``/``.hdf5`` name (Keras 2's
+    legacy layout, weights only, with a warning recommending ``.weights.h5``)."""
+    import warnings
+    from kerastorch.saving import keras_h5, legacy_h5, saving_lib, weights
     path = _path(filepath)
     if path.endswith(weights.WEIGHTS_SUFFIX):
         weights.save_weights(model, path, overwrite=overwrite)
         return
-    if not path.endswith(".weights.h5"):
-        raise ValueError(f"The filename must end in `.weights.h5` or `.weights.safetensors`. Received: "
-                         f"filepath={path}")
+    legacy = path.endswith(_H5_SUFFIXES) and not path.endswith(".weights.h5")
+    if not path.endswith(".weights.h5") and not legacy:
+        raise ValueError(f"The filename must end in `.weights.h5`, `.weights.safetensors` or (Keras 2's legacy "
+                         f"layout) `.h5`. Received: filepath={path}")
     if not overwrite and os.path.exists(path):
         raise ValueError(f"{path} already exists. Pass overwrite=True to replace it.")
-    h5py = keras_h5.require_h5py("Saving a .weights.h5 file")
+    h5py = keras_h5.require_h5py("Saving a .weights.h5 file" if not legacy else "Saving an .h5 file")
+    if legacy:
+        warnings.warn(legacy_h5.SAVE_WEIGHTS_WARNING, stacklevel=3)
 
     def write(file):
         with h5py.File(file, "w") as h5_file:
-            keras_h5.write_weights(model, h5_file)
+            if legacy:
+                legacy_h5.write_weights_group(h5_file, model)
+            else:
+                keras_h5.write_weights(model, h5_file)
 
     saving_lib.atomic_write(path, write)
 

@@ -1,0 +1,133 @@
+"""Configs in the schema Keras 2 (tf.keras 2.x, tf_keras) reads, for the ``model_config`` of legacy ``.h5`` files.
+
+kerastorch serializes in Keras 3's schema. Keras 3 reads Keras 2's schema as well (it loads tf.keras files), but
+tf.keras does not read Keras 3's, so an ``.h5`` file that both should load carries Keras 2's:
+
+- a dtype policy is its name (``"float32"``), or ``{"class_name": "Policy", ...}`` for a mixed one;
+- ``InputLayer`` takes ``batch_input_shape``, not ``batch_shape``;
+- a functional graph's ``inbound_nodes`` are lists of ``[layer_name, node_index, tensor_index, kwargs]`` and
+  ``input_layers``/``output_layers`` lists of ``[layer_name, node_index, tensor_index]``;
+- arguments that only Keras 3 has are left out while they hold the value that means Keras 2's behaviour
+  (``_KERAS3_ONLY``), and arguments Keras 3 renamed get their Keras 2 name back (``_RENAMED``);
+- objects (layers, initializers, ...) drop Keras 3's ``module`` and ``registered_name`` entries: Keras 2 finds
+  built-ins by class name, and a registered class by its registered name, which becomes the class name.
+"""
+import copy
+
+# {argument: value}: what Keras 3 added and Keras 2 does not accept, with the value that behaves as Keras 2 does.
+_KERAS3_ONLY_ANY = {"quantization_config": None, "lora_rank": None, "lora_alpha": None, "input_axes": None,
+                    "output_axes": None, "optional": False}
+_KERAS3_ONLY = {
+    "LSTM": {"seed": None, "use_cudnn": "auto"}, "GRU": {"seed": None, "use_cudnn": "auto"},
+    "SimpleRNN": {"seed": None, "use_cudnn": "auto"}, "ConvLSTM1D": {"seed": None}, "ConvLSTM2D": {"seed": None},
+    "ConvLSTM3D": {"seed": None}, "CuDNNLSTM": {"seed": None, "use_cudnn": "auto"},
+    "CuDNNGRU": {"seed": None, "use_cudnn": "auto"},
+    "LayerNormalization": {"rms_scaling": False},
+    "MultiHeadAttention": {"sliding_window": None, "seed": None},
+    "Embedding": {"embeddings_quantizer": None},
+}
+# {class: {Keras 3 name: Keras 2 name}}
+_RENAMED = {"LeakyReLU": {"negative_slope": "alpha"}, "InputLayer": {"batch_shape": "batch_input_shape"}}
+
+
+def dtype_policy(value):
+    """A dtype policy as Keras 2 writes it: its name, or a ``Policy`` config for a mixed one."""
+    if isinstance(value, dict) and value.get("class_name") in ("DTypePolicy", "FloatDTypePolicy", "Policy"):
+        name = (value.get("config") or {}).get("name")
+        if isinstance(name, str) and name.startswith("mixed_"):
+            return {"class_name": "Policy", "config": {"name": name}}
+        return name
+    return value
+
+
+def _object(value):
+    """A serialized object (``{"class_name": ..., "config": ...}``) in Keras 2's form, recursively."""
+    if isinstance(value, list):
+        return [_object(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    if "class_name" not in value or "config" not in value or value.get("class_name") == "__keras_tensor__":
+        return {key: _object(item) for key, item in value.items()}
+    converted = {"class_name": value.get("registered_name") or value["class_name"]}
+    if converted["class_name"] in ("DTypePolicy", "FloatDTypePolicy"):
+        return dtype_policy(value)
+    config = value["config"]
+    converted["config"] = layer_config(converted["class_name"], config) if isinstance(config, dict) else config
+    for key in ("name", "inbound_nodes", "shared_object_id"):
+        if key in value:
+            converted[key] = value[key]
+    if "inbound_nodes" in converted:
+        converted["inbound_nodes"] = [_node(node) for node in converted["inbound_nodes"]]
+    return converted
+
+
+def layer_config(class_name, config):
+    """``config`` (a layer's, an initializer's, a model's...) in Keras 2's schema."""
+    only = {**_KERAS3_ONLY_ANY, **_KERAS3_ONLY.get(class_name, {})}
+    renamed = _RENAMED.get(class_name, {})
+    converted = {}
+    for key, value in config.items():
+        if key in only and value == only[key] and type(value) is type(only[key]):
+            continue
+        if key == "dtype":
+            converted[key] = dtype_policy(value)
+        elif key in ("input_layers", "output_layers"):
+            converted[key] = _endpoints(value)
+        else:
+            converted[renamed.get(key, key)] = _object(value)
+    return converted
+
+
+def _endpoints(value):
+    """``[[layer_name, node_index, tensor_index], ...]``: Keras 3 writes one endpoint without the outer list."""
+    if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str):
+        return [list(value)]
+    if isinstance(value, dict):   # Keras 3's dict of named inputs: Keras 2 knows lists only
+        return [list(v) for v in value.values()]
+    return [list(v) for v in value]
+
+
+def _history(tensor):
+    """``[layer_name, node_index, tensor_index]`` of a serialized keras tensor, or None."""
+    if isinstance(tensor, dict) and tensor.get("class_name") == "__keras_tensor__":
+        return list(tensor["config"]["keras_history"])
+    return None
+
+
+def _node(node):
+    """One call of a layer in Keras 2's form: ``[[layer, node, tensor, kwargs], ...]``, one entry per input."""
+    if isinstance(node, list):   # already Keras 2's form
+        return node
+    args, kwargs = list(node.get("args") or []), dict(node.get("kwargs") or {})
+    first = args[0] if args else None
+    inputs = first if isinstance(first, (list, tuple)) else [first]
+    # Further tensors passed by position or by name become call arguments of the first input, as Keras 2 wrote
+    # them (e.g. MultiHeadAttention's `value`), each as its `[layer, node, tensor]` history.
+    extra = {key: (_history(value) or _object(value)) for key, value in kwargs.items()}
+    entries = []
+    for tensor in inputs:
+        history = _history(tensor)
+        if history is None:
+            raise ValueError(f"Cannot write this model in Keras 2's .h5 layout: a layer is called on a "
+                             f"non-tensor value ({tensor!r}). Save it as a `.keras` file instead.")
+        entries.append(history + [{}])
+    if entries:
+        entries[0][3] = extra
+    for position, value in enumerate(args[1:], start=1):
+        history = _history(value)
+        if history is None:
+            raise ValueError(f"Cannot write this model in Keras 2's .h5 layout: a layer takes a non-tensor "
+                             f"positional argument ({value!r}). Save it as a `.keras` file instead.")
+        entries.append(history + [{}])
+    return entries
+
+
+def model_config(serialized_model):
+    """The ``model_config`` attribute's content: ``{"class_name": ..., "config": ...}`` in Keras 2's schema."""
+    value = copy.deepcopy(serialized_model)
+    class_name = value.get("class_name")
+    if class_name == "Functional" or value.get("registered_name") == "Functional":
+        class_name = "Functional"
+    elif value.get("registered_name"):
+        class_name = value["registered_name"]
+    return {"class_name": class_name, "config": layer_config(class_name, value.get("config") or {})}
