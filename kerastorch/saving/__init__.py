@@ -122,8 +122,8 @@ def save_weights(model, filepath, overwrite=True):
         return
     legacy = path.endswith(_H5_SUFFIXES) and not path.endswith(".weights.h5")
     if not path.endswith(".weights.h5") and not legacy:
-        raise ValueError(f"The filename must end in `.weights.h5`, `.weights.safetensors` or (Keras 2's legacy "
-                         f"layout) `.h5`. Received: filepath={path}")
+        raise ValueError(f"The filename must end in `.weights.h5` or `.weights.safetensors` (or `.h5` for Keras "
+                         f"2's legacy layout). Received: filepath={path}")
     if not overwrite and os.path.exists(path):
         raise ValueError(f"{path} already exists. Pass overwrite=True to replace it.")
     h5py = keras_h5.require_h5py("Saving a .weights.h5 file" if not legacy else "Saving an .h5 file")

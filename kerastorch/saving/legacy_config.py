@@ -9,8 +9,8 @@ tf.keras does not read Keras 3's, so an ``.h5`` file that both should load carri
   ``input_layers``/``output_layers`` lists of ``[layer_name, node_index, tensor_index]``;
 - arguments that only Keras 3 has are left out while they hold the value that means Keras 2's behaviour
   (``_KERAS3_ONLY``), and arguments Keras 3 renamed get their Keras 2 name back (``_RENAMED``);
-- objects (layers, initializers, ...) drop Keras 3's ``module`` and ``registered_name`` entries: Keras 2 finds
-  built-ins by class name, and a registered class by its registered name, which becomes the class name.
+- models (``Functional``, ``Sequential``) are named by class only: Keras 3's module path for them is not one of
+  tf.keras's. Other objects keep their ``module`` and ``registered_name``, which tf.keras 2.13+ reads too.
 """
 import copy
 
@@ -28,6 +28,9 @@ _KERAS3_ONLY = {
 }
 # {class: {Keras 3 name: Keras 2 name}}
 _RENAMED = {"LeakyReLU": {"negative_slope": "alpha"}, "InputLayer": {"batch_shape": "batch_input_shape"}}
+
+
+_MODEL_CLASSES = ("Functional", "Sequential", "Model")
 
 
 def dtype_policy(value):
@@ -48,12 +51,17 @@ def _object(value):
         return value
     if "class_name" not in value or "config" not in value or value.get("class_name") == "__keras_tensor__":
         return {key: _object(item) for key, item in value.items()}
-    converted = {"class_name": value.get("registered_name") or value["class_name"]}
-    if converted["class_name"] in ("DTypePolicy", "FloatDTypePolicy"):
+    class_name = value["class_name"]
+    if class_name in ("DTypePolicy", "FloatDTypePolicy"):
         return dtype_policy(value)
+    if class_name in _MODEL_CLASSES:
+        # Keras 2 knows its models by class name only (Keras 3's module path is not one of tf.keras's).
+        converted = {"class_name": class_name}
+    else:
+        converted = {key: value[key] for key in ("module", "class_name", "registered_name") if key in value}
     config = value["config"]
-    converted["config"] = layer_config(converted["class_name"], config) if isinstance(config, dict) else config
-    for key in ("name", "inbound_nodes", "shared_object_id"):
+    converted["config"] = layer_config(class_name, config) if isinstance(config, dict) else config
+    for key in ("build_config", "name", "inbound_nodes", "shared_object_id"):
         if key in value:
             converted[key] = value[key]
     if "inbound_nodes" in converted:
