@@ -13,7 +13,8 @@ Bidirectional + TimeDistributed, a functional model with two inputs), each train
   difference after the extra epoch (small when the optimizer's state was restored).
 - tf.keras -> kerastorch: tf_keras writes `tests/golden/saving/tf_keras_<name>.h5` (and one weights file) and
   records in tests/golden/saving/tf_keras_h5.npz the inputs, its predictions and, for the models without dropout,
-  its predictions after one more epoch; tests/saving/test_legacy_h5_save.py loads the files and compares.
+  its predictions after one more epoch; tests/saving/test_legacy_h5_save.py loads the files and compares. Two more
+  models (TF_KERAS_ONLY) use tf.keras's legacy optimizers, whose state kerastorch reorders on load.
 
 Also recorded: the text of Keras 3's warning when it saves an `.h5` file. Results: tests/golden/saving/legacy_h5.json.
 """
@@ -90,6 +91,13 @@ x = [rng.rand(3, 5).astype("float32"), rng.rand(3, 3).astype("float32")]
 deterministic = True
 """,
 }
+# Models only tf.keras writes (kerastorch has no `optimizers.legacy`): Keras 2's first optimizers, whose state
+# lists all `m` then all `v`.
+TF_KERAS_ONLY = {
+    "mlp_legacy_adam": MODELS["mlp"].replace("keras.optimizers.Adam(", "keras.optimizers.legacy.Adam("),
+    "convnet_legacy_sgd": MODELS["convnet_bn"].replace("keras.optimizers.SGD(", "keras.optimizers.legacy.SGD(")
+    .replace("keras.layers.Dropout(0.25), ", "").replace("deterministic = False", "deterministic = True"),
+}
 # tf.keras's files committed as fixtures: every model's full file, and one weights file.
 TF_KERAS_WEIGHTS_FILES = ("mlp",)
 FIT = {"epochs": 2, "batch_size": 8, "shuffle": False, "verbose": 0}
@@ -99,7 +107,7 @@ EXTRA_EPOCH = {"epochs": 1, "batch_size": 8, "shuffle": False, "verbose": 0}
 def build(keras, np, name, train=True):
     keras.utils.set_random_seed(0)
     scope = {"keras": keras, "np": np}
-    exec(MODELS[name], scope)
+    exec({**MODELS, **TF_KERAS_ONLY}[name], scope)
     if train:
         scope["model"].fit(scope["x_train"], scope["y_train"], **FIT)
     return scope
@@ -192,7 +200,7 @@ def write_with_tf_keras(folder):
     import tf_keras as keras
     warnings.simplefilter("ignore")
     arrays = {}
-    for name in MODELS:
+    for name in [*MODELS, *TF_KERAS_ONLY]:
         keras.backend.clear_session()
         scope = build(keras, np, name)
         model = scope["model"]
@@ -253,7 +261,8 @@ def main():
         warning = run(KERAS_PYTHON, "--keras3-warning", folder)
         versions = run(TF_KERAS_PYTHON, "--tf-keras-write", folder)
     fixture = {"keras_version": warning["keras_version"], "tf_keras_version": versions["tf_keras_version"],
-               "keras3_save_warning": warning["warning"], "models": {}}
+               "keras3_save_warning": warning["warning"], "models": {},
+               "tf_keras_only": {name: source.strip() + "\n" for name, source in TF_KERAS_ONLY.items()}}
     for name in MODELS:
         fixture["models"][name] = {"source": MODELS[name].strip() + "\n", **written[name],
                                    "keras3": keras3[name], "tf_keras": tf_keras[name]}

@@ -188,11 +188,42 @@ def _saved_optimizer_state(h5_file, source):
     return [(name, safe_h5.get_dataset(group, name, source)) for name in _attribute_list(group, "weight_names")]
 
 
-def restore_optimizer_state(model, h5_file, source):
+def _grouped_by_slot(saved, optimizer):
+    """Keras 2's first optimizers (Keras 2.3, tf.keras before 2.11, ``optimizers.legacy``) list the step count,
+    then one slot for every weight, then the next slot for every weight (all ``m``, then all ``v``); kerastorch
+    lists each weight's slots together. ``saved`` reordered into kerastorch's order (with no learning rate), or
+    None when it does not have that shape. Keras 2.3's Adam adds one ``(1,)`` placeholder per weight (its
+    ``vhat``s without amsgrad) and its SGD a moment per weight even without momentum: trailing entries of that
+    kind are dropped."""
+    order = optimizer._slot_order
+    slot_names = list(dict.fromkeys(name for name, _ in order))
+    count = len(optimizer._trainable_variables)
+    slots = saved[1:]
+    if len(slots) < len(order) or len(order) != len(slot_names) * count:
+        return None
+    extra = slots[len(order):]
+    placeholders = all(tuple(dataset.shape or ()) == (1,) for _, dataset in extra)
+    if extra and not (placeholders or not order):
+        return None
+    position = {name: index for index, name in enumerate(slot_names)}
+    return saved[:1] + [slots[position[name] * count + index] for name, index in order]
+
+
+def _first_keras2_optimizer(h5_file, training_config):
+    """Whether the file's optimizer is one of Keras 2's first ones: a Keras 1/2 file whose optimizer config does
+    not say `is_legacy_optimizer: False` (tf.keras 2.11+ writes that for its current optimizers)."""
+    if not _written_by_keras2(h5_file):
+        return False
+    config = (training_config.get("optimizer_config") or {}).get("config") or {}
+    return config.get("is_legacy_optimizer", True) is not False
+
+
+def restore_optimizer_state(model, h5_file, source, grouped=False):
     """Give the compiled model's optimizer the state of the file's ``optimizer_weights``: built on the model's
     trainable weights, then assigned, once every shape fits. Files of Keras 3 and kerastorch list the step count,
     the learning rate and the slots; those of tf.keras 2.11+ lack the learning rate, which keeps its compiled
-    value. Any other layout (older Keras 2 optimizers) leaves a fresh optimizer, with a warning."""
+    value; those of Keras 2's first optimizers (``grouped``) list the slots grouped by kind (`_grouped_by_slot`).
+    Any other layout leaves a fresh optimizer, with a warning."""
     optimizer = model.optimizer
     saved = _saved_optimizer_state(h5_file, source)
     trainable = [w for w in model.trainable_weights if w.requires_grad]
@@ -200,8 +231,10 @@ def restore_optimizer_state(model, h5_file, source):
         optimizer.build(trainable)
     expected = optimizer.variables
     with_rate = isinstance(getattr(optimizer, "_learning_rate", None), float)
-    if with_rate and len(saved) == len(expected) - 1 and saved and "learning_rate" not in saved[0][0]:
-        saved = saved[:1] + [(None, None)] + saved[1:]
+    if grouped and saved and hasattr(optimizer, "_slot_order") and not optimizer._host_state():
+        saved = _grouped_by_slot(saved, optimizer) or saved
+    if with_rate and len(saved) == len(expected) - 1 and saved:
+        saved = saved[:1] + [(None, None)] + saved[1:]   # the learning rate keeps its compiled value
     if len(saved) != len(expected) or any(
             dataset is not None and tuple(dataset.shape or ()) != tuple(variable.shape)
             for (_, dataset), variable in zip(saved, expected)):
@@ -243,7 +276,7 @@ def load_model(h5_file, source, custom_objects=None, compile=True, safe_mode=Tru
         if isinstance(training_config, dict):
             model.compile(**_legacy_compile_arguments(training_config, custom_objects))
             if "optimizer_weights" in h5_file and model.built:
-                restore_optimizer_state(model, h5_file, source)
+                restore_optimizer_state(model, h5_file, source, _first_keras2_optimizer(h5_file, training_config))
     return model
 
 

@@ -235,7 +235,10 @@ def tf_keras_inputs(name, prefix):
     return values if len(values) > 1 else values[0]
 
 
-@pytest.mark.parametrize("name", sorted(INTEROP["models"]))
+TF_KERAS_FILES = sorted([*INTEROP["models"], *INTEROP["tf_keras_only"]])
+
+
+@pytest.mark.parametrize("name", TF_KERAS_FILES)
 def test_tf_keras_h5_predicts_as_tf_keras(name):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
@@ -244,10 +247,10 @@ def test_tf_keras_h5_predicts_as_tf_keras(name):
                                atol=1e-5)
 
 
-@pytest.mark.parametrize("name", sorted(k for k in INTEROP["models"] if f"{k}/after_extra_epoch" in TF_KERAS.files))
+@pytest.mark.parametrize("name", [name for name in TF_KERAS_FILES if f"{name}/after_extra_epoch" in TF_KERAS.files])
 def test_tf_keras_h5_resumes_training_as_tf_keras(name):
-    """The optimizer's state (tf.keras 2.11+'s layout: no learning rate) is restored: one more epoch gives what
-    tf.keras gave."""
+    """The optimizer's state is restored (tf.keras 2.11+'s layout: no learning rate; its legacy optimizers': the
+    slots grouped by kind): one more epoch gives what tf.keras gave."""
     model = keras.models.load_model(FIXTURES / f"tf_keras_{name}.h5")
     assert model.optimizer.iterations == int(TF_KERAS[f"{name}/iterations"])
     model.fit(tf_keras_inputs(name, "x_train"), TF_KERAS[f"{name}/y_train"], epochs=1, batch_size=8, shuffle=False,
@@ -409,3 +412,27 @@ def test_keras3_file_naming_hard_sigmoid_keeps_keras3_hard_sigmoid(tmp_path):
     assert loaded.layers[0].cell.recurrent_activation is keras.activations.hard_sigmoid
     x = np.random.RandomState(0).rand(2, 4, 2).astype("float32")
     np.testing.assert_allclose(loaded.predict(x, verbose=0), model.predict(x, verbose=0), atol=1e-6)
+
+
+def test_keras23_adam_state_with_vhat_placeholders_is_reordered(tmp_path):
+    """Keras 2.3's Adam saved [iterations] + all m + all v + one (1,) vhat per weight (without amsgrad)."""
+    model = small_model()
+    model.fit(*data(), epochs=1, batch_size=8, verbose=0)
+    quiet_save(model, tmp_path / "m.h5")
+    optimizer = model.optimizer
+    slots = {(name, i): optimizer._slots[name][i].detach().numpy() for name, i in optimizer._slot_order}
+    count = len(optimizer._trainable_variables)
+    with h5py.File(tmp_path / "m.h5", "r+") as f:
+        f.attrs["keras_version"] = b"2.3.1"
+        del f["optimizer_weights"]
+        group = f.create_group("optimizer_weights")
+        values = [np.asarray(2, "int64")] + [slots["momentum", i] for i in range(count)] + \
+            [slots["velocity", i] for i in range(count)] + [np.zeros(1, "float32")] * count
+        names = [f"training/Adam/Variable_{i}:0" for i in range(len(values))]
+        group.attrs["weight_names"] = [n.encode() for n in names]
+        for name, value in zip(names, values):
+            group.create_dataset(name, data=value)
+    loaded = keras.models.load_model(tmp_path / "m.h5")
+    assert loaded.optimizer.iterations == 2
+    for name, i in optimizer._slot_order:
+        np.testing.assert_array_equal(loaded.optimizer._slots[name][i].detach().numpy(), slots[name, i])
