@@ -4,7 +4,8 @@
                                                             and /work/tfvenv with tf_keras)
 
 Both directions, for each model in MODELS (an MLP, a convnet with BatchNormalization, Embedding + LSTM + GRU,
-Bidirectional + TimeDistributed, a functional model with two inputs), each trained two epochs first:
+Bidirectional + TimeDistributed, a functional model with two inputs, Keras 2's seq2seq example's encoder-decoder
+with `initial_state`), each trained two epochs first:
 
 - kerastorch -> Keras: kerastorch writes `model.save("m.h5")` and `save_weights("w.h5")`; Keras 3
   (KERAS_BACKEND=torch) and tf_keras load both (the weights into the same architecture built and trained in their
@@ -88,6 +89,21 @@ rng = np.random.RandomState(4)
 x_train = [rng.rand(24, 5).astype("float32"), rng.rand(24, 3).astype("float32")]
 y_train = rng.rand(24, 2).astype("float32")
 x = [rng.rand(3, 5).astype("float32"), rng.rand(3, 3).astype("float32")]
+deterministic = True
+""",
+    "seq2seq": """
+encoder_inputs = keras.Input((None, 5))
+_, state_h, state_c = keras.layers.LSTM(8, return_state=True)(encoder_inputs)
+decoder_inputs = keras.Input((None, 6))
+decoder_outputs, _, _ = keras.layers.LSTM(8, return_sequences=True, return_state=True)(
+    decoder_inputs, initial_state=[state_h, state_c])
+outputs = keras.layers.Dense(6, activation="softmax")(decoder_outputs)
+model = keras.Model([encoder_inputs, decoder_inputs], outputs)
+model.compile(optimizer="rmsprop", loss="categorical_crossentropy", metrics=["accuracy"])
+rng = np.random.RandomState(5)
+x_train = [rng.rand(16, 4, 5).astype("float32"), rng.rand(16, 3, 6).astype("float32")]
+y_train = np.eye(6, dtype="float32")[rng.randint(0, 6, (16, 3))]
+x = [rng.rand(2, 4, 5).astype("float32"), rng.rand(2, 3, 6).astype("float32")]
 deterministic = True
 """,
 }

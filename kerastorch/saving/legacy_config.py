@@ -3,9 +3,10 @@
 kerastorch serializes in Keras 3's schema. Keras 3 reads Keras 2's schema as well (it loads tf.keras files), but
 tf.keras does not read Keras 3's, so an ``.h5`` file that both should load carries Keras 2's:
 
-- a dtype policy is its name (``"float32"``), or ``{"class_name": "Policy", ...}`` for a mixed one;
+- a dtype policy is its name (``"float32"``); a mixed one keeps Keras 3's form (Keras 3 reads no other);
 - ``InputLayer`` takes ``batch_input_shape``, not ``batch_shape``;
-- a functional graph's ``inbound_nodes`` are lists of ``[layer_name, node_index, tensor_index, kwargs]`` and
+- a functional graph's ``inbound_nodes`` are lists of ``[layer_name, node_index, tensor_index, kwargs]`` (an
+  RNN's ``initial_state`` as further inputs; a call of an operation on several operands keeps Keras 3's form) and
   ``input_layers``/``output_layers`` lists of ``[layer_name, node_index, tensor_index]``;
 - arguments that only Keras 3 has are left out while they hold the value that means Keras 2's behaviour
   (``_KERAS3_ONLY``), and arguments Keras 3 renamed get their Keras 2 name back (``_RENAMED``);
@@ -34,12 +35,12 @@ _MODEL_CLASSES = ("Functional", "Sequential", "Model")
 
 
 def dtype_policy(value):
-    """A dtype policy as Keras 2 writes it: its name, or a ``Policy`` config for a mixed one."""
+    """A dtype policy as Keras 2 writes it: its name. A mixed policy keeps Keras 3's form: Keras 3 does not read
+    Keras 2's (``{"class_name": "Policy", ...}``), and tf.keras does not read Keras 3's."""
     if isinstance(value, dict) and value.get("class_name") in ("DTypePolicy", "FloatDTypePolicy", "Policy"):
         name = (value.get("config") or {}).get("name")
-        if isinstance(name, str) and name.startswith("mixed_"):
-            return {"class_name": "Policy", "config": {"name": name}}
-        return name
+        if isinstance(name, str) and not name.startswith("mixed_"):
+            return name
     return value
 
 
@@ -102,31 +103,40 @@ def _history(tensor):
     return None
 
 
+def _tensor_references(value):
+    """``value`` with each serialized keras tensor as its ``[layer, node, tensor]`` history."""
+    history = _history(value)
+    if history is not None:
+        return history
+    if isinstance(value, (list, tuple)):
+        return [_tensor_references(item) for item in value]
+    return _object(value)
+
+
 def _node(node):
-    """One call of a layer in Keras 2's form: ``[[layer, node, tensor, kwargs], ...]``, one entry per input."""
+    """One call of a layer in Keras 2's form: ``[[layer, node, tensor, kwargs], ...]``, one entry per input.
+
+    Tensors passed by name are ``[layer, node, tensor]`` histories in the first entry's kwargs, except an RNN's
+    ``initial_state``, which Keras 2 recorded as further inputs (``[inputs, *states]``)."""
     if isinstance(node, list):   # already Keras 2's form
         return node
     args, kwargs = list(node.get("args") or []), dict(node.get("kwargs") or {})
     first = args[0] if args else None
-    inputs = first if isinstance(first, (list, tuple)) else [first]
-    # Further tensors passed by position or by name become call arguments of the first input, as Keras 2 wrote
-    # them (e.g. MultiHeadAttention's `value`), each as its `[layer, node, tensor]` history.
-    extra = {key: (_history(value) or _object(value)) for key, value in kwargs.items()}
-    entries = []
-    for tensor in inputs:
-        history = _history(tensor)
-        if history is None:
-            raise ValueError(f"Cannot write this model in Keras 2's .h5 layout: a layer is called on a "
-                             f"non-tensor value ({tensor!r}). Save it as a `.keras` file instead.")
-        entries.append(history + [{}])
+    inputs = list(first) if isinstance(first, (list, tuple)) else [first]
+    states = kwargs.pop("initial_state", None)
+    if states is not None and all(_history(state) is not None for state in (
+            states if isinstance(states, (list, tuple)) else [states])):
+        inputs += list(states) if isinstance(states, (list, tuple)) else [states]
+    elif states is not None:
+        kwargs["initial_state"] = states
+    if len(args) > 1 or any(_history(tensor) is None for tensor in inputs):
+        # A call Keras 2's form cannot express (an operation such as `x * 0.5` or `x + y` takes its operands by
+        # position): the node keeps Keras 3's form, which Keras 3 and kerastorch read node by node (tf.keras
+        # does not).
+        return node
+    entries = [_history(tensor) + [{}] for tensor in inputs]
     if entries:
-        entries[0][3] = extra
-    for position, value in enumerate(args[1:], start=1):
-        history = _history(value)
-        if history is None:
-            raise ValueError(f"Cannot write this model in Keras 2's .h5 layout: a layer takes a non-tensor "
-                             f"positional argument ({value!r}). Save it as a `.keras` file instead.")
-        entries.append(history + [{}])
+        entries[0][3] = {key: _tensor_references(value) for key, value in kwargs.items()}
     return entries
 
 

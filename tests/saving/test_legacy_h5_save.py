@@ -95,11 +95,20 @@ def test_h5_file_holds_keras2_layout(tmp_path):
         assert f["optimizer_weights"][optimizer_names[0]][()] == 2
 
 
+# What a reader could not load, and why (recorded by the interop script).
+KNOWN_LIMITS = {("seq2seq", "keras3"): "Keras 3 does not read Keras 2's record of an RNN called with initial_state "
+                                       "(as further inputs); tf.keras's own seq2seq .h5 files fail there too"}
+
+
 @pytest.mark.parametrize("name", sorted(INTEROP["models"]))
 def test_h5_model_config_is_the_one_keras3_and_tf_keras_loaded(name, tmp_path):
     recorded = INTEROP["models"][name]
-    assert recorded["keras3"]["loaded"] and recorded["tf_keras"]["loaded"]
-    assert recorded["keras3"]["max_abs_difference"] < 1e-6 and recorded["tf_keras"]["max_abs_difference"] < 1e-6
+    for reader in ("keras3", "tf_keras"):
+        if (name, reader) in KNOWN_LIMITS:
+            assert not recorded[reader]["loaded"]
+            continue
+        assert recorded[reader]["loaded"] and recorded[reader]["max_abs_difference"] < 1e-6
+        assert recorded[reader]["weights_loaded"] and recorded[reader]["weights_max_abs_difference"] < 1e-6
     model = build(name)["model"]
     quiet_save(model, tmp_path / "m.h5")
     with h5py.File(tmp_path / "m.h5", "r") as f:
@@ -436,3 +445,30 @@ def test_keras23_adam_state_with_vhat_placeholders_is_reordered(tmp_path):
     assert loaded.optimizer.iterations == 2
     for name, i in optimizer._slot_order:
         np.testing.assert_array_equal(loaded.optimizer._slots[name][i].detach().numpy(), slots[name, i])
+
+
+def test_model_checkpoint_writes_keras2_h5_model_files(tmp_path):
+    x, y = data()
+    model = small_model()
+    checkpoint = keras.callbacks.ModelCheckpoint(str(tmp_path / "ckpt_{epoch:02d}.h5"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        model.fit(x, y, epochs=2, batch_size=8, verbose=0, callbacks=[checkpoint])
+    with h5py.File(tmp_path / "ckpt_02.h5", "r") as f:
+        assert "model_config" in f.attrs and "layer_names" in f["model_weights"].attrs
+    np.testing.assert_array_equal(keras.models.load_model(tmp_path / "ckpt_02.h5").predict(x, verbose=0),
+                                  model.predict(x, verbose=0))
+
+
+def test_seq2seq_h5_restores_the_encoder_and_decoder_layers(tmp_path):
+    """Keras 2's lstm_seq2seq_restore pattern: the loaded model's inputs and layer outputs build new models."""
+    scope = build("seq2seq")
+    quiet_save(scope["model"], tmp_path / "s2s.h5")
+    model = keras.models.load_model(tmp_path / "s2s.h5")
+    encoder_inputs = model.input[0]
+    _, state_h, state_c = model.layers[2].output
+    encoder = keras.Model(encoder_inputs, [state_h, state_c])
+    h, c = encoder.predict(scope["x"][0], verbose=0)
+    assert h.shape == c.shape == (2, 8)
+    np.testing.assert_allclose(model.predict(scope["x"], verbose=0), scope["model"].predict(scope["x"], verbose=0),
+                               atol=1e-6)
