@@ -472,3 +472,67 @@ def test_seq2seq_h5_restores_the_encoder_and_decoder_layers(tmp_path):
     assert h.shape == c.shape == (2, 8)
     np.testing.assert_allclose(model.predict(scope["x"], verbose=0), scope["model"].predict(scope["x"], verbose=0),
                                atol=1e-6)
+
+
+def write_keras23_cudnn_model_file(path, weights, dense_kernel, dense_bias, moments):
+    """A full-model file as Keras 2.3.1 wrote one for Sequential([CuDNNLSTM(4, input_shape=(5, 3)), Dense(2)])
+    compiled with Adam, after 3 steps (its keras/engine/saving.py and the layers' get_config; written with h5py):
+    the config in Keras 2.3's schema, the CuDNN weights, and Adam's state as [iterations] + ms + vs + vhats."""
+    glorot = {"class_name": "VarianceScaling", "config": {"scale": 1.0, "mode": "fan_avg", "distribution": "uniform",
+                                                          "seed": None}}
+    none = {"kernel_regularizer": None, "bias_regularizer": None, "activity_regularizer": None,
+            "kernel_constraint": None, "bias_constraint": None}
+    lstm = {"name": "cu_dnnlstm_1", "trainable": True, "batch_input_shape": [None, 5, 3], "dtype": "float32",
+            "return_sequences": False, "return_state": False, "go_backwards": False, "stateful": False, "units": 4,
+            "kernel_initializer": glorot, "recurrent_initializer": {"class_name": "Orthogonal",
+                                                                    "config": {"gain": 1.0, "seed": None}},
+            "bias_initializer": {"class_name": "Zeros", "config": {}}, "unit_forget_bias": True,
+            "recurrent_regularizer": None, "recurrent_constraint": None, **none}
+    dense = {"name": "dense_1", "trainable": True, "dtype": "float32", "units": 2, "activation": "linear",
+             "use_bias": True, "kernel_initializer": glorot, "bias_initializer": {"class_name": "Zeros",
+                                                                                  "config": {}}, **none}
+    config = {"class_name": "Sequential", "config": {"name": "sequential_1", "layers": [
+        {"class_name": "CuDNNLSTM", "config": lstm}, {"class_name": "Dense", "config": dense}]}}
+    training = {"optimizer_config": {"class_name": "Adam", "config": {
+        "learning_rate": 0.001, "beta_1": 0.9, "beta_2": 0.999, "decay": 0.0, "epsilon": 1e-07, "amsgrad": False}},
+        "loss": "mean_squared_error", "metrics": [], "weighted_metrics": None, "sample_weight_mode": None,
+        "loss_weights": None}
+    with h5py.File(path, "w") as f:
+        f.attrs["keras_version"] = b"2.3.1"
+        f.attrs["backend"] = b"tensorflow"
+        f.attrs["model_config"] = json.dumps(config).encode()
+        f.attrs["training_config"] = json.dumps(training).encode()
+        group = f.create_group("model_weights")
+        group.attrs["layer_names"] = [b"cu_dnnlstm_1", b"dense_1"]
+        group.attrs["keras_version"] = b"2.3.1"
+        group.attrs["backend"] = b"tensorflow"
+        for layer, values in (("cu_dnnlstm_1", weights), ("dense_1", {"kernel": dense_kernel, "bias": dense_bias})):
+            layer_group = group.create_group(layer)
+            names = [f"{layer}/{name}:0" for name in values]
+            layer_group.attrs["weight_names"] = [n.encode() for n in names]
+            for name, value in zip(names, values.values()):
+                layer_group.create_dataset(name, data=value)
+        optimizer = f.create_group("optimizer_weights")
+        values = [np.asarray(3, "int64")] + moments["m"] + moments["v"] + [np.zeros(1, "float32")] * len(moments["m"])
+        names = [f"training/Adam/Variable_{i}:0" for i in range(len(values))]
+        optimizer.attrs["weight_names"] = [n.encode() for n in names]
+        for name, value in zip(names, values):
+            optimizer.create_dataset(name, data=value)
+
+
+def test_keras23_cudnn_lstm_model_file_loads_with_the_lstm_math_and_its_adam_state(tmp_path):
+    weights = cudnn_weights(4, seed=7)
+    rng = np.random.RandomState(8)
+    dense_kernel, dense_bias = rng.rand(4, 2).astype("float32"), rng.rand(2).astype("float32")
+    shapes = [(3, 16), (4, 16), (16,), (4, 2), (2,)]   # Adam's slots follow the converted LSTM's shapes
+    moments = {"m": [rng.rand(*s).astype("float32") for s in shapes], "v": [rng.rand(*s).astype("float32")
+                                                                            for s in shapes]}
+    write_keras23_cudnn_model_file(tmp_path / "m.h5", weights, dense_kernel, dense_bias, moments)
+    model = keras.models.load_model(tmp_path / "m.h5")
+    assert isinstance(model.layers[0], layers.CuDNNLSTM)
+    x = np.random.RandomState(9).rand(2, 5, 3).astype("float32")
+    expected = cudnn_lstm_reference(x.astype("float64"), **weights) @ dense_kernel + dense_bias
+    np.testing.assert_allclose(model.predict(x, verbose=0), expected, atol=1e-5)
+    optimizer = model.optimizer
+    assert isinstance(optimizer, keras.optimizers.Adam) and optimizer.iterations == 3
+    np.testing.assert_array_equal(optimizer._slots["velocity"][4].detach().numpy(), moments["v"][4])
