@@ -361,14 +361,16 @@ class Model(Layer):
     # ---- saving: kerastorch.saving does the work --------------------------------------------------------------
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Save the model (config, weights, optimizer state) as a ``.keras`` file that Keras 3 also loads."""
+        """Save the model (config, weights, optimizer state) as a ``.keras`` file, or (``.h5``) in Keras 2's legacy
+        layout; Keras 3 loads both."""
         from kerastorch import saving
         if zipped is not None:
             kwargs["zipped"] = zipped
         saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite=True):
-        """Save the weights to ``.weights.safetensors`` or ``.weights.h5`` (Keras 3's layout; needs h5py)."""
+        """Save the weights to ``.weights.safetensors``, ``.weights.h5`` (Keras 3's layout; needs h5py) or another
+        ``.h5`` name (Keras 2's layout)."""
         from kerastorch import saving
         saving.save_weights(self, filepath, overwrite=overwrite)
 

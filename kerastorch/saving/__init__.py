@@ -40,12 +40,29 @@ def save_model(model, filepath, overwrite=True, **kwargs):
         overwrite: replace an existing file (default True).
         include_optimizer: (``.h5`` only) store how the model was compiled and its optimizer's state (default
             True).
+        save_format: Keras 2's argument: ignored (with Keras 3's warning) when the path ends in ``.keras``,
+            ``.h5`` or ``.hdf5``; ``"h5"`` writes the ``.h5`` layout to any other path, with a DeprecationWarning.
     """
+    import warnings
     from kerastorch.saving import saving_lib
     path = _path(filepath)
+    save_format = kwargs.pop("save_format", None)
+    if save_format and path.endswith(_H5_SUFFIXES + (".keras",)):
+        warnings.warn(f"The `save_format` argument is deprecated in Keras 3. We recommend removing this argument as "
+                      f"it can be inferred from the file path. Received: save_format={save_format}", stacklevel=3)
+    elif save_format in ("h5", "hdf5"):
+        warnings.warn(f"`save_format='{save_format}'` is Keras 2's; in Keras 3 the file name says the format: "
+                      f"`model.save('{path}.h5')` (or, recommended, `.keras`).", DeprecationWarning, stacklevel=3)
+        _save_legacy_h5(model, path, overwrite, kwargs)
+        return
+    elif save_format:
+        raise ValueError(f"The `save_format` argument is deprecated in Keras 3, and kerastorch writes no "
+                         f"TensorFlow SavedModel. Pass a file path ending in `.keras` (or `.h5`), or use "
+                         f"`model.export(...)` for a deployable artifact. Received: save_format={save_format}")
     if path.endswith(_H5_SUFFIXES):
         _save_legacy_h5(model, path, overwrite, kwargs)
         return
+    kwargs.pop("include_optimizer", None)   # Keras always stores the optimizer in a `.keras` file
     if kwargs.pop("zipped", True) is False:
         raise ValueError("kerastorch writes zipped `.keras` files only; remove `zipped=False`.")
     if kwargs:

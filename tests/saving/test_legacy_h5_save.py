@@ -536,3 +536,25 @@ def test_keras23_cudnn_lstm_model_file_loads_with_the_lstm_math_and_its_adam_sta
     optimizer = model.optimizer
     assert isinstance(optimizer, keras.optimizers.Adam) and optimizer.iterations == 3
     np.testing.assert_array_equal(optimizer._slots["velocity"][4].detach().numpy(), moments["v"][4])
+
+
+def test_save_format_h5_writes_the_legacy_layout_to_any_path(tmp_path):
+    model = small_model()
+    with pytest.warns(DeprecationWarning, match=r"save_format='h5'.*model\.save\("):
+        quiet_path = tmp_path / "model"
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", UserWarning)
+            model.save(quiet_path, save_format="h5")
+    with h5py.File(tmp_path / "model", "r") as f:
+        assert "model_config" in f.attrs
+
+
+def test_save_format_beside_a_suffix_is_ignored_with_keras3_words(tmp_path):
+    with pytest.warns(UserWarning, match="The `save_format` argument is deprecated in Keras 3"):
+        small_model().save(tmp_path / "m.keras", save_format="keras")
+    assert (tmp_path / "m.keras").exists()
+
+
+def test_save_format_tf_is_refused_naming_the_alternatives(tmp_path):
+    with pytest.raises(ValueError, match=r"SavedModel.*`\.keras`.*export"):
+        small_model().save(tmp_path / "model", save_format="tf")
