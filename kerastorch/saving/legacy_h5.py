@@ -344,7 +344,7 @@ def write_weights_group(group, model):
     _write_weight_list(group.create_group("top_level_model_weights"), names, own)
 
 
-def _optimizer_names(optimizer, model):
+def _optimizer_names(optimizer):
     """Names for the optimizer's variables, Keras 3's way: ``adam/iteration``, ``adam/learning_rate``,
     ``adam/dense_kernel_momentum``..."""
     prefix = optimizer.name
@@ -419,4 +419,4 @@ def write_model(model, h5_file, include_optimizer=True):
     if include_optimizer and training is not None and optimizer is not None and optimizer.built:
         variables = optimizer.variables
         group = h5_file.create_group("optimizer_weights")
-        _write_weight_list(group, _optimizer_names(optimizer, model), variables)
+        _write_weight_list(group, _optimizer_names(optimizer), variables)
