@@ -17,7 +17,8 @@ with `initial_state`), each trained two epochs first:
   its predictions after one more epoch; tests/saving/test_legacy_h5_save.py loads the files and compares. Two more
   models (TF_KERAS_ONLY) use tf.keras's legacy optimizers, whose state kerastorch reorders on load.
 
-Also recorded: the text of Keras 3's warning when it saves an `.h5` file. Results: tests/golden/saving/legacy_h5.json.
+Also recorded: the text of Keras 3's warning when it saves an `.h5` file, and an `.h5` file Keras 3 writes
+(tests/golden/saving/keras3_mlp.h5, keras3_h5.npz). Results: tests/golden/saving/legacy_h5.json.
 """
 import json
 import logging
@@ -240,8 +241,14 @@ def write_with_tf_keras(folder):
 
 
 def keras3_save_warning(folder):
-    """Runs under Keras 3's interpreter: the warning it logs when a model is saved as `.h5`."""
+    """Runs under Keras 3's interpreter: the warning it logs when a model is saved as `.h5`, and a fixture it
+    writes (tests/golden/saving/keras3_mlp.h5, with its predictions and step count in keras3_h5.npz)."""
     import keras
+    import numpy as np
+    scope = build(keras, np, "mlp")
+    scope["model"].save(FIXTURES / "keras3_mlp.h5")
+    np.savez(FIXTURES / "keras3_h5.npz", x=scope["x"], predictions=predictions(np, scope["model"], scope["x"]),
+             iterations=np.asarray(step_count(keras, np, scope["model"].optimizer)))
     messages = []
 
     class Collect(logging.Handler):

@@ -558,3 +558,11 @@ def test_save_format_beside_a_suffix_is_ignored_with_keras3_words(tmp_path):
 def test_save_format_tf_is_refused_naming_the_alternatives(tmp_path):
     with pytest.raises(ValueError, match=r"SavedModel.*`\.keras`.*export"):
         small_model().save(tmp_path / "model", save_format="tf")
+
+
+def test_keras3_h5_predicts_as_keras3_and_keeps_its_optimizer_state():
+    recorded = np.load(FIXTURES / "keras3_h5.npz")
+    model = keras.models.load_model(FIXTURES / "keras3_mlp.h5")
+    np.testing.assert_allclose(model.predict(recorded["x"], verbose=0), recorded["predictions"], atol=1e-6)
+    assert model.optimizer.iterations == int(recorded["iterations"]) > 0
+    assert model.optimizer.learning_rate == pytest.approx(0.01)
