@@ -566,3 +566,13 @@ def test_keras3_h5_predicts_as_keras3_and_keeps_its_optimizer_state():
     np.testing.assert_allclose(model.predict(recorded["x"], verbose=0), recorded["predictions"], atol=1e-6)
     assert model.optimizer.iterations == int(recorded["iterations"]) > 0
     assert model.optimizer.learning_rate == pytest.approx(0.01)
+
+
+@pytest.mark.parametrize("name", ["recurrent", "bidirectional_tagger", "two_input", "seq2seq"])
+def test_interop_models_resume_training_exactly_after_an_h5_round_trip(name, tmp_path):
+    scope = build(name)
+    quiet_save(scope["model"], tmp_path / "m.h5")
+    resumed = keras.models.load_model(tmp_path / "m.h5")
+    for model in (scope["model"], resumed):
+        model.fit(scope["x_train"], scope["y_train"], epochs=1, batch_size=8, shuffle=False, verbose=0)
+    np.testing.assert_array_equal(resumed.predict(scope["x"], verbose=0), scope["model"].predict(scope["x"], verbose=0))
