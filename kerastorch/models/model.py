@@ -377,12 +377,10 @@ class Model(Layer):
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load weights from ``.weights.safetensors``, ``.weights.h5``, ``.keras`` or Keras 2 ``.h5`` files."""
         from kerastorch import saving
-        if kwargs.pop("by_name", False):
-            raise ValueError("Loading weights by layer name (`by_name=True`) is not supported; weights are "
-                             "matched by position as Keras 3 does.")
+        by_name = kwargs.pop("by_name", None)
         if kwargs:
             raise ValueError(f"Invalid keyword arguments: {list(kwargs)}")
-        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
     def to_json(self, **kwargs):
         """The model's config (Keras 3's schema) as a JSON string; ``model_from_json`` rebuilds the model."""

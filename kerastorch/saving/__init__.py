@@ -157,15 +157,19 @@ def save_weights(model, filepath, overwrite=True):
     saving_lib.atomic_write(path, write)
 
 
-def load_weights(model, filepath, skip_mismatch=False):
+def load_weights(model, filepath, skip_mismatch=False, by_name=None):
     """Load weights into a built model from ``.weights.safetensors``, ``.weights.h5`` (Keras 3), a ``.keras``
-    file, or a Keras 2 ``.h5`` file (full model or weights)."""
+    file, or a Keras 2 ``.h5`` file (full model or weights; ``by_name=True`` matches its layers by name, as Keras
+    2 and Keras 3 do for these files only)."""
     if not model.built:
         # Before its first call a model has no weights to load into (Keras refuses with these words too).
         raise ValueError("You are loading weights into a model that has not yet been built. Try building the model "
                          "first by calling it on some data or by using `build()`.")
     from kerastorch.saving import keras_h5, legacy_h5, safe_h5, saving_lib, weights
     path = _path(filepath)
+    legacy = path.endswith(_H5_SUFFIXES) and not path.endswith(".weights.h5")
+    if by_name is not None and not legacy:
+        raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. Received: {path}")
     if path.endswith(weights.WEIGHTS_SUFFIX):
         if not os.path.lexists(path):
             raise FileNotFoundError(f"No weights file at {path}.")
@@ -190,10 +194,14 @@ def load_weights(model, filepath, skip_mismatch=False):
                          f"`.weights.h5`, `.keras` or Keras 2 `.h5` files.")
     with safe_h5.open_h5(data, path) as h5_file:
         try:
+            load_legacy = legacy_h5.load_weights_by_name if by_name else legacy_h5.load_weights_from_group
             if "model_weights" in h5_file and "layer_names" not in h5_file.attrs:
-                legacy_h5.load_weights_from_group(h5_file["model_weights"], model, path, skip_mismatch)
+                load_legacy(h5_file["model_weights"], model, path, skip_mismatch)
             elif legacy_h5.is_legacy_weights_group(h5_file):
-                legacy_h5.load_weights_from_group(h5_file, model, path, skip_mismatch)
+                load_legacy(h5_file, model, path, skip_mismatch)
+            elif by_name:
+                raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files; {path} holds "
+                                 f"weights in Keras 3's layout.")
             else:
                 keras_h5.read_weights(model, h5_file, path, skip_mismatch=skip_mismatch)
         except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:

@@ -55,11 +55,10 @@ def is_legacy_weights_group(h5_file):
     return "layer_names" in h5_file.attrs or "layer_names0" in h5_file.attrs
 
 
-def load_weights_from_group(group, model, source, skip_mismatch=False):
-    """Assign the weights stored in a Keras 2 weights group to ``model``'s layers, checking everything first."""
+def _saved_layers(group, source):
+    """``[(name, layer_group, weight_names)]`` of the layers the group lists that hold weights."""
     h5py = safe_h5.require_h5py("Reading .h5 files")
     safe_h5.check_group(group, source)   # no link out of the weights group
-    layers = [layer for layer in model.layers if _legacy_weights(layer)]
     saved = []
     for name in _attribute_list(group, "layer_names"):
         layer_group = group.get(name)
@@ -68,50 +67,88 @@ def load_weights_from_group(group, model, source, skip_mismatch=False):
         weight_names = _attribute_list(layer_group, "weight_names")
         if weight_names:
             saved.append((name, layer_group, weight_names))
+    return saved
+
+
+def _layer_assignments(layer, index, name, layer_group, weight_names, source, skip_mismatch, by_name=False):
+    """``[(weight, value)]`` for ``layer`` from its saved group, every value read only once its shape fits (Keras
+    2's CuDNN layout converted first); a mismatch raises, or with ``skip_mismatch`` is skipped with a warning (a
+    mismatched weight count only when loading ``by_name``, as in Keras)."""
+    weights = _legacy_weights(layer)
+    datasets = [safe_h5.get_dataset(layer_group, weight_name, source) for weight_name in weight_names]
+    if len(datasets) != len(weights):
+        message = (f"Weight count mismatch for layer #{index} (named {layer.name} in the current model, {name} in "
+                   f"the save file). Layer expects {len(weights)} weight(s). Received {len(datasets)} saved "
+                   f"weight(s)")
+        if skip_mismatch and by_name:
+            warnings.warn(message, stacklevel=4)
+            return []
+        raise ValueError(message)
+    shapes = [tuple(dataset.shape or ()) for dataset in datasets]
+    convert = None
+    if shapes != [tuple(weight.shape) for weight in weights]:
+        convert = legacy_weights.cudnn_converter(layer, shapes)
+    if convert is not None:
+        # Keras 2's CuDNN layout: read at the declared shapes, converted, then checked as any other weights.
+        values = convert([np.asarray(safe_h5.read_dataset(dataset, source, f"weight '{weight_name}' of layer "
+                                                          f"'{name}'", shape))
+                          for dataset, weight_name, shape in zip(datasets, weight_names, shapes)])
+        for weight, value in zip(weights, values):
+            if tuple(weight.shape) != value.shape:
+                raise ValueError(f"Shape mismatch in layer #{index} (named {layer.name}): its CuDNN weights "
+                                 f"convert to shape {value.shape}, the weight expects {tuple(weight.shape)}.")
+        return list(zip(weights, values))
+    assignments = []
+    for weight, weight_name, dataset in zip(weights, weight_names, datasets):
+        label = getattr(weight, 'path', None) or getattr(weight, 'name', '?')
+        # The declared shape is checked before anything is read.
+        if tuple(weight.shape) != tuple(dataset.shape or ()):
+            message = (f"Shape mismatch in layer #{index} (named {layer.name}) for weight {label}. Weight "
+                       f"expects shape {tuple(weight.shape)}. Received saved weight with shape "
+                       f"{tuple(dataset.shape or ())}")
+            if skip_mismatch:
+                warnings.warn(message, stacklevel=4)
+                continue
+            raise ValueError(message)
+        value = safe_h5.read_dataset(dataset, source, f"weight {label} of layer '{layer.name}' "
+                                     f"('{name}/{weight_name}')", tuple(weight.shape))
+        assignments.append((weight, np.asarray(value)))
+    return assignments
+
+
+def _assign(assignments):
+    with torch.no_grad():
+        for weight, value in assignments:
+            weight.copy_(torch.as_tensor(value).to(device=weight.device, dtype=weight.dtype))
+
+
+def load_weights_from_group(group, model, source, skip_mismatch=False):
+    """Assign the weights stored in a Keras 2 weights group to ``model``'s layers, matched by position among the
+    layers with weights, checking everything first."""
+    layers = [layer for layer in model.layers if _legacy_weights(layer)]
+    saved = _saved_layers(group, source)
     if len(saved) != len(layers):
         raise ValueError(f"Layer count mismatch when loading weights from {source}: the model has {len(layers)} "
                          f"layers with weights ({[l.name for l in layers]}), the file has {len(saved)} "
                          f"({[name for name, _, _ in saved]}).")
     assignments = []
     for index, (layer, (name, layer_group, weight_names)) in enumerate(zip(layers, saved)):
-        weights = _legacy_weights(layer)
-        datasets = [safe_h5.get_dataset(layer_group, weight_name, source) for weight_name in weight_names]
-        if len(datasets) != len(weights):
-            raise ValueError(f"Weight count mismatch for layer #{index} (named {layer.name} in the current model, "
-                             f"{name} in the save file). Layer expects {len(weights)} weight(s). Received "
-                             f"{len(datasets)} saved weight(s)")
-        shapes = [tuple(dataset.shape or ()) for dataset in datasets]
-        convert = None
-        if shapes != [tuple(weight.shape) for weight in weights]:
-            convert = legacy_weights.cudnn_converter(layer, shapes)
-        if convert is not None:
-            # Keras 2's CuDNN layout: read at the declared shapes, converted, then checked as any other weights.
-            values = convert([np.asarray(safe_h5.read_dataset(dataset, source, f"weight '{weight_name}' of layer "
-                                                              f"'{name}'", shape))
-                              for dataset, weight_name, shape in zip(datasets, weight_names, shapes)])
-            for weight, value in zip(weights, values):
-                if tuple(weight.shape) != value.shape:
-                    raise ValueError(f"Shape mismatch in layer #{index} (named {layer.name}): its CuDNN weights "
-                                     f"convert to shape {value.shape}, the weight expects {tuple(weight.shape)}.")
-                assignments.append((weight, value))
-            continue
-        for weight, weight_name, dataset in zip(weights, weight_names, datasets):
-            label = getattr(weight, 'path', None) or getattr(weight, 'name', '?')
-            # The declared shape is checked before anything is read.
-            if tuple(weight.shape) != tuple(dataset.shape or ()):
-                message = (f"Shape mismatch in layer #{index} (named {layer.name}) for weight {label}. Weight "
-                           f"expects shape {tuple(weight.shape)}. Received saved weight with shape "
-                           f"{tuple(dataset.shape or ())}")
-                if skip_mismatch:
-                    warnings.warn(message, stacklevel=3)
-                    continue
-                raise ValueError(message)
-            value = safe_h5.read_dataset(dataset, source, f"weight {label} of layer '{layer.name}' "
-                                         f"('{name}/{weight_name}')", tuple(weight.shape))
-            assignments.append((weight, np.asarray(value)))
-    with torch.no_grad():
-        for weight, value in assignments:
-            weight.copy_(torch.as_tensor(value).to(device=weight.device, dtype=weight.dtype))
+        assignments += _layer_assignments(layer, index, name, layer_group, weight_names, source, skip_mismatch)
+    _assign(assignments)
+
+
+def load_weights_by_name(group, model, source, skip_mismatch=False):
+    """Keras 2's ``load_weights(..., by_name=True)``: each saved layer's weights go to the model's layers of the
+    same name (layers without a namesake on either side are left alone), checking everything first."""
+    by_name = {}
+    for layer in model.layers:
+        by_name.setdefault(layer.name, []).append(layer)
+    assignments = []
+    for index, (name, layer_group, weight_names) in enumerate(_saved_layers(group, source)):
+        for layer in by_name.get(name, []):
+            assignments += _layer_assignments(layer, index, name, layer_group, weight_names, source, skip_mismatch,
+                                              by_name=True)
+    _assign(assignments)
 
 
 def _legacy_compile_arguments(training_config, custom_objects):

@@ -576,3 +576,34 @@ def test_interop_models_resume_training_exactly_after_an_h5_round_trip(name, tmp
     for model in (scope["model"], resumed):
         model.fit(scope["x_train"], scope["y_train"], epochs=1, batch_size=8, shuffle=False, verbose=0)
     np.testing.assert_array_equal(resumed.predict(scope["x"], verbose=0), scope["model"].predict(scope["x"], verbose=0))
+
+
+def test_load_weights_by_name_fills_the_layers_of_the_same_name(tmp_path):
+    keras.backend.clear_session()
+    source = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="shared"), layers.Dense(2, name="head")])
+    quiet_save_weights(source, tmp_path / "w.h5")
+    target = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="shared"), layers.Dense(5, name="other")])
+    other_before = target.layers[1].get_weights()
+    target.load_weights(tmp_path / "w.h5", by_name=True)
+    for a, b in zip(target.layers[0].get_weights(), source.layers[0].get_weights()):
+        np.testing.assert_array_equal(a, b)
+    for a, b in zip(target.layers[1].get_weights(), other_before):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_load_weights_by_name_with_a_mismatch_raises_or_skips(tmp_path):
+    keras.backend.clear_session()
+    source = keras.Sequential([keras.Input((4,)), layers.Dense(3, name="shared")])
+    quiet_save_weights(source, tmp_path / "w.h5")
+    target = keras.Sequential([keras.Input((4,)), layers.Dense(6, name="shared")])
+    with pytest.raises(ValueError, match="Shape mismatch"):
+        target.load_weights(tmp_path / "w.h5", by_name=True)
+    with pytest.warns(UserWarning, match="Shape mismatch"):
+        target.load_weights(tmp_path / "w.h5", by_name=True, skip_mismatch=True)
+
+
+def test_load_weights_by_name_is_for_legacy_h5_files_only(tmp_path):
+    model = small_model()
+    model.save_weights(tmp_path / "w.weights.h5")
+    with pytest.raises(ValueError, match=r"`by_name` only supports loading legacy '\.h5' or '\.hdf5' files"):
+        model.load_weights(tmp_path / "w.weights.h5", by_name=True)
