@@ -30,6 +30,9 @@ class Nadam(Optimizer):
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        if "decay" in kwargs and "schedule_decay" not in kwargs:
+            # tf.keras's legacy Nadam wrote its schedule_decay as `decay` (and never decayed the learning rate).
+            kwargs["schedule_decay"] = kwargs.pop("decay")
         schedule_decay = kwargs.pop("schedule_decay", None)
         super().__init__(learning_rate=learning_rate, **kwargs)
         if schedule_decay is not None:
