@@ -6,6 +6,7 @@ tests/golden/models/keras2_model_api.json:
   - "history": for each compile ``metrics`` list (and a loss-only compile), the sorted keys of
     ``fit(...).history`` with validation data, ``metrics_names`` after that fit, the length of
     ``train_on_batch``/``test_on_batch``'s result (0 for a scalar) and of ``evaluate``'s.
+  - "multi_output": the same for a two-output model (outputs ``gen`` and ``aux``) per ``metrics``.
   - "predict_classes": the inputs, the weights of a Dense softmax model and of a Dense sigmoid model (tf_keras
     2.21 has no ``predict_classes``: the test applies Keras 2's rule, argmax or ``> 0.5``, to these predictions),
     and tf_keras's ``predict`` of each.
@@ -34,6 +35,7 @@ METRIC_CASES = {
     "binary_accuracy": ["binary_accuracy"],
     "none": None,
 }
+MULTI_OUTPUT_CASES = {"accuracy": ["accuracy"], "acc": ["acc"], "per_output_acc": {"gen": "acc", "aux": ["acc"]}}
 
 # name: (legacy class, constructor arguments).
 OPTIMIZER_CASES = {
@@ -74,6 +76,25 @@ def history_case(metrics, rng):
             "evaluate_length": length(evaluated)}
 
 
+def multi_output_case(metrics, rng):
+    """A two-output model (named outputs ``gen`` and ``aux``, as in Keras 2's mnist_acgan) compiled with
+    ``metrics``: the same record as ``history_case``."""
+    x, y = binary_data(rng)
+    labels = (x[:, 1] > 0).astype("int64") + (x[:, 2] > 0).astype("int64")
+    inputs = keras.Input((3,))
+    hidden = keras.layers.Dense(4)(inputs)
+    model = keras.Model(inputs, [keras.layers.Dense(1, activation="sigmoid", name="gen")(hidden),
+                                 keras.layers.Dense(3, activation="softmax", name="aux")(hidden)])
+    model.compile("sgd", ["binary_crossentropy", "sparse_categorical_crossentropy"], metrics=metrics)
+    targets = [y, labels]
+    history = model.fit(x, targets, batch_size=8, epochs=1, verbose=0, validation_data=(x, targets))
+    names_after_fit = list(model.metrics_names)
+    return {"history_keys": sorted(history.history), "metrics_names_after_fit": names_after_fit,
+            "train_on_batch_length": len(model.train_on_batch(x, targets)),
+            "test_on_batch_length": len(model.test_on_batch(x, targets)),
+            "evaluate_length": len(model.evaluate(x, targets, verbose=0))}
+
+
 def predict_classes_case(rng):
     x = rng.normal(size=(6, 4)).astype("float32")
     softmax = keras.Sequential([keras.Input((4,)), keras.layers.Dense(3, activation="softmax")])
@@ -106,7 +127,9 @@ def optimizer_case(class_name, arguments, rng):
 def main():
     rng = np.random.default_rng(16)
     model_api = {"history": {name: history_case(metrics, rng) for name, metrics in METRIC_CASES.items()},
-                 "metric_cases": METRIC_CASES, "predict_classes": predict_classes_case(rng)}
+                 "metric_cases": METRIC_CASES, "predict_classes": predict_classes_case(rng),
+                 "multi_output": {name: multi_output_case(metrics, rng) for name, metrics in MULTI_OUTPUT_CASES.items()},
+                 "multi_output_cases": MULTI_OUTPUT_CASES}
     (GOLDEN / "models" / "keras2_model_api.json").write_text(json.dumps(model_api, indent=1) + "\n")
     decay = {name: optimizer_case(class_name, arguments, rng)
              for name, (class_name, arguments) in OPTIMIZER_CASES.items()}

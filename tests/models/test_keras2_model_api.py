@@ -74,6 +74,28 @@ def test_on_batch_and_evaluate_results_have_tf_keras_shape(case):
     assert length(model.evaluate(x, y, verbose=0)) == expected["evaluate_length"]
 
 
+def two_output_model(metrics):
+    inputs = keras.Input((3,))
+    hidden = layers.Dense(4)(inputs)
+    model = keras.Model(inputs, [layers.Dense(1, activation="sigmoid", name="gen")(hidden),
+                                 layers.Dense(3, activation="softmax", name="aux")(hidden)])
+    model.compile("sgd", ["binary_crossentropy", "sparse_categorical_crossentropy"], metrics=metrics)
+    return model
+
+
+@pytest.mark.parametrize("case", sorted(GOLDEN["multi_output"]))
+def test_two_output_history_and_metrics_names_match_tf_keras(case):
+    x, y = binary_data()
+    targets = [y, (x[:, 1] > 0).astype("int64")]
+    model = two_output_model(GOLDEN["multi_output_cases"][case])
+    expected = GOLDEN["multi_output"][case]
+    history = model.fit(x, targets, batch_size=8, epochs=1, verbose=0, validation_data=(x, targets))
+    assert sorted(history.history) == expected["history_keys"]
+    assert model.metrics_names == expected["metrics_names_after_fit"]
+    assert len(model.train_on_batch(x, targets)) == expected["train_on_batch_length"]
+    assert len(model.evaluate(x, targets, verbose=0)) == expected["evaluate_length"]
+
+
 def test_loss_only_train_on_batch_is_a_float():
     x, y = binary_data()
     assert isinstance(binary_model(metrics=None).train_on_batch(x, y), float)
