@@ -192,3 +192,16 @@ def test_print_summary_prints_the_model_summary():
     utils.print_summary(model, print_fn=printed.append)
     model.summary(print_fn=expected.append)
     assert printed == expected and any("Total params: 8" in line for line in printed)
+
+
+def test_model_from_config_rebuilds_the_model():
+    model = kerastorch.Sequential([kerastorch.Input((3,)), layers.Dense(2, name="out")])
+    config = {"class_name": "Sequential", "config": model.get_config()}
+    with pytest.warns(DeprecationWarning, match="`keras.models.model_from_config` is deprecated"):
+        restored = models.model_from_config(config)
+    assert [layer.name for layer in restored.layers] == ["out"] and restored.output_shape == (None, 2)
+
+
+def test_missing_models_name_is_named_by_from_import(keras_hook):
+    with pytest.raises(ImportError, match=r"keras\.models\.model_from_yaml is not provided by kerastorch \(yet\)"):
+        from keras.models import model_from_yaml  # noqa: F401

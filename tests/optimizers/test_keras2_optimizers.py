@@ -128,3 +128,11 @@ def test_get_resolves_keras_2_names_in_any_case(identifier):
 def test_sgd_momentum_nesterov_and_clipnorm_are_in_the_config():
     config = quietly(optimizers.SGD, lr=0.01, momentum=0.9, nesterov=True, clipnorm=1.0).get_config()
     assert (config["momentum"], config["nesterov"], config["clipnorm"]) == (0.9, True, 1.0)
+
+
+def test_k_set_value_on_lr_sets_the_learning_rate():
+    from kerastorch import backend as K
+    optimizer = quietly(optimizers.SGD, lr=0.1)
+    K.set_value(optimizer.lr, 0.05)
+    assert float(optimizer.learning_rate) == pytest.approx(0.05)
+    assert K.get_value(optimizer.lr) == pytest.approx(0.05)
