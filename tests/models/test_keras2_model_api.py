@@ -285,3 +285,45 @@ def test_lstm_input_length_and_input_dim_declare_the_input():
 def test_lstm_input_dim_alone_leaves_timesteps_free():
     model = quietly(keras.Sequential, [layers.SimpleRNN(2, input_dim=3, return_sequences=True)])
     assert model.input_shape == (None, None, 3)
+
+
+# ---- Keras 2's per-layer graph accessors ------------------------------------------------------------------
+
+def test_layer_input_and_output_shape_of_a_called_layer():
+    dense = layers.Dense(2)
+    dense(keras.Input((3,)))
+    assert dense.input_shape == (None, 3) and dense.output_shape == (None, 2)
+
+
+def test_layer_output_shape_lists_the_shapes_of_several_outputs():
+    lstm = layers.LSTM(3, return_state=True)
+    lstm(keras.Input((5, 2)))
+    assert lstm.output_shape == [(None, 3), (None, 3), (None, 3)]
+
+
+def test_get_output_at_gives_each_call():
+    dense = layers.Dense(2)
+    first, second = keras.Input((3,)), keras.Input((3,))
+    outputs = [dense(first), dense(second)]
+    assert dense.get_output_at(1) is outputs[1] and dense.get_input_at(1) is second
+    assert dense.get_input_shape_at(0) == (None, 3) and dense.get_output_shape_at(1) == (None, 2)
+
+
+def test_get_output_at_a_node_that_does_not_exist_names_the_range():
+    dense = layers.Dense(2)
+    dense(keras.Input((3,)))
+    with pytest.raises(ValueError, match=r"at node 1, but it has 1 inbound node\(s\)"):
+        dense.get_output_at(1)
+
+
+def test_output_shape_of_a_layer_called_on_different_shapes_is_an_error():
+    dense = layers.Dense(2)
+    dense(keras.Input((3,)))
+    dense(keras.Input((4, 3)))
+    with pytest.raises(AttributeError, match="called on inputs of different shapes"):
+        dense.output_shape  # noqa: B018
+
+
+def test_output_of_a_layer_never_called_says_so():
+    with pytest.raises(AttributeError, match="has never been called"):
+        layers.Dense(2).output  # noqa: B018
