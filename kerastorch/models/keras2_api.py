@@ -12,6 +12,17 @@ import numpy as np
 from kerastorch import _legacy
 
 
+def warn_loader_arguments(method, max_queue_size, workers, use_multiprocessing):
+    """Warn once that tf.keras 2's ``max_queue_size``/``workers``/``use_multiprocessing`` of ``method`` (fit,
+    evaluate, predict) have no effect, when any is given (not None)."""
+    given = {name: value for name, value in (("max_queue_size", max_queue_size), ("workers", workers),
+                                             ("use_multiprocessing", use_multiprocessing)) if value is not None}
+    if given:
+        _legacy.warn_once(f"{method}({', '.join(f'{name}=...' for name in given)})",
+                          "`keras.utils.PyDataset(workers=..., use_multiprocessing=..., max_queue_size=...)` for "
+                          "parallel loading (kerastorch reads the batches in the training loop and ignores them)")
+
+
 class Keras2ModelMethods:
     """The generator methods of Keras 2's ``Model``, mixed into kerastorch's ``Model``.
 

@@ -327,3 +327,13 @@ def test_output_shape_of_a_layer_called_on_different_shapes_is_an_error():
 def test_output_of_a_layer_never_called_says_so():
     with pytest.raises(AttributeError, match="has never been called"):
         layers.Dense(2).output  # noqa: B018
+
+
+def test_fit_evaluate_predict_accept_tf_keras_2_loader_arguments():
+    x, y = binary_data()
+    model = binary_model()
+    with pytest.warns(DeprecationWarning, match=r"`fit\(workers=..., use_multiprocessing=...\)` is deprecated: use "
+                                                r"`keras.utils.PyDataset"):
+        model.fit(x, y, epochs=1, verbose=0, workers=4, use_multiprocessing=True)
+    loss, accuracy = quietly(model.evaluate, x, y, verbose=0, max_queue_size=4)
+    assert quietly(model.predict, x, verbose=0, workers=2).shape == (16, 1)
