@@ -132,6 +132,18 @@ def test_fit_generator_accepts_keras_2_loader_arguments():
     assert history.epoch == [1, 2]
 
 
+@pytest.mark.parametrize("method, arguments, argument", [
+    ("fit_generator", {}, "steps_per_epoch"),
+    ("fit_generator", {"steps_per_epoch": 1, "validation_data": "generator"}, "validation_steps"),
+    ("evaluate_generator", {}, "steps"), ("predict_generator", {}, "steps")])
+def test_generator_without_steps_is_an_error_naming_the_argument(method, arguments, argument):
+    x, y = binary_data()
+    if arguments.get("validation_data") == "generator":
+        arguments = dict(arguments, validation_data=batches(x, y))
+    with pytest.raises(ValueError, match=f"`{argument}=None` is only valid for data with a length"):
+        quietly(getattr(binary_model(), method), batches(x, y), **arguments)
+
+
 def test_fit_generator_takes_a_sequence():
     x, y = binary_data()
 
