@@ -137,15 +137,15 @@ def test_missing_module_and_missing_attribute_share_the_text(keras_hook):
         "keras.layers.no_such_module is not provided by kerastorch (yet)"
 
 
-def test_vis_utils_plot_model_is_looked_up_in_visualization(keras_hook, monkeypatch):
-    from kerastorch.utils import visualization, vis_utils
+def test_vis_utils_plot_model_is_keras_utils_plot_model(keras_hook, monkeypatch):
+    from kerastorch.utils import vis_utils
 
     def plot_model(model, to_file="model.png"):
         return to_file
 
-    monkeypatch.setattr(visualization, "plot_model", plot_model, raising=False)
+    monkeypatch.setattr(utils, "plot_model", plot_model, raising=False)
     assert vis_utils.plot_model is plot_model
-    monkeypatch.delattr(visualization, "plot_model")
+    monkeypatch.delattr(utils, "plot_model")
     with pytest.raises(AttributeError, match=r"^keras\.utils\.vis_utils\.plot_model is not provided by kerastorch"):
         vis_utils.plot_model  # noqa: B018
 
