@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from kerastorch import backend, registry
+from kerastorch._porting import missing_attribute
 
 
 def _as_tensor(x):
@@ -354,3 +355,6 @@ def get(identifier):
         return identifier
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. Expected a name "
                      "such as 'relu', a config dict, a callable, or None.")
+
+
+__getattr__ = missing_attribute(__name__)
