@@ -187,12 +187,7 @@ class Trainer:
         the first batch builds if needed, and in training takes part in the gradient all-reduce with nothing."""
         model = self.model
         if self._logs is None or not self._targets_checked or (training and self._trainable is None):
-            was_training = model.training
-            model.eval()
-            with torch.no_grad():
-                y_pred = self._forward(x, False)
-            model.train(was_training)
-            self._first_batch(y, y_pred)
+            self._first_batch(y, self._inference_pass(x))
         if training:
             if self._trainable is None:
                 self._prepare_training()
@@ -253,15 +248,20 @@ class Trainer:
                 return user_step(batch)
         return step
 
-    def _setup_from_batch(self, x, y):
-        """Build the compiled metrics from one inference pass, before a user's step uses ``model.metrics``."""
+    def _inference_pass(self, x):
+        """The model's outputs for ``x`` in inference mode without gradients (what building from a batch needs),
+        leaving the model's training flag as it was."""
         model = self.model
         was_training = model.training
         model.eval()
         with torch.no_grad():
             y_pred = self._forward(x, False)
         model.train(was_training)
-        self.build_compiled(y, y_pred)
+        return y_pred
+
+    def _setup_from_batch(self, x, y):
+        """Build the compiled metrics from one inference pass, before a user's step uses ``model.metrics``."""
+        self.build_compiled(y, self._inference_pass(x))
 
     def _prepare_training(self):
         """What a fit caches once the model is built: the weights to train, the penalties' sources, the plan."""
