@@ -5,7 +5,7 @@ import importlib
 import numpy as np
 
 import kerastorch as keras
-from apps_b_cases import CASES, rule_weights
+from apps_b_cases import CASES, raw_images, rule_weights
 from golden_loader import golden_json, golden_npz
 
 GOLDEN = golden_json("applications/apps_b.json")
@@ -51,7 +51,8 @@ def check_predictions(case):
     model = build(case)
     model.set_weights(rule_weights(model, case))
     expected = ARRAYS[f"{case}/y"]
-    predictions = model.predict(ARRAYS[f"{case}/x"], verbose=0)
+    preprocess = importlib.import_module(f"kerastorch.applications.{CASES[case][0]}").preprocess_input
+    predictions = model.predict(preprocess(raw_images(case)), verbose=0)
     assert predictions.shape == expected.shape
     np.testing.assert_allclose(predictions, expected, rtol=1e-4, atol=1e-4 * float(np.abs(expected).max()))
 
