@@ -45,24 +45,34 @@ def input_signature_of(model, input_signature=None):
                         f"{type(model).__name__}")
     if input_signature is None:
         if not model.built:
-            raise ValueError("The model provided has not yet been built. It must be built before export.")
+            raise ValueError("The model provided has not yet been built. It must be built before export (call it "
+                             "on data once), or be given an `input_signature`.")
         inputs = getattr(model, "_inputs_struct", None)
         if inputs is None:
-            inputs = model.inputs
+            inputs = getattr(model, "inputs", None)
         if inputs is None:
-            raise ValueError(f"The model '{model.name}' has no known inputs (a subclassed model that was never "
-                             f"called on symbolic inputs): pass `input_signature=[keras.InputSpec(shape=..., "
-                             f"dtype=...)]`.")
+            return _signature_from_build_shapes(model)
         if isinstance(inputs, list) and len(inputs) == 1:
             inputs = inputs[0]
         return [tree.map_structure(_spec, inputs)]
     if not isinstance(input_signature, (list, tuple)):
         input_signature = [input_signature]
     signature = [tree.map_structure(_spec, entry) for entry in input_signature]
-    known = getattr(model, "inputs", None) or []
+    known = getattr(model, "inputs", None) or []   # None for a subclassed model
     if len(known) > 1 and len(signature) == len(known) and not any(tree.is_nested(s) for s in signature):
         signature = [signature]
     return signature
+
+
+def _signature_from_build_shapes(model):
+    """A subclassed model's signature, from the shapes of its first call (the batch axis left unknown)."""
+    shapes = getattr(model, "_build_shapes", None)
+    if not isinstance(shapes, (list, tuple)):
+        raise ValueError(f"The model '{model.name}' has never been called, so its inputs are unknown: call it on "
+                         f"data once, or pass `input_signature=[keras.InputSpec(shape=..., dtype=...)]`.")
+    if all(isinstance(d, int) or d is None for d in shapes):
+        shapes = [shapes]
+    return [InputSpec(shape=(None,) + tuple(shape)[1:], dtype=standardize_dtype(None)) for shape in shapes]
 
 
 def example_arguments(signature, unknown_size=2):

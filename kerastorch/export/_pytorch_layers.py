@@ -1,0 +1,666 @@
+"""How each Keras layer is written in the generated PyTorch module: its ``torch.nn`` constructor, its weights in
+torch's layout, and its ``forward`` expression (see ``pytorch_source.py`` for the writer these rules call).
+
+A rule reads the layer's own attributes (its configuration and weights) and the static shapes of its node, and
+calls the writer: ``w.want(value, layout)`` for an input's variable in a layout, ``w.add_module(layer,
+constructor, weights)`` for ``self.<name>``, ``w.assign(node, [(expression, layout), ...])`` for the outputs.
+Tensors of rank 3 and more are in one of two layouts: KERAS (the order Keras holds them in) or TORCH (the
+channels axis moved to position 1, as torch's convolutions, pooling and batch norms take it).
+"""
+import math
+
+import torch
+
+from kerastorch import activations
+from kerastorch.layers import (activations as activation_layers, convolutional, core, embedding, merging,
+                               normalization, pooling, regularization, reshaping)
+from kerastorch.layers.attention import multi_head_attention
+from kerastorch.layers.augmentation import Rescaling
+from kerastorch.layers.recurrent import gru, lstm, simple_rnn
+from kerastorch.layers.recurrent.bidirectional import Bidirectional
+from kerastorch.layers._conv_utils import same_paddings, torch_pad_arg
+
+KERAS, TORCH = "keras", "torch"
+
+
+def permutation(rank, to):
+    """The ``permute`` order from the other layout to ``to`` for a tensor of ``rank``."""
+    if to == TORCH:
+        return (0, rank - 1, *range(1, rank - 1))
+    return (0, *range(2, rank), 1)
+
+
+def dim_of(axis, rank, layout):
+    """Where Keras's ``axis`` of a rank-``rank`` tensor is in a tensor of ``layout``."""
+    axis = axis % rank
+    if layout == KERAS or rank <= 2:
+        return axis
+    return permutation(rank, TORCH).index(axis)
+
+
+def unsupported(layer, why):
+    return ValueError(f"Layer '{layer.name}' ({type(layer).__name__}) cannot be written as PyTorch source: {why}.")
+
+
+def _native(layer):
+    """The layout in which torch's kernel reads the layer's Keras tensor as it expects."""
+    return TORCH if getattr(layer, "data_format", "channels_last") == "channels_last" else KERAS
+
+
+def _single_input(w, node):
+    inputs = w.inputs(node)
+    if len(inputs) != 1 or node.call_kwargs.get("mask") is not None:
+        raise unsupported(node.layer, f"it is called with {len(inputs)} inputs where one is supported")
+    return inputs[0]
+
+
+def _weights(**named):
+    return {key: value for key, value in named.items() if value is not None}
+
+
+# ---- activations ---------------------------------------------------------------------------------------------
+
+_ACTIVATIONS = {
+    activations.relu: "F.relu({x})", activations.relu6: "F.relu6({x})",
+    activations.leaky_relu: "F.leaky_relu({x}, 0.2)", activations.elu: "F.elu({x})",
+    activations.selu: "F.selu({x})", activations.celu: "F.celu({x})", activations.gelu: "F.gelu({x})",
+    activations.sigmoid: "torch.sigmoid({x})", activations.hard_sigmoid: "F.hardsigmoid({x})",
+    activations.log_sigmoid: "F.logsigmoid({x})", activations.silu: "F.silu({x})",
+    activations.hard_silu: "F.hardswish({x})", activations.softplus: "F.softplus({x})",
+    activations.softsign: "F.softsign({x})", activations.tanh: "torch.tanh({x})",
+    activations.tanh_shrink: "F.tanhshrink({x})", activations.hard_tanh: "F.hardtanh({x})",
+    activations.exponential: "torch.exp({x})", activations.mish: "F.mish({x})",
+    activations.softmax: "torch.softmax({x}, dim={dim})", activations.log_softmax: "torch.log_softmax({x}, dim={dim})",
+    activations.linear: "{x}",
+}
+
+
+def activation_source(function, source, rank, layout, layer):
+    """``source`` with ``function`` (one of Keras's activations) applied, as torch source."""
+    template = _ACTIVATIONS.get(getattr(function, "__wrapped__", function))
+    if template is None:
+        name = getattr(function, "__name__", repr(function))
+        raise unsupported(layer, f"its activation {name!r} has no torch counterpart here (supported: "
+                                 f"{sorted(f.__name__ for f in _ACTIVATIONS)})")
+    return template.format(x=source, dim=dim_of(-1, rank, layout))
+
+
+def _activation(w, node, layer):
+    x = _single_input(w, node)
+    w.assign(node, [(activation_source(layer.activation, x.name, x.rank, x.layout, layer), x.layout)])
+
+
+def _relu(w, node, layer):
+    x = _single_input(w, node)
+    slope, cap, threshold = float(layer.negative_slope), layer.max_value, float(layer.threshold)
+    if threshold != 0.0:
+        raise unsupported(layer, "a threshold other than 0 is not supported")
+    if cap is None:
+        source = f"F.relu({x.name})" if slope == 0 else f"F.leaky_relu({x.name}, {slope!r})"
+    elif slope == 0:
+        source = f"F.relu6({x.name})" if float(cap) == 6.0 else f"torch.clamp({x.name}, 0.0, {float(cap)!r})"
+    else:
+        raise unsupported(layer, "a negative_slope together with a max_value is not supported")
+    w.assign(node, [(source, x.layout)])
+
+
+def _leaky_relu(w, node, layer):
+    x = _single_input(w, node)
+    w.assign(node, [(f"F.leaky_relu({x.name}, {float(layer.negative_slope)!r})", x.layout)])
+
+
+def _elu(w, node, layer):
+    x = _single_input(w, node)
+    w.assign(node, [(f"F.elu({x.name}, {float(layer.alpha)!r})", x.layout)])
+
+
+def _softmax(w, node, layer):
+    x = _single_input(w, node)
+    if node.call_kwargs.get("mask") is not None or not isinstance(layer.axis, int):
+        raise unsupported(layer, "only a softmax over one axis, without a mask, is supported")
+    w.assign(node, [(f"torch.softmax({x.name}, dim={dim_of(layer.axis, x.rank, x.layout)})", x.layout)])
+
+
+# ---- core ----------------------------------------------------------------------------------------------------
+
+def _dense(w, node, layer):
+    x = _single_input(w, node)
+    source = w.want(x, KERAS)
+    kernel = layer.kernel.detach()
+    bias = "" if layer.bias is not None else ", bias=False"
+    attribute = w.add_module(layer, f"nn.Linear({kernel.shape[0]}, {kernel.shape[1]}{bias})",
+                             _weights(weight=kernel.t(), bias=None if layer.bias is None else layer.bias.detach()))
+    w.assign(node, [(activation_source(layer.activation, f"{attribute}({source})", x.rank, KERAS, layer), KERAS)])
+
+
+def _identity(w, node, layer):
+    x = _single_input(w, node)
+    w.assign(node, [(x.name, x.layout)])
+
+
+def _dropout(w, node, layer):
+    x = _single_input(w, node)
+    if getattr(layer, "noise_shape", None) is not None:
+        raise unsupported(layer, "a noise_shape is not supported")
+    attribute = w.add_module(layer, f"nn.Dropout({float(layer.rate)!r})")
+    w.assign(node, [(f"{attribute}({x.name})", x.layout)])
+
+
+def _spatial_dropout(w, node, layer):
+    x = _single_input(w, node)
+    source = w.want(x, _native(layer))
+    attribute = w.add_module(layer, f"nn.Dropout{x.rank - 2}d({float(layer.rate)!r})")
+    w.assign(node, [(f"{attribute}({source})", _native(layer))])
+
+
+def _embedding(w, node, layer):
+    x = _single_input(w, node)
+    if layer.mask_zero:
+        raise unsupported(layer, "mask_zero=True (the mask the following layers would read) is not supported")
+    table = layer.embeddings.detach()
+    attribute = w.add_module(layer, f"nn.Embedding({table.shape[0]}, {table.shape[1]})", {"weight": table})
+    w.assign(node, [(f"{attribute}({x.name}.long())", KERAS)])
+
+
+def _rescaling(w, node, layer):
+    x = _single_input(w, node)
+    scale, offset = layer.scale, layer.offset
+    scalar = all(isinstance(v, (int, float)) for v in (scale, offset))
+    source = x.name if scalar else w.want(x, KERAS)
+    if not scalar:
+        scale = f"torch.tensor({torch.as_tensor(scale).tolist()!r})"
+        offset = f"torch.tensor({torch.as_tensor(offset).tolist()!r})"
+    w.assign(node, [(f"{source} * {scale} + {offset}", x.layout if scalar else KERAS)])
+
+
+# ---- convolutions and pooling --------------------------------------------------------------------------------
+
+def _spatial_sizes(layer, node, x):
+    shape = node.input_tensors[0].shape
+    return tuple(shape[1:-1]) if getattr(layer, "data_format", "channels_last") == "channels_last" else tuple(shape[2:])
+
+
+def _padding(layer, node, x, kernel_size, strides, dilation=None):
+    """Torch's ``padding`` argument and the ``F.pad`` to apply first (or None), for Keras's padding."""
+    if layer.padding == "valid":
+        return "0", None
+    if layer.padding == "causal":
+        return "0", (layer.dilation_rate[0] * (kernel_size[0] - 1), 0)
+    sizes = _spatial_sizes(layer, node, x)
+    if all(s == 1 for s in strides) and dilation is not None:
+        return '"same"', None
+    if any(size is None for size in sizes):
+        raise unsupported(layer, "padding='same' with strides needs the input's spatial sizes, which are unknown")
+    paddings = same_paddings(sizes, kernel_size, strides, dilation)
+    if all(before == after for before, after in paddings):
+        return repr(tuple(before for before, _ in paddings)), None
+    return "0", torch_pad_arg(paddings)
+
+
+def _conv(w, node, layer):
+    x = _single_input(w, node)
+    rank = len(layer.kernel_size)
+    source = w.want(x, _native(layer))
+    kernel = layer.kernel.detach()
+    padding, pad = _padding(layer, node, x, layer.kernel_size, layer.strides, layer.dilation_rate)
+    channels = kernel.shape[-2] * layer.groups
+    arguments = [str(channels), str(layer.filters), repr(tuple(layer.kernel_size))]
+    if any(s != 1 for s in layer.strides):
+        arguments.append(f"stride={tuple(layer.strides)!r}")
+    if padding != "0":
+        arguments.append(f"padding={padding}")
+    if any(d != 1 for d in layer.dilation_rate):
+        arguments.append(f"dilation={tuple(layer.dilation_rate)!r}")
+    if layer.groups != 1:
+        arguments.append(f"groups={layer.groups}")
+    if layer.bias is None:
+        arguments.append("bias=False")
+    attribute = w.add_module(layer, f"nn.Conv{rank}d({', '.join(arguments)})", _weights(
+        weight=kernel.permute(rank + 1, rank, *range(rank)), bias=None if layer.bias is None else layer.bias.detach()))
+    if pad is not None:
+        source = f"F.pad({source}, {pad!r})"
+    expression = activation_source(layer.activation, f"{attribute}({source})", x.rank, _native(layer), layer)
+    w.assign(node, [(expression, _native(layer))])
+
+
+def _depthwise_conv(w, node, layer):
+    x = _single_input(w, node)
+    rank = len(layer.kernel_size)
+    source = w.want(x, _native(layer))
+    kernel = layer.kernel.detach()
+    channels, multiplier = kernel.shape[rank], kernel.shape[rank + 1]
+    padding, pad = _padding(layer, node, x, layer.kernel_size, layer.strides, layer.dilation_rate)
+    arguments = [str(channels), str(channels * multiplier), repr(tuple(layer.kernel_size))]
+    if any(s != 1 for s in layer.strides):
+        arguments.append(f"stride={tuple(layer.strides)!r}")
+    if padding != "0":
+        arguments.append(f"padding={padding}")
+    if any(d != 1 for d in layer.dilation_rate):
+        arguments.append(f"dilation={tuple(layer.dilation_rate)!r}")
+    arguments.append(f"groups={channels}")
+    if layer.bias is None:
+        arguments.append("bias=False")
+    merged = kernel.reshape(*kernel.shape[:rank], 1, channels * multiplier)
+    attribute = w.add_module(layer, f"nn.Conv{rank}d({', '.join(arguments)})", _weights(
+        weight=merged.permute(rank + 1, rank, *range(rank)), bias=None if layer.bias is None else layer.bias.detach()))
+    if pad is not None:
+        source = f"F.pad({source}, {pad!r})"
+    expression = activation_source(layer.activation, f"{attribute}({source})", x.rank, _native(layer), layer)
+    w.assign(node, [(expression, _native(layer))])
+
+
+def _conv_transpose(w, node, layer):
+    x = _single_input(w, node)
+    rank = len(layer.kernel_size)
+    sizes = _spatial_sizes(layer, node, x)
+    if any(size is None for size in sizes):
+        raise unsupported(layer, "the input's spatial sizes are unknown")
+    output_padding = layer.output_padding or (None,) * rank
+    crops = [convolutional._transpose_crop(*args) for args in zip(sizes, layer.kernel_size, layer.strides,
+                                                                  (layer.padding,) * rank, output_padding,
+                                                                  layer.dilation_rate)]
+    torch_output_padding = [before - after for before, after in crops]
+    if not all(0 <= p < max(s, d) for p, s, d in zip(torch_output_padding, layer.strides, layer.dilation_rate)):
+        raise unsupported(layer, f"its cropping {crops} has no torch ConvTranspose padding")
+    source = w.want(x, _native(layer))
+    kernel = layer.kernel.detach()   # (*k, out, in)
+    arguments = [str(kernel.shape[-1]), str(kernel.shape[-2]), repr(tuple(layer.kernel_size))]
+    if any(s != 1 for s in layer.strides):
+        arguments.append(f"stride={tuple(layer.strides)!r}")
+    if any(before for before, _ in crops):
+        arguments.append(f"padding={tuple(before for before, _ in crops)!r}")
+    if any(torch_output_padding):
+        arguments.append(f"output_padding={tuple(torch_output_padding)!r}")
+    if any(d != 1 for d in layer.dilation_rate):
+        arguments.append(f"dilation={tuple(layer.dilation_rate)!r}")
+    if layer.bias is None:
+        arguments.append("bias=False")
+    attribute = w.add_module(layer, f"nn.ConvTranspose{rank}d({', '.join(arguments)})", _weights(
+        weight=kernel.permute(rank + 1, rank, *range(rank)), bias=None if layer.bias is None else layer.bias.detach()))
+    expression = activation_source(layer.activation, f"{attribute}({source})", x.rank, _native(layer), layer)
+    w.assign(node, [(expression, _native(layer))])
+
+
+def _pool(w, node, layer):
+    x = _single_input(w, node)
+    rank = len(layer.pool_size)
+    source = w.want(x, _native(layer))
+    padding, pad = _padding(layer, node, x, layer.pool_size, layer.strides)
+    kind = "Max" if layer.mode == "max" else "Avg"
+    arguments = [repr(tuple(layer.pool_size))]
+    if tuple(layer.strides) != tuple(layer.pool_size):
+        arguments.append(f"stride={tuple(layer.strides)!r}")
+    if padding != "0":
+        arguments.append(f"padding={padding}")
+        if kind == "Avg":
+            arguments.append("count_include_pad=False")
+    if pad is not None:
+        if kind == "Avg":
+            raise unsupported(layer, "average pooling with uneven 'same' padding is not supported")
+        source = f"F.pad({source}, {pad!r}, value=float('-inf'))"
+    attribute = w.add_module(layer, f"nn.{kind}Pool{rank}d({', '.join(arguments)})")
+    w.assign(node, [(f"{attribute}({source})", _native(layer))])
+
+
+def _global_pool(w, node, layer):
+    x = _single_input(w, node)
+    if node.call_kwargs.get("mask") is not None:
+        raise unsupported(layer, "a mask is not supported")
+    spatial = range(1, x.rank - 1) if layer.data_format == "channels_last" else range(2, x.rank)
+    dims = tuple(dim_of(axis, x.rank, x.layout) for axis in spatial)
+    function = "torch.amax" if layer.mode == "max" else "torch.mean"
+    keep = ", keepdim=True" if layer.keepdims else ""
+    w.assign(node, [(f"{function}({x.name}, dim={dims!r}{keep})", x.layout)])
+
+
+# ---- normalization -------------------------------------------------------------------------------------------
+
+def _batch_normalization(w, node, layer):
+    x = _single_input(w, node)
+    axis = layer.axis % x.rank
+    if x.rank == 2 and axis == 1:
+        layout, kind = KERAS, "1d"
+    elif 3 <= x.rank <= 5 and axis in (1, x.rank - 1):
+        layout, kind = (TORCH if axis == x.rank - 1 else KERAS), f"{x.rank - 2}d"
+    else:
+        raise unsupported(layer, f"normalizing axis {layer.axis} of a rank-{x.rank} input is not supported")
+    if getattr(layer, "renorm", False) or getattr(layer, "synchronized", False):
+        raise unsupported(layer, "renorm and synchronized batch normalization are not supported")
+    source = w.want(x, layout)
+    mean = layer.moving_mean.detach()
+    ones, zeros = torch.ones_like(mean), torch.zeros_like(mean)
+    weights = {"weight": layer.gamma.detach() if layer.gamma is not None else ones,
+               "bias": layer.beta.detach() if layer.beta is not None else zeros,
+               "running_mean": mean, "running_var": layer.moving_variance.detach()}
+    attribute = w.add_module(layer, f"nn.BatchNorm{kind}({mean.shape[0]}, eps={float(layer.epsilon)!r}, "
+                                    f"momentum={round(1.0 - float(layer.momentum), 8)!r})", weights)
+    w.assign(node, [(f"{attribute}({source})", layout)])
+
+
+def _layer_normalization(w, node, layer):
+    x = _single_input(w, node)
+    axes = sorted(a % x.rank for a in (layer.axis if isinstance(layer.axis, (list, tuple)) else [layer.axis]))
+    if axes != list(range(x.rank - len(axes), x.rank)) or getattr(layer, "rms_scaling", False):
+        raise unsupported(layer, f"only trailing axes are supported (received axis={layer.axis})")
+    source = w.want(x, KERAS)
+    shape = tuple(node.input_tensors[0].shape[a] for a in axes)
+    affine = layer.gamma is not None or layer.beta is not None
+    arguments = [repr(shape), f"eps={float(layer.epsilon)!r}"]
+    weights = {}
+    if not affine:
+        arguments.append("elementwise_affine=False")
+    else:
+        weights["weight"] = layer.gamma.detach() if layer.gamma is not None else torch.ones(shape)
+        if layer.beta is None:
+            arguments.append("bias=False")
+        else:
+            weights["bias"] = layer.beta.detach()
+    attribute = w.add_module(layer, f"nn.LayerNorm({', '.join(arguments)})", weights)
+    w.assign(node, [(f"{attribute}({source})", KERAS)])
+
+
+# ---- reshaping -----------------------------------------------------------------------------------------------
+
+def _flatten(w, node, layer):
+    x = _single_input(w, node)
+    source = w.want(x, KERAS)
+    if layer.data_format == "channels_first" and x.rank > 2:
+        source = f"{source}.movedim(1, -1)"
+    w.assign(node, [(f"torch.flatten({source}, 1)", KERAS)])
+
+
+def _reshape(w, node, layer):
+    x = _single_input(w, node)
+    source = w.want(x, KERAS)
+    target = ", ".join(str(d) for d in layer.target_shape)
+    w.assign(node, [(f"{source}.reshape({source}.shape[0], {target})", KERAS)])
+
+
+def _permute(w, node, layer):
+    x = _single_input(w, node)
+    source = w.want(x, KERAS)
+    w.assign(node, [(f"{source}.permute(0, {', '.join(str(d) for d in layer.dims)})", KERAS)])
+
+
+def _repeat_vector(w, node, layer):
+    x = _single_input(w, node)
+    w.assign(node, [(f"{x.name}.unsqueeze(1).expand(-1, {layer.n}, -1)", KERAS)])
+
+
+def _zero_padding(w, node, layer):
+    x = _single_input(w, node)
+    source = w.want(x, _native(layer))
+    pad = torch_pad_arg([tuple(pair) for pair in layer.padding])
+    attribute = w.add_module(layer, f"nn.ZeroPad{x.rank - 2}d({pad!r})")
+    w.assign(node, [(f"{attribute}({source})", _native(layer))])
+
+
+def _cropping(w, node, layer):
+    x = _single_input(w, node)
+    source = w.want(x, _native(layer))
+    window = ", ".join(f"{before}:{-after if after else ''}" for before, after in layer.cropping)
+    w.assign(node, [(f"{source}[:, :, {window}]", _native(layer))])
+
+
+def _upsampling(w, node, layer):
+    x = _single_input(w, node)
+    if getattr(layer, "interpolation", "nearest") != "nearest":
+        raise unsupported(layer, "only interpolation='nearest' is supported")
+    source = w.want(x, _native(layer))
+    factors = tuple(float(s) for s in layer.size)
+    attribute = w.add_module(layer, f"nn.Upsample(scale_factor={factors!r}, mode='nearest')")
+    w.assign(node, [(f"{attribute}({source})", _native(layer))])
+
+
+# ---- merging -------------------------------------------------------------------------------------------------
+
+def _merge_inputs(w, node):
+    inputs = w.inputs(node)
+    ranks = {v.rank for v in inputs}
+    layout = inputs[0].layout if len(ranks) == 1 else KERAS
+    return [w.want(v, layout) for v in inputs], layout, inputs[0].rank
+
+
+def _elementwise(symbol):
+    def rule(w, node, layer):
+        names, layout, _ = _merge_inputs(w, node)
+        w.assign(node, [(f" {symbol} ".join(names), layout)])
+    return rule
+
+
+def _average(w, node, layer):
+    names, layout, _ = _merge_inputs(w, node)
+    w.assign(node, [(f"({' + '.join(names)}) / {len(names)}", layout)])
+
+
+def _extreme(function):
+    def rule(w, node, layer):
+        names, layout, _ = _merge_inputs(w, node)
+        source = names[0]
+        for name in names[1:]:
+            source = f"{function}({source}, {name})"
+        w.assign(node, [(source, layout)])
+    return rule
+
+
+def _concatenate(w, node, layer):
+    names, layout, rank = _merge_inputs(w, node)
+    w.assign(node, [(f"torch.cat([{', '.join(names)}], dim={dim_of(layer.axis, rank, layout)})", layout)])
+
+
+# ---- recurrent -----------------------------------------------------------------------------------------------
+
+def _gate_rows(matrix, order):
+    """``matrix``'s rows (torch's layout: gates stacked on dim 0) with the gates reordered by ``order``."""
+    chunks = matrix.chunk(len(order), dim=0)
+    return torch.cat([chunks[i] for i in order], dim=0)
+
+
+def _recurrent_weights(layer, suffix=""):
+    """Torch's ``weight_ih_l0``... for one direction of an LSTM, GRU or SimpleRNN layer."""
+    cell = layer.cell
+    kernel, recurrent = cell.kernel.detach().t(), cell.recurrent_kernel.detach().t()
+    bias = None if cell.bias is None else cell.bias.detach()
+    if isinstance(layer, gru.GRU):
+        if not cell.reset_after:
+            raise unsupported(layer, "reset_after=False has no torch.nn.GRU counterpart (torch's GRU computes "
+                                     "reset_after=True)")
+        order = (1, 0, 2)   # Keras stacks the gates (update, reset, new); torch (reset, update, new)
+        kernel, recurrent = _gate_rows(kernel, order), _gate_rows(recurrent, order)
+        input_bias, recurrent_bias = (None, None) if bias is None else \
+            (_gate_rows(bias[0], order), _gate_rows(bias[1], order))
+    else:
+        input_bias, recurrent_bias = (None, None) if bias is None else (bias, torch.zeros_like(bias))
+    weights = {f"weight_ih_l0{suffix}": kernel, f"weight_hh_l0{suffix}": recurrent}
+    if bias is not None:
+        weights.update({f"bias_ih_l0{suffix}": input_bias, f"bias_hh_l0{suffix}": recurrent_bias})
+    return weights
+
+
+def _recurrent_constructor(layer, input_size, bidirectional=False):
+    cell = layer.cell
+    if isinstance(layer, simple_rnn.SimpleRNN):
+        activation = getattr(cell.activation, "__wrapped__", cell.activation)
+        if activation not in (activations.tanh, activations.relu):
+            raise unsupported(layer, "torch.nn.RNN supports the activations 'tanh' and 'relu' only")
+        kind, extra = "RNN", f", nonlinearity={'tanh' if activation is activations.tanh else 'relu'!r}"
+    else:
+        if getattr(cell.activation, "__wrapped__", cell.activation) is not activations.tanh or \
+                getattr(cell.recurrent_activation, "__wrapped__", cell.recurrent_activation) is not activations.sigmoid:
+            raise unsupported(layer, "torch's LSTM and GRU use activation='tanh' and recurrent_activation='sigmoid' "
+                                     "only")
+        kind, extra = ("LSTM" if isinstance(layer, lstm.LSTM) else "GRU"), ""
+    if getattr(layer, "stateful", False):
+        raise unsupported(layer, "stateful=True is not supported")
+    arguments = f"{input_size}, {cell.units}{extra}, batch_first=True"
+    if cell.bias is None:
+        arguments += ", bias=False"
+    if bidirectional:
+        arguments += ", bidirectional=True"
+    return f"nn.{kind}({arguments})"
+
+
+def _recurrent(w, node, layer):
+    x = _single_input(w, node)
+    if node.call_kwargs.get("initial_state") is not None or node.call_kwargs.get("mask") is not None:
+        raise unsupported(layer, "initial_state and mask arguments are not supported")
+    source = w.want(x, KERAS)
+    input_size = node.input_tensors[0].shape[-1]
+    attribute = w.add_module(layer, _recurrent_constructor(layer, input_size), _recurrent_weights(layer))
+    if layer.go_backwards:
+        source = f"{source}.flip(1)"
+    sequences = w.fresh(f"{layer.name}_sequences")
+    is_lstm = isinstance(layer, lstm.LSTM)
+    final = w.fresh(f"{layer.name}_state")
+    if is_lstm:
+        cell_state = w.fresh(f"{layer.name}_cell_state")
+        w.line(f"{sequences}, ({final}, {cell_state}) = {attribute}({source})")
+    else:
+        w.line(f"{sequences}, {final} = {attribute}({source})")
+    outputs = [(sequences if layer.return_sequences else f"{final}[0]", KERAS)]
+    if layer.return_state:
+        outputs.append((f"{final}[0]", KERAS))
+        if is_lstm:
+            outputs.append((f"{cell_state}[0]", KERAS))
+    w.assign(node, outputs)
+
+
+def _bidirectional(w, node, layer):
+    x = _single_input(w, node)
+    forward, backward = layer.forward_layer, layer.backward_layer
+    if layer.merge_mode != "concat" or type(forward) is not type(backward) or \
+            type(forward) not in (lstm.LSTM, gru.GRU, simple_rnn.SimpleRNN) or forward.go_backwards or \
+            not backward.go_backwards or forward.return_sequences != backward.return_sequences or \
+            layer.return_state or forward.cell.units != backward.cell.units:
+        raise unsupported(layer, "only merge_mode='concat' over an LSTM, GRU or SimpleRNN, without return_state, "
+                                 "is supported")
+    if node.call_kwargs.get("initial_state") is not None or node.call_kwargs.get("mask") is not None:
+        raise unsupported(layer, "initial_state and mask arguments are not supported")
+    source = w.want(x, KERAS)
+    input_size = node.input_tensors[0].shape[-1]
+    weights = {**_recurrent_weights(forward), **_recurrent_weights(backward, "_reverse")}
+    attribute = w.add_module(layer, _recurrent_constructor(forward, input_size, bidirectional=True), weights)
+    sequences = w.fresh(f"{layer.name}_sequences")
+    final = w.fresh(f"{layer.name}_state")
+    states = f"({final}, _)" if isinstance(forward, lstm.LSTM) else final
+    w.line(f"{sequences}, {states} = {attribute}({source})")
+    if forward.return_sequences:
+        w.assign(node, [(sequences, KERAS)])
+    else:
+        w.assign(node, [(f"torch.cat([{final}[0], {final}[1]], dim=-1)", KERAS)])
+
+
+# ---- attention -----------------------------------------------------------------------------------------------
+
+_ATTENTION_HELPER = '''
+class KerasMultiHeadAttention(nn.Module):
+    """Keras's MultiHeadAttention over (batch, steps, features) tensors: projections to num_heads heads of
+    key_dim (queries, keys) and value_dim (values), scaled dot-product attention, and the output projection."""
+
+    def __init__(self, query_dim, key_in_dim, value_in_dim, num_heads, key_dim, value_dim, output_dim,
+                 bias=True, dropout=0.0):
+        super().__init__()
+        self.num_heads, self.dropout = num_heads, dropout
+        self.query = nn.Linear(query_dim, num_heads * key_dim, bias=bias)
+        self.key = nn.Linear(key_in_dim, num_heads * key_dim, bias=bias)
+        self.value = nn.Linear(value_in_dim, num_heads * value_dim, bias=bias)
+        self.output = nn.Linear(num_heads * value_dim, output_dim, bias=bias)
+
+    def forward(self, query, value, key=None, is_causal=False):
+        key = value if key is None else key
+        heads = lambda t: t.unflatten(-1, (self.num_heads, -1)).transpose(1, 2)  # noqa: E731
+        attended = F.scaled_dot_product_attention(
+            heads(self.query(query)), heads(self.key(key)), heads(self.value(value)),
+            dropout_p=self.dropout if self.training else 0.0, is_causal=is_causal)
+        return self.output(attended.transpose(1, 2).flatten(2))
+'''
+
+
+def _multi_head_attention(w, node, layer):
+    kwargs = {k: v for k, v in node.call_kwargs.items() if v is not None and k not in ("training",)}
+    causal = bool(kwargs.pop("use_causal_mask", False))
+    positional = list(node.call_args)
+    names = ["query", "value", "key"]
+    given = dict(zip(names, positional))
+    given.update({k: kwargs.pop(k) for k in names if k in kwargs})
+    if kwargs.pop("return_attention_scores", False) or kwargs or getattr(layer, "use_gate", False) or \
+            getattr(layer, "sliding_window", None) is not None:
+        raise unsupported(layer, f"only query, value, key and use_causal_mask are supported (received "
+                                 f"{sorted(set(node.call_kwargs) - {'training'})})")
+    if any(len(given[k].shape) != 3 for k in given) or tuple(layer._attention_axes or (1,)) != (1,):
+        raise unsupported(layer, "only (batch, steps, features) inputs attended over the steps are supported")
+    values = {k: w.values[id(t)] for k, t in given.items()}
+    sources = {k: w.want(v, KERAS) for k, v in values.items()}
+    query, value = given["query"], given["value"]
+    key = given.get("key", value)
+    heads, key_dim, value_dim = layer.num_heads, layer.key_dim, layer.value_dim
+    output_kernel = layer._output_dense.kernel.detach()
+    output_dim = output_kernel.shape[-1]
+    if output_kernel.dim() != 3:
+        raise unsupported(layer, "a multi-axis output_shape is not supported")
+    bias = layer._query_dense.bias is not None
+
+    def projection(dense, fan_in):
+        weights = {"weight": dense.kernel.detach().reshape(fan_in, -1).t()}
+        if dense.bias is not None:
+            weights["bias"] = dense.bias.detach().reshape(-1)
+        return weights
+
+    weights = {}
+    for prefix, dense, tensor in (("query", layer._query_dense, query), ("key", layer._key_dense, key),
+                                  ("value", layer._value_dense, value)):
+        weights.update({f"{prefix}.{k}": v for k, v in projection(dense, tensor.shape[-1]).items()})
+    weights["output.weight"] = output_kernel.reshape(heads * value_dim, output_dim).t()
+    if layer._output_dense.bias is not None:
+        weights["output.bias"] = layer._output_dense.bias.detach()
+    w.add_helper("KerasMultiHeadAttention", _ATTENTION_HELPER)
+    attribute = w.add_module(layer, f"KerasMultiHeadAttention({query.shape[-1]}, {key.shape[-1]}, "
+                                    f"{value.shape[-1]}, {heads}, {key_dim}, {value_dim}, {output_dim}, "
+                                    f"bias={bias}, dropout={float(layer.dropout)!r})", weights)
+    arguments = [sources["query"], sources["value"]]
+    if "key" in sources:
+        arguments.append(f"key={sources['key']}")
+    if causal:
+        arguments.append("is_causal=True")
+    w.assign(node, [(f"{attribute}({', '.join(arguments)})", KERAS)])
+
+
+RULES = {
+    core.Dense: _dense, core.Activation: _activation, core.Identity: _identity,
+    activation_layers.ReLU: _relu, activation_layers.LeakyReLU: _leaky_relu, activation_layers.ELU: _elu,
+    activation_layers.Softmax: _softmax,
+    regularization.Dropout: _dropout, regularization.SpatialDropout1D: _spatial_dropout,
+    regularization.SpatialDropout2D: _spatial_dropout, regularization.SpatialDropout3D: _spatial_dropout,
+    embedding.Embedding: _embedding, Rescaling: _rescaling,
+    convolutional.Conv1D: _conv, convolutional.Conv2D: _conv, convolutional.Conv3D: _conv,
+    convolutional.DepthwiseConv1D: _depthwise_conv, convolutional.DepthwiseConv2D: _depthwise_conv,
+    convolutional.Conv1DTranspose: _conv_transpose, convolutional.Conv2DTranspose: _conv_transpose,
+    convolutional.Conv3DTranspose: _conv_transpose,
+    pooling.MaxPooling1D: _pool, pooling.MaxPooling2D: _pool, pooling.MaxPooling3D: _pool,
+    pooling.AveragePooling1D: _pool, pooling.AveragePooling2D: _pool, pooling.AveragePooling3D: _pool,
+    pooling.GlobalMaxPooling1D: _global_pool, pooling.GlobalMaxPooling2D: _global_pool,
+    pooling.GlobalMaxPooling3D: _global_pool, pooling.GlobalAveragePooling1D: _global_pool,
+    pooling.GlobalAveragePooling2D: _global_pool, pooling.GlobalAveragePooling3D: _global_pool,
+    normalization.BatchNormalization: _batch_normalization,
+    normalization.LayerNormalization: _layer_normalization,
+    reshaping.Flatten: _flatten, reshaping.Reshape: _reshape, reshaping.Permute: _permute,
+    reshaping.RepeatVector: _repeat_vector, reshaping.ZeroPadding1D: _zero_padding,
+    reshaping.ZeroPadding2D: _zero_padding, reshaping.ZeroPadding3D: _zero_padding,
+    reshaping.Cropping1D: _cropping, reshaping.Cropping2D: _cropping, reshaping.Cropping3D: _cropping,
+    reshaping.UpSampling1D: _upsampling, reshaping.UpSampling2D: _upsampling, reshaping.UpSampling3D: _upsampling,
+    merging.Add: _elementwise("+"), merging.Subtract: _elementwise("-"), merging.Multiply: _elementwise("*"),
+    merging.Average: _average, merging.Maximum: _extreme("torch.maximum"), merging.Minimum: _extreme("torch.minimum"),
+    merging.Concatenate: _concatenate,
+    lstm.LSTM: _recurrent, gru.GRU: _recurrent, simple_rnn.SimpleRNN: _recurrent, Bidirectional: _bidirectional,
+    multi_head_attention.MultiHeadAttention: _multi_head_attention,
+}
+RULES = {cls.__name__: (cls, rule) for cls, rule in RULES.items()}
+
+
+def rule_for(layer):
+    """The rule that writes ``layer``, or a ValueError naming its class and the supported ones."""
+    entry = RULES.get(type(layer).__name__)
+    if entry is None or type(layer) is not entry[0]:
+        raise ValueError(f"Layer '{layer.name}' of class {type(layer).__name__} has no PyTorch source "
+                         f"counterpart in kerastorch's export. Supported layers: {', '.join(sorted(RULES))}.")
+    return entry[1]
