@@ -260,16 +260,17 @@ def _conv_transpose(w, node, layer):
                                                                   (layer.padding,) * rank, output_padding,
                                                                   layer.dilation_rate)]
     torch_output_padding = [before - after for before, after in crops]
-    if not all(0 <= p < max(s, d) for p, s, d in zip(torch_output_padding, layer.strides, layer.dilation_rate)):
+    fits = all(0 <= p < max(s, d) for p, s, d in zip(torch_output_padding, layer.strides, layer.dilation_rate))
+    if not fits and any(after < 0 for _, after in crops):
         raise unsupported(layer, f"its cropping {crops} has no torch ConvTranspose padding")
     source = w.want(x, _native(layer))
     kernel = layer.kernel.detach()   # (*k, out, in)
     arguments = [str(kernel.shape[-1]), str(kernel.shape[-2]), repr(tuple(layer.kernel_size))]
     if any(s != 1 for s in layer.strides):
         arguments.append(f"stride={tuple(layer.strides)!r}")
-    if any(before for before, _ in crops):
+    if fits and any(before for before, _ in crops):
         arguments.append(f"padding={tuple(before for before, _ in crops)!r}")
-    if any(torch_output_padding):
+    if fits and any(torch_output_padding):
         arguments.append(f"output_padding={tuple(torch_output_padding)!r}")
     if any(d != 1 for d in layer.dilation_rate):
         arguments.append(f"dilation={tuple(layer.dilation_rate)!r}")
@@ -277,7 +278,12 @@ def _conv_transpose(w, node, layer):
         arguments.append("bias=False")
     attribute = w.add_module(layer, f"nn.ConvTranspose{rank}d({', '.join(arguments)})", _weights(
         weight=kernel.permute(rank + 1, rank, *range(rank)), bias=None if layer.bias is None else layer.bias.detach()))
-    expression = activation_source(layer.activation, f"{attribute}({source})", x.rank, _native(layer), layer)
+    result = f"{attribute}({source})"
+    if not fits:
+        # Keras keeps a window of the full transposed convolution that torch's padding arguments cannot select.
+        window = ", ".join(f"{before}:{-after if after else ''}" for before, after in crops)
+        result = f"{result}[:, :, {window}]"
+    expression = activation_source(layer.activation, result, x.rank, _native(layer), layer)
     w.assign(node, [(expression, _native(layer))])
 
 
