@@ -1,10 +1,7 @@
 """``kerastorch.export.to_pytorch``: the generated PyTorch source and safetensors weights, loaded in a fresh
 interpreter where kerastorch cannot be imported, give ``predict``'s outputs (within 1e-5), for trained models and
 for models that use every supported layer; anything else is refused with an error naming the layer."""
-import json
 import os
-import subprocess
-import sys
 
 import numpy as np
 import pytest
@@ -12,45 +9,10 @@ import torch
 
 import kerastorch as keras
 from kerastorch.export import to_pytorch
+from fresh_interpreter import run_in_fresh_interpreter
 from trained_models import Trained, as_list, batch
 
 L = keras.layers
-
-# Runs in `python -I` (no PYTHONPATH, no current directory on sys.path) with kerastorch made unimportable.
-_FRESH_RUNNER = r"""
-import importlib.util, json, sys
-sys.modules["kerastorch"] = None   # the generated modules must not need it
-import numpy as np
-import torch
-
-for case in json.loads(sys.argv[1]):
-    spec = importlib.util.spec_from_file_location(f"generated_{case['name']}", case["source"])
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    net = module.load()
-    arrays = np.load(case["inputs"])
-    with torch.no_grad():
-        outputs = net(*[torch.from_numpy(arrays[key]) for key in arrays.files])
-    outputs = outputs if isinstance(outputs, tuple) else (outputs,)
-    np.savez(case["outputs"], *[output.numpy() for output in outputs])
-"""
-
-
-def run_in_fresh_interpreter(cases, cwd):
-    """Run each ``(name, source_path, input_arrays)`` of ``cases`` in one fresh interpreter; their outputs."""
-    described = []
-    for name, source, arrays in cases:
-        inputs, outputs = os.path.join(cwd, f"{name}_inputs.npz"), os.path.join(cwd, f"{name}_outputs.npz")
-        np.savez(inputs, *as_list(arrays))
-        described.append({"name": name, "source": source, "inputs": inputs, "outputs": outputs})
-    result = subprocess.run([sys.executable, "-I", "-c", _FRESH_RUNNER, json.dumps(described)], cwd=cwd,
-                            capture_output=True, text=True, timeout=300)
-    assert result.returncode == 0, result.stderr
-    results = {}
-    for case in described:
-        saved = np.load(case["outputs"])
-        results[case["name"]] = [saved[key] for key in saved.files]
-    return results
 
 
 # ---- models that use every supported layer -------------------------------------------------------------------
@@ -196,12 +158,12 @@ def exported(tmp_path_factory):
         cases.append((name, source, arrays))
         expected[name] = [np.asarray(e) for e in as_list(model.predict(arrays, verbose=0))]
     outputs = run_in_fresh_interpreter(cases, str(root))
-    return {name: (outputs[name], expected[name], root / name) for name in models}
+    return {name: (outputs[name], expected[name], root / name, models[name]) for name in models}
 
 
 @pytest.mark.parametrize("name", TRAINED)
 def test_generated_module_of_a_trained_model_predicts_the_same_without_kerastorch(exported, name):
-    outputs, expected, _ = exported[name]
+    outputs, expected, _, _ = exported[name]
     assert len(outputs) == len(expected)
     for output, reference in zip(outputs, expected):
         np.testing.assert_allclose(output, reference, rtol=0, atol=1e-5)
@@ -209,17 +171,20 @@ def test_generated_module_of_a_trained_model_predicts_the_same_without_kerastorc
 
 @pytest.mark.parametrize("name", sorted(COVERAGE))
 def test_generated_module_of_every_supported_layer_predicts_the_same_without_kerastorch(exported, name):
-    outputs, expected, _ = exported[name]
+    outputs, expected, _, _ = exported[name]
     assert [o.shape for o in outputs] == [e.shape for e in expected]
     for output, reference in zip(outputs, expected):
         np.testing.assert_allclose(output, reference, rtol=0, atol=1e-5)
 
 
 def test_generated_source_is_a_torch_module_with_torch_nn_layers(exported):
-    source = (exported["convnet"][2] / "model.py").read_text()
-    assert "class SequentialModel(nn.Module):" in source
-    assert "self.conv2d = nn.Conv2d(1, 16, (3, 3))" in source
-    assert "self.dense = nn.Linear(2704, 10)" in source
+    _, _, folder, model = exported["convnet"]
+    source = (folder / "model.py").read_text()
+    conv, dense = model.layers[0].name, model.layers[-1].name
+    class_name = next(line for line in source.splitlines() if line.startswith("MODULE_CLASS")).split('"')[1]
+    assert class_name.startswith("Sequential") and f"class {class_name}(nn.Module):" in source
+    assert f"self.{conv} = nn.Conv2d(1, 16, (3, 3))" in source
+    assert f"self.{dense} = nn.Linear(2704, 10)" in source
     assert "kerastorch" not in source.split('"""', 2)[2]   # beyond the docstring, no mention at all
 
 
@@ -233,9 +198,11 @@ def test_channels_last_is_permuted_at_the_input_and_the_flatten_only(exported):
 
 def test_weights_file_holds_the_module_state_dict_under_its_keys(exported):
     from safetensors.torch import load_file
-    weights = load_file(str(exported["convnet"][2] / "model.safetensors"))
-    assert sorted(weights) == ["conv2d.bias", "conv2d.weight", "dense.bias", "dense.weight"]
-    assert tuple(weights["conv2d.weight"].shape) == (16, 1, 3, 3)
+    _, _, folder, model = exported["convnet"]
+    weights = load_file(str(folder / "model.safetensors"))
+    conv, dense = model.layers[0].name, model.layers[-1].name
+    assert sorted(weights) == sorted([f"{conv}.bias", f"{conv}.weight", f"{dense}.bias", f"{dense}.weight"])
+    assert tuple(weights[f"{conv}.weight"].shape) == (16, 1, 3, 3)
 
 
 @pytest.mark.slow
