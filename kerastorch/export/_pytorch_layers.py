@@ -595,7 +595,7 @@ def _multi_head_attention(w, node, layer):
                                  f"{sorted(set(node.call_kwargs) - {'training'})})")
     if any(len(given[k].shape) != 3 for k in given) or tuple(layer._attention_axes or (1,)) != (1,):
         raise unsupported(layer, "only (batch, steps, features) inputs attended over the steps are supported")
-    values = {k: w.values[id(t)] for k, t in given.items()}
+    values = {k: w.value_of(t) for k, t in given.items()}
     sources = {k: w.want(v, KERAS) for k, v in values.items()}
     query, value = given["query"], given["value"]
     key = given.get("key", value)

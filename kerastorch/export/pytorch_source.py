@@ -103,10 +103,38 @@ def _identifier(name):
     return name
 
 
+def _layer_calls(model, alias, expanded):
+    """The layer calls (graph nodes) of ``model`` in an executable order, a nested model's inlined: ``alias``
+    gets, for each inner model's input, the outer tensor it receives, and for each of its calls' outputs, the
+    inner output tensor that computes it."""
+    calls = []
+    for node in map_graph(model.inputs, model.outputs)[0]:
+        layer = node.layer
+        if isinstance(layer, InputLayer):
+            continue
+        if isinstance(layer, Model):
+            inner_inputs = getattr(layer, "inputs", None)
+            if id(layer) in expanded or not inner_inputs:
+                raise ValueError(f"The nested model '{layer.name}' cannot be written as PyTorch source: only a "
+                                 f"Sequential or functional model called once inside another is supported.")
+            expanded.add(id(layer))
+            given = [t for t in node.input_tensors]
+            if len(given) != len(inner_inputs):
+                raise ValueError(f"The nested model '{layer.name}' takes {len(inner_inputs)} inputs but is called "
+                                 f"on {len(given)}.")
+            alias.update({id(inner): outer for inner, outer in zip(inner_inputs, given)})
+            calls.extend(_layer_calls(layer, alias, expanded))
+            alias.update({id(outer): inner for outer, inner in zip(node.output_tensors, layer.outputs)})
+            continue
+        calls.append(node)
+    return calls
+
+
 class _Writer:
     def __init__(self, model):
         self.model = model
-        self.nodes = [n for n in map_graph(model.inputs, model.outputs)[0] if not isinstance(n.layer, InputLayer)]
+        self.alias = {}
+        self.nodes = _layer_calls(model, self.alias, set())
         self.init_lines, self.forward_lines, self.helpers = [], [], {}
         self.state = {}
         self.values = {}          # id(KerasTensor) -> Value
@@ -115,13 +143,21 @@ class _Writer:
         self.used_names = set(_RESERVED)        # the forward's variables
         self.used_attributes = set(_RESERVED)   # the module's attributes (self.<name>): a namespace of their own
         self.layer_calls = {}     # id(layer) -> how many of its nodes were written
-        outputs = model.outputs
-        self.output_ids = {id(t) for t in outputs}
+        self.output_ids = {id(self.resolve(t)) for t in model.outputs}
         self.readers = {}
         for index, node in enumerate(self.nodes):
             for tensor in node.input_tensors:
-                self.readers.setdefault(id(tensor), []).append(index)
+                self.readers.setdefault(id(self.resolve(tensor)), []).append(index)
         self.index = -1
+
+    def resolve(self, tensor):
+        """The tensor whose value ``tensor`` is (itself, unless a nested model's input or output)."""
+        while id(tensor) in self.alias:
+            tensor = self.alias[id(tensor)]
+        return tensor
+
+    def value_of(self, tensor):
+        return self.values[id(self.resolve(tensor))]
 
     # ---- names -----------------------------------------------------------------------------------------------
 
@@ -136,9 +172,13 @@ class _Writer:
         return name
 
     def _chained(self, tensor, producer_index):
-        """Whether ``tensor`` is read once, by the very next node, and is no model output: it is then ``x``."""
-        readers = self.readers.get(id(tensor), [])
-        if id(tensor) in self.output_ids or len(readers) != 1 or readers[0] != producer_index + 1:
+        """Whether ``tensor`` is read once, by the very next node (or is the model's output, made last): it is then
+        ``x``, a variable each line hands to the next."""
+        readers = self.readers.get(id(self.resolve(tensor)), [])
+        if id(self.resolve(tensor)) in self.output_ids:
+            # The model's only output, made last and read by no layer, is returned at once.
+            return not readers and len(self.output_ids) == 1 and producer_index == len(self.nodes) - 1
+        if len(readers) != 1 or readers[0] != producer_index + 1:
             return False
         return len(self.nodes[readers[0]].input_tensors) == 1
 
@@ -215,7 +255,7 @@ class _Writer:
             rule = rules.rule_for(node.layer)
             self.line(f"# {node.layer.name} ({type(node.layer).__name__})")
             rule(self, node, node.layer)
-        results = map_structure(lambda t: self.want(self.values[id(t)], KERAS), model._outputs_struct
+        results = map_structure(lambda t: self.want(self.value_of(t), KERAS), model._outputs_struct
                                 if hasattr(model, "_outputs_struct") else model.outputs)
         if isinstance(results, list) and len(results) == 1:
             results = results[0]
@@ -224,7 +264,7 @@ class _Writer:
 
     def inputs(self, node):
         """The Values of ``node``'s input tensors."""
-        return [self.values[id(t)] for t in node.input_tensors]
+        return [self.value_of(t) for t in node.input_tensors]
 
     def _source(self, arguments):
         model = self.model

@@ -113,6 +113,16 @@ def _residual_blocks():
     return keras.Model(inputs, L.Dense(10, name="predictions")(x), name="resnet_blocks")
 
 
+def _nested():
+    """A Sequential base and a functional head inside a functional model (transfer learning's shape)."""
+    keras.utils.set_random_seed(11)
+    base = keras.Sequential([L.Input((8, 8, 3)), L.Conv2D(4, 3), L.BatchNormalization(), L.ReLU()], name="base")
+    features = keras.Input((6, 6, 4))
+    head = keras.Model(features, L.Dense(2)(L.GlobalAveragePooling2D()(features)), name="head")
+    inputs = keras.Input((8, 8, 3))
+    return keras.Model(inputs, head(base(inputs)))
+
+
 ACTIVATIONS = ("relu", "relu6", "leaky_relu", "elu", "selu", "celu", "gelu", "sigmoid", "hard_sigmoid",
                "log_sigmoid", "silu", "hard_silu", "softplus", "softsign", "tanh", "tanh_shrink", "hard_tanh",
                "exponential", "mish", "softmax", "log_softmax", "linear")
@@ -138,7 +148,7 @@ def _randomized_statistics(model):
 
 
 COVERAGE = {"images": _images, "sequences": _sequences, "volumes": _volumes, "steps": _steps,
-            "residual_blocks": _residual_blocks, "activations": _activations}
+            "residual_blocks": _residual_blocks, "activations": _activations, "nested": _nested}
 TRAINED = ("convnet", "lstm_classifier", "two_inputs")
 
 
@@ -252,6 +262,14 @@ def test_embedding_with_mask_zero_is_refused(tmp_path):
 def test_an_lstm_with_another_activation_is_refused(tmp_path):
     model = keras.Sequential([L.Input((5, 2)), L.LSTM(3, activation="relu", name="relu_lstm")])
     with pytest.raises(ValueError, match=r"'relu_lstm' \(LSTM\).*activation='tanh'"):
+        to_pytorch(model, str(tmp_path))
+
+
+def test_a_nested_model_called_twice_is_refused(tmp_path):
+    inner = keras.Sequential([L.Input((3,)), L.Dense(3)], name="twice")
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, inner(inner(inputs)))
+    with pytest.raises(ValueError, match="nested model 'twice'.*called once"):
         to_pytorch(model, str(tmp_path))
 
 
