@@ -75,13 +75,23 @@ def _signature_from_build_shapes(model):
     return [InputSpec(shape=(None,) + tuple(shape)[1:], dtype=standardize_dtype(None)) for shape in shapes]
 
 
-def example_arguments(signature, unknown_size=2):
-    """Tensors of ones (on the default device) shaped as ``signature``, with ``unknown_size`` for each unknown
-    axis. Two, not one: an exporter would take a size of 1 for a constant."""
+def example_arguments(signature, unknown_size=2, device=None):
+    """Tensors of ones shaped as ``signature`` on ``device`` (where the model's weights are), with
+    ``unknown_size`` for each unknown axis. Two, not one: an exporter would take a size of 1 for a constant."""
     def ones(spec):
         shape = [unknown_size if d is None else d for d in spec.shape]
-        return torch.ones(shape, dtype=getattr(torch, standardize_dtype(spec.dtype)))
+        return torch.ones(shape, dtype=getattr(torch, standardize_dtype(spec.dtype)), device=device)
     return tuple(tree.map_structure(ones, entry) for entry in signature)
+
+
+def device_of(model):
+    """The device of the model's first weight (the default device for a model without weights)."""
+    for tensor in model.parameters():
+        return tensor.device
+    for tensor in model.buffers():
+        return tensor.device
+    from kerastorch import backend
+    return torch.device(backend.device())
 
 
 def input_names(signature):

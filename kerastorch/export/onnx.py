@@ -23,8 +23,8 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
     Unknown axes of the inputs (the batch axis) stay dynamic in the file: the batch axis is named ``batch``
     and others ``dim_{input}_{axis}``. The inputs are named after the model's inputs (``input_{i}`` where one
     has no name), and the outputs after the layers that make them. As Keras does on torch, a graph with dynamic
-    axes is written by torch's TorchScript exporter, a fully static one by its dynamo exporter (the TorchScript
-    one where that fails).
+    axes goes through torch's TorchScript exporter and a fully static one through its dynamo exporter; where the
+    first fails, the other (with the same dynamic axes) is tried.
 
     Args:
         model: a built ``keras.Model``.
@@ -50,28 +50,40 @@ def export_onnx(model, filepath, verbose=None, input_signature=None, opset_versi
     if dynamic_axes and output_names and all(name in dynamic_axes and 0 in dynamic_axes[name] for name in names):
         dynamic_axes.update({name: {0: "batch"} for name in output_names})
 
-    flat_args = tuple(tree.flatten(_signature.example_arguments(signature)))
+    flat_args = tuple(tree.flatten(_signature.example_arguments(signature, device=_signature.device_of(model))))
     module = _signature.FlatInputs(model, signature)
+
+    def torchscript():
+        torch.onnx.export(module, flat_args, filepath, dynamo=False, input_names=names, output_names=output_names,
+                          opset_version=opset_version, dynamic_axes=dynamic_axes or None, export_params=True,
+                          do_constant_folding=True, verbose=False, **kwargs)
+
+    def dynamo():
+        dimensions = {}
+        shapes = tuple({axis: dimensions.setdefault(label, torch.export.Dim(label)) for axis, label in
+                        dynamic_axes.get(name, {}).items()} or None for name in names)
+        program = torch.onnx.export(module, flat_args, dynamo=True, input_names=names, output_names=output_names,
+                                    opset_version=opset_version, verbose=False,
+                                    dynamic_shapes={"flat": shapes} if dynamic_axes else None, **kwargs)
+        program.save(filepath)
+
+    # Keras's order on torch: the TorchScript exporter for dynamic axes, the dynamo one for static shapes; here
+    # each falls back on the other (the TorchScript tracer fails on some graphs that dynamo exports).
+    exporters = (torchscript, dynamo) if dynamic_axes else (dynamo, torchscript)
     was_training = model.training
     model.eval()
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")   # the exporters' deprecation and tracer notes on Python-side checks
-            written = False
-            if not dynamic_axes:
+            try:
+                exporters[0]()
+            except Exception as first:   # noqa: BLE001 -- any exporter failure: try the other exporter
                 try:
-                    program = torch.onnx.export(module, flat_args, dynamo=True, input_names=names,
-                                                output_names=output_names, opset_version=opset_version,
-                                                verbose=False, **kwargs)
-                    program.save(filepath)
-                    written = True
-                except Exception:   # noqa: BLE001 -- Keras's rule: the TorchScript exporter is the fallback
-                    written = False
-            if not written:
-                torch.onnx.export(module, flat_args, filepath, dynamo=False, input_names=names,
-                                  output_names=output_names, opset_version=opset_version,
-                                  dynamic_axes=dynamic_axes or None, export_params=True,
-                                  do_constant_folding=True, verbose=False, **kwargs)
+                    exporters[1]()
+                except Exception as second:
+                    raise RuntimeError(f"Failed to export model '{model.name}' to ONNX. The {exporters[0].__name__} "
+                                       f"exporter failed with: {first}\nThe {exporters[1].__name__} exporter "
+                                       f"failed with: {second}") from second
     finally:
         model.train(was_training)
     if verbose is None or verbose:

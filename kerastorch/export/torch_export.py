@@ -39,7 +39,7 @@ def export_torch(model, filepath, verbose=None, input_signature=None, **kwargs):
     kwargs.setdefault("strict", False)
     dynamic_shapes = kwargs.pop("dynamic_shapes", _DEFAULT)
     signature = _signature.input_signature_of(model, input_signature)
-    args = _signature.example_arguments(signature)
+    args = _signature.example_arguments(signature, device=_signature.device_of(model))
     if dynamic_shapes is _DEFAULT:
         batch = torch.export.Dim("batch")
         dynamic_shapes = {"args": tuple(

@@ -62,6 +62,7 @@ def test_onnx_opset_version_is_passed_to_torch(trained, tmp_path):
     assert opsets[""] == 17
 
 
+@pytest.mark.slow   # torch's dynamo exporter: seconds
 def test_onnx_export_of_a_static_signature_has_fixed_shapes(trained, tmp_path):
     model = trained["mlp"]
     path = tmp_path / "mlp.onnx"
@@ -89,3 +90,19 @@ def test_onnx_export_leaves_the_model_in_its_training_mode(trained, tmp_path):
         assert model.training
     finally:
         model.eval()
+
+
+@pytest.mark.slow   # torch's dynamo exporter: seconds
+def test_onnx_export_of_attention_falls_back_to_dynamo_with_the_dynamic_batch(tmp_path):
+    """The TorchScript tracer cannot export scaled_dot_product_attention's arguments; dynamo can."""
+    keras.utils.set_random_seed(12)
+    inputs = keras.Input((5, 8), name="steps")
+    attended = keras.layers.MultiHeadAttention(2, 4)(inputs, inputs)
+    model = keras.Model(inputs, keras.layers.Dense(3)(keras.layers.GlobalAveragePooling1D()(attended)))
+    path = tmp_path / "attention.onnx"
+    model.export(path, format="onnx", verbose=False)
+    session = _session(path)
+    assert [(i.name, i.shape) for i in session.get_inputs()] == [("steps", ["batch", 5, 8])]
+    for size, seed in ((2, 0), (6, 1)):
+        arrays = batch(model, size, seed)
+        np.testing.assert_allclose(_run(session, arrays)[0], model.predict(arrays, verbose=0), rtol=0, atol=1e-4)
