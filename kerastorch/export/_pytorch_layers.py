@@ -167,9 +167,9 @@ def _rescaling(w, node, layer):
     scale, offset = layer.scale, layer.offset
     scalar = all(isinstance(v, (int, float)) for v in (scale, offset))
     source = x.name if scalar else w.want(x, KERAS)
-    if not scalar:
-        scale = f"torch.tensor({torch.as_tensor(scale).tolist()!r})"
-        offset = f"torch.tensor({torch.as_tensor(offset).tolist()!r})"
+    if not scalar:   # per-channel values, broadcast over Keras's last axis
+        scale = f"torch.tensor({torch.as_tensor(scale).tolist()!r}, device={source}.device)"
+        offset = f"torch.tensor({torch.as_tensor(offset).tolist()!r}, device={source}.device)"
     w.assign(node, [(f"{source} * {scale} + {offset}", x.layout if scalar else KERAS)])
 
 

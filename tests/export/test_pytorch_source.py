@@ -80,7 +80,9 @@ def _steps():
     keras.utils.set_random_seed(7)
     return keras.Sequential([
         L.Input((10, 3)), L.ZeroPadding1D((1, 2)), L.Cropping1D((2, 1)), L.AveragePooling1D(2),
-        L.Conv1DTranspose(4, 3, strides=2), L.DepthwiseConv1D(3), L.UpSampling1D(2), L.MaxPooling1D(3),
+        L.Conv1DTranspose(4, 3, strides=2), L.DepthwiseConv1D(3), L.Conv1D(3, 4, padding="same"),
+        L.Rescaling(np.array([0.5, 2.0, -1.0], "float32"), offset=np.array([0.0, 1.0, 0.5], "float32")),
+        L.UpSampling1D(2), L.MaxPooling1D(3),
         L.GlobalMaxPooling1D(), L.RepeatVector(3), L.Flatten(), L.Dense(2, activation="softplus")])
 
 
