@@ -337,7 +337,8 @@ def _batch_normalization(w, node, layer):
     ones, zeros = torch.ones_like(mean), torch.zeros_like(mean)
     weights = {"weight": layer.gamma.detach() if layer.gamma is not None else ones,
                "bias": layer.beta.detach() if layer.beta is not None else zeros,
-               "running_mean": mean, "running_var": layer.moving_variance.detach()}
+               "running_mean": mean, "running_var": layer.moving_variance.detach(),
+               "num_batches_tracked": torch.tensor(0)}
     attribute = w.add_module(layer, f"nn.BatchNorm{kind}({mean.shape[0]}, eps={float(layer.epsilon)!r}, "
                                     f"momentum={round(1.0 - float(layer.momentum), 8)!r})", weights)
     w.assign(node, [(f"{attribute}({source})", layout)])

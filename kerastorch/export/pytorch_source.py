@@ -53,18 +53,19 @@ def to_pytorch(model, outdir):
     from safetensors.torch import save_file
 
     source, state = generate(model)
-    module = _instantiate(source)
-    missing, unexpected = module.load_state_dict(state, strict=False)
-    missing = [key for key in missing if not key.endswith("num_batches_tracked")]
-    if missing or unexpected:
-        raise RuntimeError(f"kerastorch's PyTorch export made weights that do not fit the generated module: "
-                           f"missing {missing}, unexpected {unexpected}. This is a bug in kerastorch.")
+    # The generated module, built without memory (meta tensors), must take exactly these weights.
+    with torch.device("meta"):
+        module = _instantiate(source)
+    try:
+        module.load_state_dict(state, strict=True, assign=True)
+    except RuntimeError as error:
+        raise RuntimeError(f"kerastorch's PyTorch export made weights that do not fit the generated module "
+                           f"(a bug in kerastorch): {error}") from error
     os.makedirs(outdir, exist_ok=True)
     source_path, weights_path = os.path.join(outdir, SOURCE_FILE), os.path.join(outdir, WEIGHTS_FILE)
     with open(source_path, "w", encoding="utf-8") as file:
         file.write(source)
-    save_file({key: value.detach().cpu().contiguous() for key, value in module.state_dict().items()},
-              weights_path)
+    save_file({key: value.contiguous() for key, value in state.items()}, weights_path)
     return source_path, weights_path
 
 
@@ -191,7 +192,8 @@ class _Writer:
             self.attributes[id(layer)] = name
             self.init_lines.append(f"self.{name} = {constructor}")
             for key, value in (weights or {}).items():
-                self.state[f"{name}.{key}"] = torch.as_tensor(value).detach().to(torch.float32).cpu().clone()
+                value = torch.as_tensor(value).detach().cpu()
+                self.state[f"{name}.{key}"] = (value.to(torch.float32) if value.is_floating_point() else value).clone()
         return f"self.{self.attributes[id(layer)]}"
 
     def add_helper(self, name, source):
@@ -311,9 +313,10 @@ def load(weights=None, device="cpu"):
 
     if weights is None:
         weights = os.path.join(os.path.dirname(os.path.abspath(__file__)), "{WEIGHTS_FILE}")
-    module = {class_name}()
-    module.load_state_dict(load_file(weights, device=str(device)))
-    return module.to(device).eval()
+    with torch.device("meta"):   # no memory nor initialization for weights that are replaced at once
+        module = {class_name}()
+    module.load_state_dict(load_file(weights, device=str(device)), assign=True)
+    return module.eval()
 '''
 
 
