@@ -90,3 +90,20 @@ def test_export_of_a_missing_file_exits_1(tmp_path, capsys):
 def test_export_usage_errors_exit_2(argv, capsys):
     assert main(argv) == 2
     assert "usage: kerastorch export" in capsys.readouterr().err
+
+
+def test_export_of_files_keras_wrote_gives_keras_predictions_without_kerastorch(tmp_path, capsys):
+    """Files saved by Keras 3 (tools/golden_saving.py, tools/golden_sequence_files.py) with Keras's own
+    predictions: a convnet with a nested Sequential head, and an attention encoder over embedded tokens."""
+    from golden_loader import golden_npz, golden_path
+    saving, sequence = golden_npz("saving/saving.npz"), golden_npz("saving/sequence/sequence.npz")
+    files = {"keras3_functional": ("saving/keras3_functional.keras", saving["x"], saving["y"]),
+             "attention_encoder": ("saving/sequence/attention_encoder.keras", sequence["attention_encoder/x"],
+                                   sequence["attention_encoder/predict"])}
+    cases = []
+    for name, (file, inputs, _) in files.items():
+        assert main(["export", "--to", "pytorch", str(golden_path(file)), str(tmp_path / name)]) == 0
+        cases.append((name, str(tmp_path / name / "model.py"), inputs))
+    outputs = run_in_fresh_interpreter(cases, str(tmp_path))
+    for name, (_, _, keras_predictions) in files.items():
+        np.testing.assert_allclose(outputs[name][0], keras_predictions, rtol=0, atol=1e-5)
