@@ -532,15 +532,19 @@ def _recurrent(w, node, layer):
     w.assign(node, outputs)
 
 
+_BIDIRECTIONAL_MERGES = {"concat": "torch.cat([{0}, {1}], dim=-1)", "sum": "{0} + {1}", "mul": "{0} * {1}",
+                         "ave": "({0} + {1}) / 2"}
+
+
 def _bidirectional(w, node, layer):
     x = _single_input(w, node)
     forward, backward = layer.forward_layer, layer.backward_layer
-    if layer.merge_mode != "concat" or type(forward) is not type(backward) or \
+    if layer.merge_mode not in _BIDIRECTIONAL_MERGES or type(forward) is not type(backward) or \
             type(forward) not in (lstm.LSTM, gru.GRU, simple_rnn.SimpleRNN) or forward.go_backwards or \
             not backward.go_backwards or forward.return_sequences != backward.return_sequences or \
             layer.return_state or forward.cell.units != backward.cell.units:
-        raise unsupported(layer, "only merge_mode='concat' over an LSTM, GRU or SimpleRNN, without return_state, "
-                                 "is supported")
+        raise unsupported(layer, f"only merge_mode in {sorted(_BIDIRECTIONAL_MERGES)} over an LSTM, GRU or "
+                                 f"SimpleRNN, without return_state, is supported")
     if node.call_kwargs.get("initial_state") is not None or node.call_kwargs.get("mask") is not None:
         raise unsupported(layer, "initial_state and mask arguments are not supported")
     source = w.want(x, KERAS)
@@ -551,10 +555,15 @@ def _bidirectional(w, node, layer):
     final = w.fresh(f"{layer.name}_state")
     states = f"({final}, _)" if isinstance(forward, lstm.LSTM) else final
     w.line(f"{sequences}, {states} = {attribute}({source})")
-    if forward.return_sequences:
-        w.assign(node, [(sequences, KERAS)])
+    units = forward.cell.units
+    if forward.return_sequences:   # torch's backward outputs are already aligned with the input steps, as Keras's
+        if layer.merge_mode == "concat":
+            w.assign(node, [(sequences, KERAS)])
+            return
+        halves = (f"{sequences}[..., :{units}]", f"{sequences}[..., {units}:]")
     else:
-        w.assign(node, [(f"torch.cat([{final}[0], {final}[1]], dim=-1)", KERAS)])
+        halves = (f"{final}[0]", f"{final}[1]")
+    w.assign(node, [(_BIDIRECTIONAL_MERGES[layer.merge_mode].format(*halves), KERAS)])
 
 
 # ---- attention -----------------------------------------------------------------------------------------------
