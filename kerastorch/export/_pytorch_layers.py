@@ -7,7 +7,6 @@ constructor, weights)`` for ``self.<name>``, ``w.assign(node, [(expression, layo
 Tensors of rank 3 and more are in one of two layouts: KERAS (the order Keras holds them in) or TORCH (the
 channels axis moved to position 1, as torch's convolutions, pooling and batch norms take it).
 """
-import math
 
 import torch
 
@@ -187,8 +186,10 @@ def _padding(layer, node, x, kernel_size, strides, dilation=None):
     if layer.padding == "causal":
         return "0", (layer.dilation_rate[0] * (kernel_size[0] - 1), 0)
     sizes = _spatial_sizes(layer, node, x)
-    if all(s == 1 for s in strides) and dilation is not None:
-        return '"same"', None
+    if all(s == 1 for s in strides):
+        if dilation is not None:
+            return '"same"', None   # torch's 'same' puts the odd element at the end, as Keras does
+        sizes = tuple(k for k in kernel_size)   # with stride 1 the padding does not depend on the size
     if any(size is None for size in sizes):
         raise unsupported(layer, "padding='same' with strides needs the input's spatial sizes, which are unknown")
     paddings = same_paddings(sizes, kernel_size, strides, dilation)
