@@ -18,6 +18,7 @@ from kerastorch.layers.augmentation import Rescaling
 from kerastorch.layers.recurrent import gru, lstm, simple_rnn
 from kerastorch.layers.recurrent.bidirectional import Bidirectional
 from kerastorch.layers._conv_utils import same_paddings, torch_pad_arg
+from kerastorch.layers.layer import Layer
 
 KERAS, TORCH = "keras", "torch"
 
@@ -677,6 +678,10 @@ RULES = {cls.__name__: (cls, rule) for cls, rule in RULES.items()}
 def rule_for(layer):
     """The rule that writes ``layer``, or a ValueError naming its class and the supported ones."""
     entry = RULES.get(type(layer).__name__)
+    if not isinstance(layer, Layer):
+        raise ValueError(f"The operation '{layer.name}' (keras.ops {type(layer).__name__}) has no PyTorch source "
+                         f"counterpart in kerastorch's export: only layers convert (supported: "
+                         f"{', '.join(sorted(RULES))}). Write it as a layer, e.g. Activation or a merging layer.")
     if entry is None or type(layer) is not entry[0]:
         raise ValueError(f"Layer '{layer.name}' of class {type(layer).__name__} has no PyTorch source "
                          f"counterpart in kerastorch's export. Supported layers: {', '.join(sorted(RULES))}.")

@@ -242,6 +242,14 @@ def test_an_unsupported_layer_is_named_with_the_supported_ones(tmp_path):
     assert not os.listdir(tmp_path)   # nothing written
 
 
+def test_an_operation_in_the_graph_is_refused_as_an_operation(tmp_path):
+    inputs = keras.Input((4,))
+    model = keras.Model(inputs, L.Dense(2)(keras.ops.tanh(inputs)))
+    with pytest.raises(ValueError, match=r"The operation 'tanh' \(keras.ops Tanh\) has no PyTorch source "
+                                         r"counterpart.*only layers convert"):
+        to_pytorch(model, str(tmp_path))
+
+
 def test_a_subclass_of_a_supported_layer_is_refused(tmp_path):
     class MyDense(L.Dense):
         pass
