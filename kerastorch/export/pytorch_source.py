@@ -244,15 +244,13 @@ class _Writer:
     def write(self):
         model = self.model
         arguments = []
-        first_readers = {}
         for tensor in model.inputs:
             readers = self.readers.get(id(tensor), [])
-            single = len(model.inputs) == 1 and len(readers) == 1 and readers[0] == 0 and \
-                id(tensor) not in self.output_ids and len(self.nodes[0].input_tensors) == 1
+            single = len(model.inputs) == 1 and readers == [0] and id(tensor) not in self.output_ids and \
+                len(self.nodes[0].input_tensors) == 1
             name = "x" if single else self.fresh(tensor._keras_history.operation.name)
             arguments.append(name)
             self.values[id(tensor)] = Value(name, KERAS, len(tensor.shape))
-            first_readers[name] = readers
         for self.index, node in enumerate(self.nodes):
             rule = rules.rule_for(node.layer)
             self.line(f"# {node.layer.name} ({type(node.layer).__name__})")
