@@ -15,6 +15,7 @@ from kerastorch.layers import (activations as activation_layers, convolutional, 
                                normalization, pooling, regularization, reshaping)
 from kerastorch.layers.attention import multi_head_attention
 from kerastorch.layers.augmentation import Rescaling
+from kerastorch.layers.preprocessing import normalization as preprocessing_normalization
 from kerastorch.layers.recurrent import gru, lstm, simple_rnn
 from kerastorch.layers.recurrent.bidirectional import Bidirectional
 from kerastorch.layers._conv_utils import same_paddings, torch_pad_arg
@@ -138,11 +139,36 @@ def _identity(w, node, layer):
     w.assign(node, [(x.name, x.layout)])
 
 
+_DROPOUT_HELPER = '''
+class KerasDropout(nn.Module):
+    """Keras's Dropout with a noise_shape: one keep-or-drop draw per entry of noise_shape (None there: one per
+    entry of the input's axis), shared along the other axes; the identity in eval mode, as nn.Dropout."""
+
+    def __init__(self, rate, noise_shape):
+        super().__init__()
+        self.rate, self.noise_shape = rate, noise_shape
+
+    def forward(self, x):
+        if not self.training or self.rate == 0:
+            return x
+        shape = [size if wanted is None else wanted for size, wanted in zip(x.shape, self.noise_shape)]
+        keep = torch.rand(shape, device=x.device) >= self.rate
+        return x * keep / (1.0 - self.rate)
+'''
+
+
 def _dropout(w, node, layer):
     x = _single_input(w, node)
-    if getattr(layer, "noise_shape", None) is not None:
-        raise unsupported(layer, "a noise_shape is not supported")
-    attribute = w.add_module(layer, f"nn.Dropout({float(layer.rate)!r})")
+    noise_shape = getattr(layer, "noise_shape", None)
+    if noise_shape is None:
+        attribute = w.add_module(layer, f"nn.Dropout({float(layer.rate)!r})")
+        w.assign(node, [(f"{attribute}({x.name})", x.layout)])
+        return
+    noise_shape = tuple(noise_shape)   # Keras's axes: reordered as the tensor's are
+    if x.layout == TORCH and x.rank > 2:
+        noise_shape = tuple(noise_shape[axis] for axis in permutation(x.rank, TORCH))
+    w.add_helper("KerasDropout", _DROPOUT_HELPER)
+    attribute = w.add_module(layer, f"KerasDropout({float(layer.rate)!r}, {noise_shape!r})")
     w.assign(node, [(f"{attribute}({x.name})", x.layout)])
 
 
@@ -245,6 +271,35 @@ def _depthwise_conv(w, node, layer):
     merged = kernel.reshape(*kernel.shape[:rank], 1, channels * multiplier)
     attribute = w.add_module(layer, f"nn.Conv{rank}d({', '.join(arguments)})", _weights(
         weight=merged.permute(rank + 1, rank, *range(rank)), bias=None if layer.bias is None else layer.bias.detach()))
+    if pad is not None:
+        source = f"F.pad({source}, {pad!r})"
+    expression = activation_source(layer.activation, f"{attribute}({source})", x.rank, _native(layer), layer)
+    w.assign(node, [(expression, _native(layer))])
+
+
+def _separable_conv(w, node, layer):
+    x = _single_input(w, node)
+    rank = len(layer.kernel_size)
+    source = w.want(x, _native(layer))
+    depthwise, pointwise = layer.depthwise_kernel.detach(), layer.pointwise_kernel.detach()
+    channels, multiplier = depthwise.shape[rank], depthwise.shape[rank + 1]
+    padding, pad = _padding(layer, node, x, layer.kernel_size, layer.strides, layer.dilation_rate)
+    arguments = [str(channels), str(channels * multiplier), repr(tuple(layer.kernel_size))]
+    if any(s != 1 for s in layer.strides):
+        arguments.append(f"stride={tuple(layer.strides)!r}")
+    if padding != "0":
+        arguments.append(f"padding={padding}")
+    if any(d != 1 for d in layer.dilation_rate):
+        arguments.append(f"dilation={tuple(layer.dilation_rate)!r}")
+    arguments += [f"groups={channels}", "bias=False"]
+    bias = "" if layer.bias is not None else ", bias=False"
+    constructor = (f"nn.Sequential(nn.Conv{rank}d({', '.join(arguments)}), "
+                   f"nn.Conv{rank}d({channels * multiplier}, {layer.filters}, 1{bias}))")
+    merged = depthwise.reshape(*depthwise.shape[:rank], 1, channels * multiplier)
+    attribute = w.add_module(layer, constructor, _weights(**{
+        "0.weight": merged.permute(rank + 1, rank, *range(rank)),
+        "1.weight": pointwise.permute(rank + 1, rank, *range(rank)),
+        "1.bias": None if layer.bias is None else layer.bias.detach()}))
     if pad is not None:
         source = f"F.pad({source}, {pad!r})"
     expression = activation_source(layer.activation, f"{attribute}({source})", x.rank, _native(layer), layer)
@@ -365,6 +420,36 @@ def _layer_normalization(w, node, layer):
         else:
             weights["bias"] = layer.beta.detach()
     attribute = w.add_module(layer, f"nn.LayerNorm({', '.join(arguments)})", weights)
+    w.assign(node, [(f"{attribute}({source})", KERAS)])
+
+
+_NORMALIZATION_HELPER = '''
+class KerasNormalization(nn.Module):
+    """Keras's Normalization layer: (x - mean) / max(sqrt(variance), epsilon), or its inverse, with the statistics
+    shaped to broadcast over the input as Keras holds it."""
+
+    def __init__(self, shape, epsilon, invert=False):
+        super().__init__()
+        self.register_buffer("mean", torch.zeros(shape))
+        self.register_buffer("variance", torch.ones(shape))
+        self.epsilon, self.invert = epsilon, invert
+
+    def forward(self, x):
+        scale = torch.clamp(torch.sqrt(self.variance), min=self.epsilon)
+        return self.mean + x * scale if self.invert else (x - self.mean) / scale
+'''
+
+
+def _normalization(w, node, layer):
+    from kerastorch import backend
+    x = _single_input(w, node)
+    if layer._mean is None:
+        raise unsupported(layer, "it has no statistics yet (adapt it or pass mean and variance)")
+    source = w.want(x, KERAS)
+    mean, variance = layer._mean.detach(), layer._variance.detach()
+    w.add_helper("KerasNormalization", _NORMALIZATION_HELPER)
+    attribute = w.add_module(layer, f"KerasNormalization({tuple(mean.shape)!r}, {float(backend.epsilon())!r}"
+                                    f"{', invert=True' if layer.invert else ''})", {"mean": mean, "variance": variance})
     w.assign(node, [(f"{attribute}({source})", KERAS)])
 
 
@@ -652,6 +737,7 @@ RULES = {
     embedding.Embedding: _embedding, Rescaling: _rescaling,
     convolutional.Conv1D: _conv, convolutional.Conv2D: _conv, convolutional.Conv3D: _conv,
     convolutional.DepthwiseConv1D: _depthwise_conv, convolutional.DepthwiseConv2D: _depthwise_conv,
+    convolutional.SeparableConv1D: _separable_conv, convolutional.SeparableConv2D: _separable_conv,
     convolutional.Conv1DTranspose: _conv_transpose, convolutional.Conv2DTranspose: _conv_transpose,
     convolutional.Conv3DTranspose: _conv_transpose,
     pooling.MaxPooling1D: _pool, pooling.MaxPooling2D: _pool, pooling.MaxPooling3D: _pool,
@@ -660,7 +746,7 @@ RULES = {
     pooling.GlobalMaxPooling3D: _global_pool, pooling.GlobalAveragePooling1D: _global_pool,
     pooling.GlobalAveragePooling2D: _global_pool, pooling.GlobalAveragePooling3D: _global_pool,
     normalization.BatchNormalization: _batch_normalization,
-    normalization.LayerNormalization: _layer_normalization,
+    normalization.LayerNormalization: _layer_normalization, preprocessing_normalization.Normalization: _normalization,
     reshaping.Flatten: _flatten, reshaping.Reshape: _reshape, reshaping.Permute: _permute,
     reshaping.RepeatVector: _repeat_vector, reshaping.ZeroPadding1D: _zero_padding,
     reshaping.ZeroPadding2D: _zero_padding, reshaping.ZeroPadding3D: _zero_padding,

@@ -21,6 +21,7 @@ def _images():
     keras.utils.set_random_seed(4)
     inputs = keras.Input((16, 16, 3), name="image")
     x = L.Rescaling(2.0, offset=-1.0)(inputs)
+    x = L.Normalization(mean=[0.1, -0.2, 0.3], variance=[0.5, 2.0, 1.5])(x)
     x = L.Conv2D(6, 3, strides=2, padding="same", use_bias=False)(x)          # uneven 'same' padding
     x = L.BatchNormalization()(x)
     x = L.ReLU()(x)
@@ -31,6 +32,9 @@ def _images():
               L.Average()([left, right]), L.Maximum()([left, right]), L.Minimum()([left, right])]
     x = L.Concatenate()(merged)
     x = L.SpatialDropout2D(0.2)(x)
+    x = L.SeparableConv2D(8, 3, strides=2, padding="same", depth_multiplier=2, activation="relu")(x)
+    x = L.Dropout(0.3, noise_shape=(None, 1, 1, 8))(x)
+    x = L.UpSampling2D(2)(x)
     x = L.Conv2D(4, 2, dilation_rate=2, padding="same", activation="swish")(x)
     x = L.ZeroPadding2D(((1, 0), (2, 1)))(x)
     x = L.Cropping2D(((0, 1), (1, 2)))(x)
@@ -217,6 +221,23 @@ def test_weights_file_holds_the_module_state_dict_under_its_keys(exported):
     conv, dense = model.layers[0].name, model.layers[-1].name
     assert sorted(weights) == sorted([f"{conv}.bias", f"{conv}.weight", f"{dense}.bias", f"{dense}.weight"])
     assert tuple(weights[f"{conv}.weight"].shape) == (16, 1, 3, 3)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["MobileNetV2", "EfficientNetB0", "Xception"])
+def test_applications_predict_the_same_without_kerastorch(name, tmp_path):
+    """Depthwise and separable convolutions, squeeze-excitation, Normalization and per-sample dropout."""
+    applications = keras.applications
+    if not hasattr(applications, name):
+        pytest.skip(f"keras.applications.{name} is not in this checkout (the applications branches)")
+    keras.utils.set_random_seed(13)
+    size = 71 if name == "Xception" else 32
+    model = _randomized_statistics(getattr(applications, name)(weights=None, input_shape=(size, size, 3),
+                                                               classifier_activation=None))
+    source, _ = to_pytorch(model, str(tmp_path / name))
+    arrays = np.random.default_rng(1).random((2, size, size, 3), dtype=np.float32) * 255
+    (outputs,) = run_in_fresh_interpreter([(name, source, arrays)], str(tmp_path))[name]
+    np.testing.assert_allclose(outputs, model.predict(arrays, verbose=0), rtol=0, atol=1e-5)
 
 
 @pytest.mark.slow
