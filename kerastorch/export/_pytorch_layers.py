@@ -728,6 +728,38 @@ def _multi_head_attention(w, node, layer):
     w.assign(node, [(f"{attribute}({', '.join(arguments)})", KERAS)])
 
 
+# ---- keras.ops arithmetic in a functional graph (``x + 3.0``, ``x * y``) ---------------------------------------
+
+_OPERATORS = {"Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "TrueDivide": "/", "Power": "**"}
+
+
+def _arithmetic_operand(w, layer, argument):
+    if isinstance(argument, (int, float)) and not isinstance(argument, bool):
+        return None, repr(argument)
+    if hasattr(argument, "_keras_history"):
+        return w.value_of(argument), None
+    raise unsupported(layer, f"only tensors and Python numbers are supported as operands (received "
+                             f"{type(argument).__name__})")
+
+
+def _operation_arithmetic(w, node, layer):
+    if len(node.call_args) != 2 or node.call_kwargs or getattr(layer, "arguments", None):
+        raise unsupported(layer, "only two operands and no arguments are supported")
+    operands = [_arithmetic_operand(w, layer, argument) for argument in node.call_args]
+    values = [value for value, _ in operands if value is not None]
+    layout = values[0].layout if len({v.rank for v in values}) == 1 else KERAS
+    sources = [constant if value is None else w.want(value, layout) for value, constant in operands]
+    w.assign(node, [(f" {_OPERATORS[type(layer).__name__]} ".join(sources), layout)])
+
+
+def _operation_negative(w, node, layer):
+    (x,) = w.inputs(node)
+    w.assign(node, [(f"-{x.name}", x.layout)])
+
+
+OPERATION_RULES = {**{name: _operation_arithmetic for name in _OPERATORS}, "Negative": _operation_negative}
+
+
 RULES = {
     core.Dense: _dense, core.Activation: _activation, core.Identity: _identity,
     activation_layers.ReLU: _relu, activation_layers.LeakyReLU: _leaky_relu, activation_layers.ELU: _elu,
@@ -765,9 +797,12 @@ def rule_for(layer):
     """The rule that writes ``layer``, or a ValueError naming its class and the supported ones."""
     entry = RULES.get(type(layer).__name__)
     if not isinstance(layer, Layer):
+        if type(layer).__module__.startswith("kerastorch.ops") and type(layer).__name__ in OPERATION_RULES:
+            return OPERATION_RULES[type(layer).__name__]
         raise ValueError(f"The operation '{layer.name}' (keras.ops {type(layer).__name__}) has no PyTorch source "
-                         f"counterpart in kerastorch's export: only layers convert (supported: "
-                         f"{', '.join(sorted(RULES))}). Write it as a layer, e.g. Activation or a merging layer.")
+                         f"counterpart in kerastorch's export: only layers and the arithmetic operations "
+                         f"{sorted(OPERATION_RULES)} convert (supported layers: {', '.join(sorted(RULES))}). Write "
+                         f"it as a layer, e.g. Activation or a merging layer.")
     if entry is None or type(layer) is not entry[0]:
         raise ValueError(f"Layer '{layer.name}' of class {type(layer).__name__} has no PyTorch source "
                          f"counterpart in kerastorch's export. Supported layers: {', '.join(sorted(RULES))}.")

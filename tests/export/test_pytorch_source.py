@@ -121,6 +121,18 @@ def _residual_blocks():
     return keras.Model(inputs, L.Dense(10, name="predictions")(x), name="resnet_blocks")
 
 
+def _arithmetic():
+    """keras.ops arithmetic in the graph (as MobileNetV3's hard-swish writes it)."""
+    keras.utils.set_random_seed(14)
+    inputs = keras.Input((6, 6, 2))
+    x = L.Conv2D(4, 3)(inputs)
+    x = x * (L.ReLU(6.0)(x + 3.0) * (1.0 / 6.0))
+    x = 1.0 - x / 2.0
+    y = L.Cropping2D(1)(L.Conv2D(4, 1)(inputs))
+    x = -(x - y) ** 2 + x * y
+    return keras.Model(inputs, L.Flatten()(x))
+
+
 def _nested():
     """A Sequential base and a functional head inside a functional model (transfer learning's shape)."""
     keras.utils.set_random_seed(11)
@@ -156,7 +168,8 @@ def _randomized_statistics(model):
 
 
 COVERAGE = {"images": _images, "sequences": _sequences, "volumes": _volumes, "steps": _steps,
-            "residual_blocks": _residual_blocks, "activations": _activations, "nested": _nested}
+            "residual_blocks": _residual_blocks, "activations": _activations, "nested": _nested,
+            "arithmetic": _arithmetic}
 TRAINED = ("convnet", "lstm_classifier", "two_inputs")
 
 
@@ -224,9 +237,10 @@ def test_weights_file_holds_the_module_state_dict_under_its_keys(exported):
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["MobileNetV2", "EfficientNetB0", "Xception"])
+@pytest.mark.parametrize("name", ["MobileNetV2", "MobileNetV3Small", "EfficientNetB0", "Xception"])
 def test_applications_predict_the_same_without_kerastorch(name, tmp_path):
-    """Depthwise and separable convolutions, squeeze-excitation, Normalization and per-sample dropout."""
+    """Depthwise and separable convolutions, squeeze-excitation, hard-swish as keras.ops arithmetic, Normalization
+    and per-sample dropout."""
     applications = keras.applications
     if not hasattr(applications, name):
         pytest.skip(f"keras.applications.{name} is not in this checkout (the applications branches)")
@@ -267,7 +281,7 @@ def test_an_operation_in_the_graph_is_refused_as_an_operation(tmp_path):
     inputs = keras.Input((4,))
     model = keras.Model(inputs, L.Dense(2)(keras.ops.tanh(inputs)))
     with pytest.raises(ValueError, match=r"The operation 'tanh' \(keras.ops Tanh\) has no PyTorch source "
-                                         r"counterpart.*only layers convert"):
+                                         r"counterpart.*only layers and the arithmetic operations"):
         to_pytorch(model, str(tmp_path))
 
 
