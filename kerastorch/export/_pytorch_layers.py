@@ -18,6 +18,7 @@ from kerastorch.layers.augmentation import Rescaling
 from kerastorch.layers.preprocessing import normalization as preprocessing_normalization
 from kerastorch.layers.recurrent import gru, lstm, simple_rnn
 from kerastorch.layers.recurrent.bidirectional import Bidirectional
+from kerastorch.layers.wrappers import TimeDistributed
 from kerastorch.layers._conv_utils import same_paddings, torch_pad_arg
 from kerastorch.layers.layer import Layer
 
@@ -134,6 +135,13 @@ def _dense(w, node, layer):
     w.assign(node, [(activation_source(layer.activation, f"{attribute}({source})", x.rank, KERAS, layer), KERAS)])
 
 
+def _time_distributed(w, node, layer):
+    """A Dense on each step is the Dense itself: nn.Linear acts on the last axis."""
+    if type(layer.layer) is not core.Dense:
+        raise unsupported(layer, f"only a wrapped Dense is supported (received {type(layer.layer).__name__})")
+    _dense(w, node, layer.layer)
+
+
 def _identity(w, node, layer):
     x = _single_input(w, node)
     w.assign(node, [(x.name, x.layout)])
@@ -181,11 +189,24 @@ def _spatial_dropout(w, node, layer):
 
 def _embedding(w, node, layer):
     x = _single_input(w, node)
-    if layer.mask_zero:
-        raise unsupported(layer, "mask_zero=True (the mask the following layers would read) is not supported")
     table = layer.embeddings.detach()
     attribute = w.add_module(layer, f"nn.Embedding({table.shape[0]}, {table.shape[1]})", {"weight": table})
-    w.assign(node, [(f"{attribute}({x.name}.long())", KERAS)])
+    masks = ()
+    if layer.mask_zero:   # Keras's mask: the steps whose token is not 0
+        masks = (w.fresh(f"{layer.name}_mask"),)
+        w.line(f"{masks[0]} = {x.name} != 0")
+    w.assign(node, [(f"{attribute}({x.name}.long())", KERAS)], masks)
+
+
+def _masking(w, node, layer):
+    x = _single_input(w, node)
+    source = w.want(x, KERAS)
+    mask = w.fresh(f"{layer.name}_mask")
+    w.line(f"{mask} = torch.any({source} != {float(layer.mask_value)!r}, dim=-1)")
+    w.assign(node, [(f"torch.where({mask}.unsqueeze(-1), {source}, 0.0)", KERAS)], (mask,))
+
+
+_masking.reads_masks = True
 
 
 def _rescaling(w, node, layer):
@@ -367,8 +388,13 @@ def _pool(w, node, layer):
 
 def _global_pool(w, node, layer):
     x = _single_input(w, node)
-    if node.call_kwargs.get("mask") is not None:
-        raise unsupported(layer, "a mask is not supported")
+    if x.mask is not None:
+        if type(layer) is not pooling.GlobalAveragePooling1D or layer.keepdims:
+            raise unsupported(layer, "only GlobalAveragePooling1D without keepdims averages under a mask")
+        source = w.want(x, KERAS)
+        keep = f"{x.mask}.unsqueeze(-1)"
+        w.assign(node, [(f"torch.where({keep}, {source}, 0.0).sum(1) / {keep}.sum(1)", KERAS)])
+        return
     spatial = range(1, x.rank - 1) if layer.data_format == "channels_last" else range(2, x.rank)
     dims = tuple(dim_of(axis, x.rank, x.layout) for axis in spatial)
     function = "torch.amax" if layer.mode == "max" else "torch.mean"
@@ -377,6 +403,9 @@ def _global_pool(w, node, layer):
 
 
 # ---- normalization -------------------------------------------------------------------------------------------
+
+_global_pool.reads_masks = True
+
 
 def _batch_normalization(w, node, layer):
     x = _single_input(w, node)
@@ -594,29 +623,68 @@ def _recurrent_constructor(layer, input_size, bidirectional=False):
     return f"nn.{kind}({arguments})"
 
 
+_LENGTHS_HELPER = '''
+def right_padded_lengths(mask):
+    """The length of each sequence of a (batch, steps) Keras mask, which must keep a prefix of the steps (padding
+    at the end): torch's packed sequences skip the padding as Keras's masked recurrent layers do."""
+    lengths = mask.sum(1)
+    if not torch.equal(mask, torch.arange(mask.shape[1], device=mask.device) < lengths[:, None]):
+        raise ValueError("This module runs masked sequences padded at the end only (a mask of True then False).")
+    return lengths.cpu()
+'''
+
+
+def _packed(w, layer, source, mask):
+    """Lines that pack ``source`` by the lengths of its right-padded ``mask``; the packed variable's name."""
+    w.add_helper("right_padded_lengths", _LENGTHS_HELPER)
+    packed = w.fresh(f"{layer.name}_packed")
+    w.line(f"{packed} = nn.utils.rnn.pack_padded_sequence({source}, right_padded_lengths({mask}), "
+           f"batch_first=True, enforce_sorted=False)")
+    return packed
+
+
+def _unpacked(w, sequences, source):
+    w.line(f"{sequences} = nn.utils.rnn.pad_packed_sequence({sequences}, batch_first=True, "
+           f"total_length={source}.shape[1])[0]")
+
+
 def _recurrent(w, node, layer):
     x = _single_input(w, node)
     if node.call_kwargs.get("initial_state") is not None or node.call_kwargs.get("mask") is not None:
         raise unsupported(layer, "initial_state and mask arguments are not supported")
+    if x.mask is not None and layer.go_backwards:
+        raise unsupported(layer, "go_backwards=True under a mask is not supported")
     source = w.want(x, KERAS)
     input_size = node.input_tensors[0].shape[-1]
     attribute = w.add_module(layer, _recurrent_constructor(layer, input_size), _recurrent_weights(layer))
     if layer.go_backwards:
         source = f"{source}.flip(1)"
+    argument = source if x.mask is None else _packed(w, layer, source, x.mask)
     sequences = w.fresh(f"{layer.name}_sequences")
     is_lstm = isinstance(layer, lstm.LSTM)
     final = w.fresh(f"{layer.name}_state")
     if is_lstm:
         cell_state = w.fresh(f"{layer.name}_cell_state")
-        w.line(f"{sequences}, ({final}, {cell_state}) = {attribute}({source})")
+        w.line(f"{sequences}, ({final}, {cell_state}) = {attribute}({argument})")
     else:
-        w.line(f"{sequences}, {final} = {attribute}({source})")
-    outputs = [(sequences if layer.return_sequences else f"{final}[0]", KERAS)]
+        w.line(f"{sequences}, {final} = {attribute}({argument})")
+    last = f"{final}[0]"
+    if x.mask is not None:
+        # Keras repeats the last valid output at masked steps (or writes zeros, with zero_output_for_mask).
+        _unpacked(w, sequences, source)
+        if layer.zero_output_for_mask:
+            last = f"torch.where({x.mask}[:, -1:], {last}, 0.0)"
+        elif layer.return_sequences:
+            w.line(f"{sequences} = torch.where({x.mask}.unsqueeze(-1), {sequences}, {last}.unsqueeze(1))")
+    outputs = [(sequences if layer.return_sequences else last, KERAS)]
     if layer.return_state:
         outputs.append((f"{final}[0]", KERAS))
         if is_lstm:
             outputs.append((f"{cell_state}[0]", KERAS))
-    w.assign(node, outputs)
+    w.assign(node, outputs, (x.mask,) if layer.return_sequences and x.mask is not None else ())
+
+
+_recurrent.reads_masks = True
 
 
 _BIDIRECTIONAL_MERGES = {"concat": "torch.cat([{0}, {1}], dim=-1)", "sum": "{0} + {1}", "mul": "{0} * {1}",
@@ -638,19 +706,27 @@ def _bidirectional(w, node, layer):
     input_size = node.input_tensors[0].shape[-1]
     weights = {**_recurrent_weights(forward), **_recurrent_weights(backward, "_reverse")}
     attribute = w.add_module(layer, _recurrent_constructor(forward, input_size, bidirectional=True), weights)
+    # Under a mask both directions skip the padding (Keras writes zeros at masked steps of returned sequences).
+    argument = source if x.mask is None else _packed(w, layer, source, x.mask)
     sequences = w.fresh(f"{layer.name}_sequences")
     final = w.fresh(f"{layer.name}_state")
     states = f"({final}, _)" if isinstance(forward, lstm.LSTM) else final
-    w.line(f"{sequences}, {states} = {attribute}({source})")
+    w.line(f"{sequences}, {states} = {attribute}({argument})")
+    if x.mask is not None:
+        _unpacked(w, sequences, source)
+    masks = (x.mask,) if forward.return_sequences and x.mask is not None else ()
     units = forward.cell.units
     if forward.return_sequences:   # torch's backward outputs are already aligned with the input steps, as Keras's
         if layer.merge_mode == "concat":
-            w.assign(node, [(sequences, KERAS)])
+            w.assign(node, [(sequences, KERAS)], masks)
             return
         halves = (f"{sequences}[..., :{units}]", f"{sequences}[..., {units}:]")
     else:
         halves = (f"{final}[0]", f"{final}[1]")
-    w.assign(node, [(_BIDIRECTIONAL_MERGES[layer.merge_mode].format(*halves), KERAS)])
+    w.assign(node, [(_BIDIRECTIONAL_MERGES[layer.merge_mode].format(*halves), KERAS)], masks)
+
+
+_bidirectional.reads_masks = True
 
 
 # ---- attention -----------------------------------------------------------------------------------------------
@@ -790,7 +866,13 @@ RULES = {
     lstm.LSTM: _recurrent, gru.GRU: _recurrent, simple_rnn.SimpleRNN: _recurrent, Bidirectional: _bidirectional,
     multi_head_attention.MultiHeadAttention: _multi_head_attention,
 }
+RULES[core.Masking] = _masking
+RULES[TimeDistributed] = _time_distributed
 RULES = {cls.__name__: (cls, rule) for cls, rule in RULES.items()}
+# Layers that hand their input's mask on unchanged (Keras's supports_masking), and those that read one.
+MASK_PASSING = {"Dense", "Activation", "Dropout", "SpatialDropout1D", "LayerNormalization", "BatchNormalization",
+                "ReLU", "LeakyReLU", "ELU", "Identity", "TimeDistributed"}
+MASK_READERS = sorted(name for name, (_, rule) in RULES.items() if getattr(rule, "reads_masks", False))
 
 
 def rule_for(layer):

@@ -83,8 +83,9 @@ def _instantiate(source):
 class Value:
     """A tensor of the generated ``forward``: its variable name, its layout (KERAS or TORCH) and its rank."""
 
-    def __init__(self, name, layout, rank):
+    def __init__(self, name, layout, rank, mask=None):
         self.name, self.layout, self.rank = name, layout, rank
+        self.mask = mask   # the variable of its Keras mask (batch, steps), or None
 
 
 def generate(model):
@@ -218,8 +219,9 @@ class _Writer:
             self.converted[key] = name
         return self.converted[key]
 
-    def assign(self, node, expressions):
-        """Write ``node``'s outputs: ``expressions`` is one ``(source, layout)`` per output tensor; returns nothing."""
+    def assign(self, node, expressions, masks=()):
+        """Write ``node``'s outputs: ``expressions`` is one ``(source, layout)`` per output tensor, ``masks`` the
+        mask variables of the first outputs (a layer that makes or keeps a mask); returns nothing."""
         layer = node.layer
         calls = self.layer_calls.get(id(layer), 0)
         self.layer_calls[id(layer)] = calls + 1
@@ -232,7 +234,8 @@ class _Writer:
                 name = self.fresh(base)
             names.append(name)
             rank = len(tensor.shape)
-            self.values[id(tensor)] = Value(name, KERAS if rank <= 2 else layout, rank)
+            mask = masks[k] if k < len(masks) else None
+            self.values[id(tensor)] = Value(name, KERAS if rank <= 2 else layout, rank, mask)
         if len(names) == 1:
             self.line(f"{names[0]} = {expressions[0][0]}")
         else:
@@ -253,8 +256,17 @@ class _Writer:
             self.values[id(tensor)] = Value(name, KERAS, len(tensor.shape))
         for self.index, node in enumerate(self.nodes):
             rule = rules.rule_for(node.layer)
+            masks = [v.mask for v in self.inputs(node) if v.mask is not None]
+            passes_mask = type(node.layer).__name__ in rules.MASK_PASSING
+            if masks and not passes_mask and not getattr(rule, "reads_masks", False):
+                raise rules.unsupported(node.layer, "a mask (from Embedding(mask_zero=True) or Masking) reaches it; "
+                                                    f"masks are followed through {sorted(rules.MASK_PASSING)} to "
+                                                    f"{sorted(rules.MASK_READERS)} only")
             self.line(f"# {node.layer.name} ({type(node.layer).__name__})")
             rule(self, node, node.layer)
+            if masks and passes_mask:
+                for tensor in node.output_tensors:
+                    self.value_of(tensor).mask = masks[0]
         results = map_structure(lambda t: self.want(self.value_of(t), KERAS), model._outputs_struct
                                 if hasattr(model, "_outputs_struct") else model.outputs)
         if isinstance(results, list) and len(results) == 1:

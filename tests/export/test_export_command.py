@@ -94,12 +94,14 @@ def test_export_usage_errors_exit_2(argv, capsys):
 
 def test_export_of_files_keras_wrote_gives_keras_predictions_without_kerastorch(tmp_path, capsys):
     """Files saved by Keras 3 (tools/golden_saving.py, tools/golden_sequence_files.py) with Keras's own
-    predictions: a convnet with a nested Sequential head, and an attention encoder over embedded tokens."""
+    predictions: a convnet with a nested Sequential head, an attention encoder over embedded tokens, and masked
+    recurrent models (Embedding(mask_zero=True) into an LSTM, a Bidirectional GRU tagger with TimeDistributed(Dense),
+    a Bidirectional LSTM with the masked mean) on right-padded tokens."""
     from golden_loader import golden_npz, golden_path
     saving, sequence = golden_npz("saving/saving.npz"), golden_npz("saving/sequence/sequence.npz")
-    files = {"keras3_functional": ("saving/keras3_functional.keras", saving["x"], saving["y"]),
-             "attention_encoder": ("saving/sequence/attention_encoder.keras", sequence["attention_encoder/x"],
-                                   sequence["attention_encoder/predict"])}
+    files = {"keras3_functional": ("saving/keras3_functional.keras", saving["x"], saving["y"])}
+    for name in ("attention_encoder", "lstm_classifier", "bigru_tagger", "bilstm_sum_pooled"):
+        files[name] = (f"saving/sequence/{name}.keras", sequence[f"{name}/x"], sequence[f"{name}/predict"])
     cases = []
     for name, (file, inputs, _) in files.items():
         assert main(["export", "--to", "pytorch", str(golden_path(file)), str(tmp_path / name)]) == 0

@@ -133,6 +133,29 @@ def _arithmetic():
     return keras.Model(inputs, L.Flatten()(x))
 
 
+def _masked():
+    """Embedding(mask_zero=True) and Masking masks, followed through Dense and Dropout to LSTM, Bidirectional GRU,
+    SimpleRNN and the masked mean."""
+    keras.utils.set_random_seed(15)
+    tokens = keras.Input((7,), dtype="int32", name="tokens")
+    x = L.Embedding(30, 6, mask_zero=True)(tokens)
+    x = L.LSTM(5, return_sequences=True)(x)
+    x = L.Dropout(0.1)(L.Dense(4, activation="tanh")(x))
+    x = L.Bidirectional(L.GRU(3, return_sequences=True))(x)
+    pooled = L.GlobalAveragePooling1D()(x)
+    last = L.LSTM(2)(x)
+    states = L.SimpleRNN(3)(L.Masking(mask_value=0.0)(x))   # zeros at the masked steps: the same mask again
+    return keras.Model(tokens, L.Concatenate()([pooled, last, states]))
+
+
+def _right_padded_tokens(size, seed):
+    rng = np.random.default_rng(seed)
+    tokens = rng.integers(1, 30, (size, 7)).astype("int32")
+    for row, length in enumerate(rng.integers(1, 8, size)):
+        tokens[row, length:] = 0
+    return tokens
+
+
 def _nested():
     """A Sequential base and a functional head inside a functional model (transfer learning's shape)."""
     keras.utils.set_random_seed(11)
@@ -169,7 +192,8 @@ def _randomized_statistics(model):
 
 COVERAGE = {"images": _images, "sequences": _sequences, "volumes": _volumes, "steps": _steps,
             "residual_blocks": _residual_blocks, "activations": _activations, "nested": _nested,
-            "arithmetic": _arithmetic}
+            "arithmetic": _arithmetic, "masked": _masked}
+SPECIAL_INPUTS = {"masked": _right_padded_tokens}
 TRAINED = ("convnet", "lstm_classifier", "two_inputs")
 
 
@@ -185,7 +209,7 @@ def exported(tmp_path_factory):
     cases, expected = [], {}
     for name, model in models.items():
         source, _ = to_pytorch(model, str(root / name))
-        arrays = batch(model, 5, seed=20)
+        arrays = SPECIAL_INPUTS[name](5, 20) if name in SPECIAL_INPUTS else batch(model, 5, seed=20)
         cases.append((name, source, arrays))
         expected[name] = [np.asarray(e) for e in as_list(model.predict(arrays, verbose=0))]
     outputs = run_in_fresh_interpreter(cases, str(root))
@@ -300,12 +324,6 @@ def test_gru_without_reset_after_is_refused_naming_torch_semantics(tmp_path):
         to_pytorch(model, str(tmp_path))
 
 
-def test_embedding_with_mask_zero_is_refused(tmp_path):
-    model = keras.Sequential([L.Input((5,)), L.Embedding(10, 3, mask_zero=True, name="words"), L.LSTM(2)])
-    with pytest.raises(ValueError, match=r"'words' \(Embedding\).*mask_zero=True"):
-        to_pytorch(model, str(tmp_path))
-
-
 def test_an_lstm_with_another_activation_is_refused(tmp_path):
     model = keras.Sequential([L.Input((5, 2)), L.LSTM(3, activation="relu", name="relu_lstm")])
     with pytest.raises(ValueError, match=r"'relu_lstm' \(LSTM\).*activation='tanh'"):
@@ -317,6 +335,24 @@ def test_a_nested_model_called_twice_is_refused(tmp_path):
     inputs = keras.Input((3,))
     model = keras.Model(inputs, inner(inner(inputs)))
     with pytest.raises(ValueError, match="nested model 'twice'.*called once"):
+        to_pytorch(model, str(tmp_path))
+
+
+def test_generated_module_refuses_a_mask_with_padding_before_the_end(tmp_path):
+    from kerastorch.export.pytorch_source import _instantiate, generate
+    source, state = generate(_masked())
+    module = _instantiate(source)
+    module.load_state_dict(state)
+    tokens = torch.tensor([[3, 0, 4, 0, 0, 0, 0]])
+    with pytest.raises(ValueError, match="padded at the end only"):
+        module(tokens)
+
+
+def test_a_mask_reaching_a_layer_that_ignores_masks_is_refused(tmp_path):
+    tokens = keras.Input((5,), dtype="int32")
+    x = L.Embedding(10, 4, mask_zero=True)(tokens)
+    model = keras.Model(tokens, L.Flatten(name="flat")(L.Conv1D(2, 1, name="conv")(x)))
+    with pytest.raises(ValueError, match=r"'conv' \(Conv1D\).*a mask .* reaches it"):
         to_pytorch(model, str(tmp_path))
 
 
