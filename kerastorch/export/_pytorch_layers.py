@@ -648,8 +648,62 @@ def _unpacked(w, sequences, source):
            f"total_length={source}.shape[1])[0]")
 
 
+_GRU_V1_HELPER = '''
+class KerasGRUResetBefore(nn.Module):
+    """Keras's GRU with reset_after=False (Keras 2's default), which torch.nn.GRU does not compute: the reset gate
+    scales the state before its recurrent product. One step per time step; the gates stacked as Keras's (z, r, h)."""
+
+    FUNCTIONS = {"tanh": torch.tanh, "sigmoid": torch.sigmoid, "hard_sigmoid": F.hardsigmoid, "relu": F.relu}
+
+    def __init__(self, input_size, units, activation="tanh", recurrent_activation="sigmoid", bias=True):
+        super().__init__()
+        self.units = units
+        self.activation = self.FUNCTIONS[activation]
+        self.recurrent_activation = self.FUNCTIONS[recurrent_activation]
+        self.kernel = nn.Linear(input_size, 3 * units, bias=bias)
+        self.recurrent_kernel = nn.Parameter(torch.zeros(units, 3 * units))
+
+    def forward(self, x):
+        units = self.units
+        gates_recurrent, candidate_recurrent = self.recurrent_kernel.split([2 * units, units], dim=1)
+        state = x.new_zeros(x.shape[0], units)
+        outputs = []
+        for projected in self.kernel(x).unbind(1):
+            update, reset = self.recurrent_activation(
+                projected[:, :2 * units] + state @ gates_recurrent).chunk(2, dim=1)
+            candidate = self.activation(projected[:, 2 * units:] + (reset * state) @ candidate_recurrent)
+            state = update * state + (1 - update) * candidate
+            outputs.append(state)
+        return torch.stack(outputs, dim=1), state
+'''
+_GRU_V1_FUNCTIONS = {activations.tanh: "tanh", activations.sigmoid: "sigmoid", activations.hard_sigmoid: "hard_sigmoid",
+                     activations.relu: "relu"}
+
+
+def _gru_reset_before(w, node, layer, x, source):
+    """A reset_after=False GRU through the generated helper module; returns the Keras outputs' sources."""
+    cell = layer.cell
+    names = [_GRU_V1_FUNCTIONS.get(getattr(f, "__wrapped__", f)) for f in (cell.activation, cell.recurrent_activation)]
+    if None in names or x.mask is not None or layer.return_state:
+        raise unsupported(layer, f"reset_after=False runs with activations among {sorted(_GRU_V1_FUNCTIONS.values())}, "
+                                 f"without a mask or return_state")
+    w.add_helper("KerasGRUResetBefore", _GRU_V1_HELPER)
+    weights = {"kernel.weight": cell.kernel.detach().t(), "recurrent_kernel": cell.recurrent_kernel.detach()}
+    if cell.bias is not None:
+        weights["kernel.bias"] = cell.bias.detach()
+    bias = "" if cell.bias is not None else ", bias=False"
+    attribute = w.add_module(layer, f"KerasGRUResetBefore({node.input_tensors[0].shape[-1]}, {cell.units}, "
+                                    f"{names[0]!r}, {names[1]!r}{bias})", weights)
+    sequences, final = w.fresh(f"{layer.name}_sequences"), w.fresh(f"{layer.name}_state")
+    w.line(f"{sequences}, {final} = {attribute}({source})")
+    w.assign(node, [(sequences if layer.return_sequences else final, KERAS)])
+
+
 def _recurrent(w, node, layer):
     x = _single_input(w, node)
+    if isinstance(layer, gru.GRU) and not layer.cell.reset_after:
+        source = w.want(x, KERAS)
+        return _gru_reset_before(w, node, layer, x, f"{source}.flip(1)" if layer.go_backwards else source)
     if node.call_kwargs.get("initial_state") is not None or node.call_kwargs.get("mask") is not None:
         raise unsupported(layer, "initial_state and mask arguments are not supported")
     if x.mask is not None and layer.go_backwards:

@@ -64,6 +64,8 @@ def _sequences():
     attended = L.MultiHeadAttention(2, 4, value_dim=3)(x, x, use_causal_mask=True)
     x = L.Add()([x, attended])
     x = L.BatchNormalization()(x)
+    x = L.GRU(6, return_sequences=True, reset_after=False, recurrent_activation="hard_sigmoid")(x)
+    x = L.GRU(8, return_sequences=True, reset_after=False, go_backwards=True)(x)
     x, state, cell = L.LSTM(5, return_sequences=True, return_state=True)(x)
     x = L.SimpleRNN(3, return_sequences=True)(x)
     last = L.Bidirectional(L.GRU(2), merge_mode="ave")(x)
@@ -318,9 +320,10 @@ def test_a_subclass_of_a_supported_layer_is_refused(tmp_path):
         to_pytorch(model, str(tmp_path))
 
 
-def test_gru_without_reset_after_is_refused_naming_torch_semantics(tmp_path):
-    model = keras.Sequential([L.Input((5, 2)), L.GRU(3, reset_after=False, name="gru_v1")])
-    with pytest.raises(ValueError, match=r"'gru_v1' \(GRU\).*reset_after=False"):
+def test_gru_without_reset_after_under_a_mask_is_refused(tmp_path):
+    model = keras.Sequential([L.Input((5,)), L.Embedding(9, 2, mask_zero=True),
+                              L.GRU(3, reset_after=False, name="gru_v1")])
+    with pytest.raises(ValueError, match=r"'gru_v1' \(GRU\).*reset_after=False.*without a mask"):
         to_pytorch(model, str(tmp_path))
 
 
