@@ -858,6 +858,52 @@ def _multi_head_attention(w, node, layer):
     w.assign(node, [(f"{attribute}({', '.join(arguments)})", KERAS)])
 
 
+# ---- the applications' own layers (found by their class's path: importing the applications costs time) -------
+
+_LAYER_SCALE_HELPER = '''
+class KerasLayerScale(nn.Module):
+    """ConvNeXt's LayerScale: the input times a learned per-channel scale (channels last)."""
+
+    def __init__(self, channels):
+        super().__init__()
+        self.gamma = nn.Parameter(torch.ones(channels))
+
+    def forward(self, x):
+        return x * self.gamma
+'''
+
+
+def _layer_scale(w, node, layer):
+    x = _single_input(w, node)
+    source = w.want(x, KERAS)
+    w.add_helper("KerasLayerScale", _LAYER_SCALE_HELPER)
+    gamma = layer.gamma.detach()
+    attribute = w.add_module(layer, f"KerasLayerScale({gamma.shape[0]})", {"gamma": gamma})
+    w.assign(node, [(f"{attribute}({source})", KERAS)])
+
+
+def _stochastic_depth(w, node, layer):
+    """A whole sample's branch dropped in training: a dropout drawn once per sample."""
+    x = _single_input(w, node)
+    w.add_helper("KerasDropout", _DROPOUT_HELPER)
+    noise_shape = (None,) + (1,) * (x.rank - 1)
+    attribute = w.add_module(layer, f"KerasDropout({float(layer.drop_path_rate)!r}, {noise_shape!r})")
+    w.assign(node, [(f"{attribute}({x.name})", x.layout)])
+
+
+def _custom_scale(w, node, layer):
+    """InceptionResNetV2's residual sum: ``inputs[0] + inputs[1] * scale``."""
+    names, layout, _ = _merge_inputs(w, node)
+    if len(names) != 2:
+        raise unsupported(layer, f"it takes two inputs, not {len(names)}")
+    w.assign(node, [(f"{names[0]} + {names[1]} * {float(layer.scale)!r}", layout)])
+
+
+APPLICATION_RULES = {"kerastorch.applications._blocks.LayerScale": _layer_scale,
+                     "kerastorch.applications._blocks.StochasticDepth": _stochastic_depth,
+                     "kerastorch.applications.inception_resnet_v2.CustomScaleLayer": _custom_scale}
+
+
 # ---- keras.ops arithmetic in a functional graph (``x + 3.0``, ``x * y``) ---------------------------------------
 
 _OPERATORS = {"Add": "+", "Subtract": "-", "Multiply": "*", "Divide": "/", "TrueDivide": "/", "Power": "**"}
@@ -939,6 +985,9 @@ def rule_for(layer):
                          f"counterpart in kerastorch's export: only layers and the arithmetic operations "
                          f"{sorted(OPERATION_RULES)} convert (supported layers: {', '.join(sorted(RULES))}). Write "
                          f"it as a layer, e.g. Activation or a merging layer.")
+    application_rule = APPLICATION_RULES.get(f"{type(layer).__module__}.{type(layer).__qualname__}")
+    if application_rule is not None:
+        return application_rule
     if entry is None or type(layer) is not entry[0]:
         raise ValueError(f"Layer '{layer.name}' of class {type(layer).__name__} has no PyTorch source "
                          f"counterpart in kerastorch's export. Supported layers: {', '.join(sorted(RULES))}.")

@@ -158,6 +158,22 @@ def _right_padded_tokens(size, seed):
     return tokens
 
 
+def _application_blocks():
+    """The applications' own layers: ConvNeXt's LayerScale and StochasticDepth, InceptionResNetV2's scaled sum."""
+    from kerastorch.applications._blocks import LayerScale, StochasticDepth
+    from kerastorch.applications.inception_resnet_v2 import CustomScaleLayer
+    keras.utils.set_random_seed(16)
+    inputs = keras.Input((6, 6, 4))
+    x = L.DepthwiseConv2D(3, padding="same")(inputs)
+    scale = LayerScale(0.5, 4)
+    branch = scale(L.Dense(4)(x))
+    with torch.no_grad():
+        scale.gamma.copy_(torch.tensor([0.2, -0.5, 1.5, 0.9]))   # one value per channel, so a wrong axis shows
+    branch = StochasticDepth(0.2)(branch)
+    x = CustomScaleLayer(0.3)([L.Conv2D(4, 1)(inputs), branch])
+    return keras.Model(inputs, L.GlobalAveragePooling2D()(x))
+
+
 def _nested():
     """A Sequential base and a functional head inside a functional model (transfer learning's shape)."""
     keras.utils.set_random_seed(11)
@@ -194,7 +210,7 @@ def _randomized_statistics(model):
 
 COVERAGE = {"images": _images, "sequences": _sequences, "volumes": _volumes, "steps": _steps,
             "residual_blocks": _residual_blocks, "activations": _activations, "nested": _nested,
-            "arithmetic": _arithmetic, "masked": _masked}
+            "arithmetic": _arithmetic, "masked": _masked, "application_blocks": _application_blocks}
 SPECIAL_INPUTS = {"masked": _right_padded_tokens}
 TRAINED = ("convnet", "lstm_classifier", "two_inputs")
 
