@@ -262,8 +262,11 @@ class _Writer:
                 raise rules.unsupported(node.layer, "a mask (from Embedding(mask_zero=True) or Masking) reaches it; "
                                                     f"masks are followed through {sorted(rules.MASK_PASSING)} to "
                                                     f"{sorted(rules.MASK_READERS)} only")
+            comment = len(self.forward_lines)
             self.line(f"# {node.layer.name} ({type(node.layer).__name__})")
             rule(self, node, node.layer)
+            if self.attributes.get(id(node.layer)) == _identifier(node.layer.name):
+                del self.forward_lines[comment]   # self.<the layer's name> says it already
             if masks and passes_mask:
                 for tensor in node.output_tensors:
                     self.value_of(tensor).mask = masks[0]
