@@ -31,6 +31,7 @@ def saved(tmp_path_factory):
     return files
 
 
+@pytest.mark.slow   # a fresh interpreter that imports torch
 def test_export_to_pytorch_of_saved_models_predicts_the_same_without_kerastorch(saved, tmp_path, capsys):
     cases, expected = [], {}
     for name, (model, path) in saved.items():
@@ -45,6 +46,7 @@ def test_export_to_pytorch_of_saved_models_predicts_the_same_without_kerastorch(
         np.testing.assert_allclose(outputs[name][0], expected[name], rtol=0, atol=1e-5)
 
 
+@pytest.mark.slow   # a kerastorch process that imports torch and loads the model
 def test_export_command_runs_as_the_kerastorch_program(saved, tmp_path):
     _, path = saved["lstm_classifier"]
     environment = {**os.environ, "PYTHONPATH": str(ROOT)}
@@ -92,6 +94,7 @@ def test_export_usage_errors_exit_2(argv, capsys):
     assert "usage: kerastorch export" in capsys.readouterr().err
 
 
+@pytest.mark.slow   # a fresh interpreter that imports torch
 def test_export_of_files_keras_wrote_gives_keras_predictions_without_kerastorch(tmp_path, capsys):
     """Files saved by Keras 3 (tools/golden_saving.py, tools/golden_sequence_files.py) with Keras's own
     predictions: a convnet with a nested Sequential head, an attention encoder over embedded tokens, and masked
