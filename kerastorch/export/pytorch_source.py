@@ -7,8 +7,10 @@ Neither imports kerastorch: the module runs where only torch and safetensors are
 The module takes and returns tensors as the Keras model does (channels_last images). Inside, a tensor is kept
 in torch's channels_first order from the first layer that wants it to the first one that needs Keras's order
 (Flatten, Dense on an image, Reshape, the model's output), so the permutes sit at those boundaries only.
-The per-layer rules live in ``_pytorch_layers.py``; this module owns the graph walk, the names, the layouts and
-the files.
+A Keras mask travels as a variable of its own from the layer that makes it to the layers that read it. Where
+torch.nn has no module with Keras's semantics, the file defines a small helper module.
+The per-layer rules live in ``_pytorch_layers.py``; this module owns the graph walk, the names, the layouts, the
+masks and the files.
 """
 import keyword
 import os
