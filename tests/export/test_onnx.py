@@ -106,3 +106,15 @@ def test_onnx_export_of_attention_falls_back_to_dynamo_with_the_dynamic_batch(tm
     for size, seed in ((2, 0), (6, 1)):
         arrays = batch(model, size, seed)
         np.testing.assert_allclose(_run(session, arrays)[0], model.predict(arrays, verbose=0), rtol=0, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["lstm_classifier", "bilstm_sum_pooled", "masked_functional"])
+def test_onnx_export_of_a_masked_recurrent_model_gives_keras_predictions(name, tmp_path):
+    """Keras 3's files (Embedding(mask_zero=True) or Masking into LSTMs) on padded sequences: the exported graph
+    runs the masked steps as Keras does for any mask, not the packing of the traced example."""
+    from golden_loader import golden_npz, golden_path
+    data = golden_npz("saving/sequence/sequence.npz")
+    model = keras.saving.load_model(str(golden_path(f"saving/sequence/{name}.keras")), compile=False)
+    path = tmp_path / f"{name}.onnx"
+    model.export(path, format="onnx", verbose=False)
+    np.testing.assert_allclose(_run(_session(path), data[f"{name}/x"])[0], data[f"{name}/predict"], rtol=0, atol=1e-5)

@@ -94,3 +94,15 @@ def test_export_of_a_called_subclassed_model_takes_the_shapes_of_its_first_call(
     model.export(tmp_path / "doubler.pt2", format="torch", verbose=False)
     program = torch.export.load(str(tmp_path / "doubler.pt2")).module()
     np.testing.assert_array_equal(program(torch.ones(5, 4)).numpy(), np.full((5, 4), 2.0, np.float32))
+
+
+@pytest.mark.parametrize("name", ["lstm_classifier", "bigru_tagger", "masked_functional"])
+def test_torch_export_of_a_masked_recurrent_model_gives_keras_predictions(name, tmp_path):
+    """Keras 3's files with masks, on padded sequences: the program holds the masked steps, for any mask."""
+    from golden_loader import golden_npz, golden_path
+    data = golden_npz("saving/sequence/sequence.npz")
+    model = keras.saving.load_model(str(golden_path(f"saving/sequence/{name}.keras")), compile=False)
+    path = tmp_path / f"{name}.pt2"
+    model.export(path, format="torch", verbose=False)
+    outputs = _run(torch.export.load(str(path)).module(), data[f"{name}/x"])
+    np.testing.assert_allclose(outputs, data[f"{name}/predict"], rtol=0, atol=1e-5)
