@@ -3,7 +3,7 @@ the checks of an architecture and of predictions against them."""
 import numpy as np
 
 import kerastorch as keras
-from app_weight_rule import weight_values
+from app_weight_rule import prediction_inputs, weight_values
 from golden_loader import golden_json, golden_npz
 
 GOLDEN = golden_json("applications/apps_a.json")
@@ -48,7 +48,7 @@ def assert_predictions_equal_keras(case, builder):
     model = builder(weights=None, input_shape=(size, size, 3), **recorded["kwargs"])
     model.set_weights(weight_values([(w.name, tuple(w.shape)) for w in model.weights], seed=recorded["seed"]))
     expected = ARRAYS[f"{case}_y"]
-    predictions = model.predict(ARRAYS[f"{case}_x"], verbose=0)
+    predictions = model.predict(prediction_inputs(case, size, recorded["seed"]), verbose=0)
     assert predictions.shape == expected.shape
     np.testing.assert_allclose(predictions, expected, rtol=0, atol=1e-4 * np.abs(expected).max())
     return model

@@ -43,6 +43,7 @@ def test_preprocess_input_is_the_identity_as_in_keras():
     assert_preprocessing_equals_keras("convnext", convnext.preprocess_input)
 
 
+@pytest.mark.slow
 def test_torchvision_convnext_tiny_is_the_same_network(tmp_path, cheap_init):
     import torchvision
     path = tmp_path / "convnext_tiny.pth"

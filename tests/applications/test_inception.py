@@ -12,7 +12,6 @@ ARCHITECTURES = {
     "inception_v3": lambda: InceptionV3(weights=None),
     "inception_v3_notop": lambda: InceptionV3(weights=None, include_top=False),
     "inception_resnet_v2": lambda: InceptionResNetV2(weights=None),
-    "inception_resnet_v2_notop": lambda: InceptionResNetV2(weights=None, include_top=False, pooling="max"),
 }
 
 
@@ -21,10 +20,19 @@ def test_architecture_equals_keras(case, cheap_init):
     assert_architecture_equals_keras(case, ARCHITECTURES[case])
 
 
-@pytest.mark.parametrize("case, builder", [("inception_v3", InceptionV3),
-                                           ("inception_resnet_v2", InceptionResNetV2)])
-def test_predictions_equal_keras_with_the_same_weights(case, builder, cheap_init):
-    assert_predictions_equal_keras(case, builder)
+@pytest.mark.slow
+def test_inception_resnet_v2_without_top_equals_keras(cheap_init):
+    assert_architecture_equals_keras("inception_resnet_v2_notop",
+                                     lambda: InceptionResNetV2(weights=None, include_top=False, pooling="max"))
+
+
+def test_inception_v3_predictions_equal_keras_with_the_same_weights(cheap_init):
+    assert_predictions_equal_keras("inception_v3", InceptionV3)
+
+
+@pytest.mark.slow
+def test_inception_resnet_v2_features_equal_keras_with_the_same_weights(cheap_init):
+    assert_predictions_equal_keras("inception_resnet_v2", InceptionResNetV2)
 
 
 def test_preprocess_input_equals_keras():

@@ -93,3 +93,19 @@ def test_a_batch_norm_read_elsewhere_too_is_not_folded():
     plan = plan_for(model)
     assert plan is None or not any(isinstance(o[1], FoldedConvBatchNorm)
                                    for o in plan.functional_overrides(model).values() if o is not None)
+
+
+def test_a_residual_sum_and_its_relu_run_as_one_step_with_the_layers_results():
+    from kerastorch.training.execution_plan import AddThenRelu
+    keras.utils.set_random_seed(4)
+    inputs = keras.Input((9, 9, 4))
+    branch = L.BatchNormalization()(L.Conv2D(4, 3, padding="same")(inputs))
+    outputs = L.Activation("relu")(L.Add()([inputs, branch]))
+    model = keras.Model(inputs, outputs)
+    assert sorted(type(step).__name__ for step in steps(model)) == ["AddThenRelu", "FoldedConvBatchNorm"]
+    x = images()
+    with torch.inference_mode():
+        plain = model(torch.from_numpy(x)).numpy()
+    model.predict(x, verbose=0)
+    np.testing.assert_allclose(model.predict(x, verbose=0), plain, rtol=1e-5, atol=1e-5)
+    assert repr(next(s for s in steps(model) if isinstance(s, AddThenRelu))).startswith("AddThenRelu('add")
