@@ -18,6 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from kerastorch import backend, global_state, registry
+from kerastorch._porting import missing_attribute
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
 
@@ -1167,3 +1168,6 @@ def get(identifier):
                          "dict, a Loss instance or a callable.")
     from kerastorch.saving import serialization
     return serialization.get_object("losses", identifier, "mean_squared_error")
+
+
+__getattr__ = missing_attribute(__name__)

@@ -15,6 +15,7 @@ PACKAGE = ROOT / "kerastorch"
 # Lowest first. A module belongs to the first tier whose prefix it matches (the longest prefix wins).
 TIERS = [
     ("state", ["kerastorch.global_state", "kerastorch.keras_tensor", "kerastorch._lookup", "kerastorch._porting",
+               "kerastorch._legacy",
                "kerastorch.backend", "kerastorch.registry", "kerastorch.dtypes"]),
     ("basics", ["kerastorch.ops", "kerastorch.random", "kerastorch.tree", "kerastorch.activations",
                 "kerastorch.initializers", "kerastorch.regularizers", "kerastorch.constraints",
@@ -24,9 +25,11 @@ TIERS = [
     ("objectives", ["kerastorch.losses", "kerastorch.metrics", "kerastorch.optimizers"]),
     ("models", ["kerastorch.models", "kerastorch.backend_keras2"]),
     ("training", ["kerastorch.training"]),
-    ("services", ["kerastorch.callbacks", "kerastorch.saving", "kerastorch.applications", "kerastorch.export",
+    ("services", ["kerastorch.callbacks", "kerastorch.distribution", "kerastorch.saving",
+                  "kerastorch.applications", "kerastorch.export",
                   "kerastorch.data", "kerastorch.datasets", "kerastorch.preprocessing", "kerastorch.utils",
-                  "kerastorch.mixed_precision", "kerastorch.__main__"]),
+                  "kerastorch.mixed_precision", "kerastorch.__main__",
+                  "kerastorch.engine"]),
     ("surface", ["kerastorch"]),
 ]
 

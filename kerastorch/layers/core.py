@@ -13,6 +13,7 @@ from kerastorch import activations, backend, constraints, initializers, registry
 from kerastorch.keras_tensor import KerasTensor, Node
 from kerastorch.layers._weight_arguments import set_weight_arguments
 from kerastorch.layers.layer import InputSpec, Layer, standardize_shape
+from kerastorch._porting import missing_attribute
 
 
 def _positive_int(value, name):
@@ -461,6 +462,11 @@ class TorchModuleWrapper(Layer):
 
 
 # Keras 2's `keras.layers.core` also held these.
-from kerastorch.layers.regularization import Dropout  # noqa: E402,F401
-from kerastorch.layers.reshaping import Flatten, Reshape  # noqa: E402,F401
+# Keras 2's keras.layers.core also held these layers.
+from kerastorch.layers.regularization import (ActivityRegularization, Dropout, SpatialDropout1D,  # noqa: E402,F401
+                                              SpatialDropout2D, SpatialDropout3D)
+from kerastorch.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: E402,F401
 from kerastorch.layers.einsum_dense import EinsumDense  # noqa: E402,F401
+
+
+__getattr__ = missing_attribute(__name__)

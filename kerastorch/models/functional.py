@@ -9,7 +9,7 @@ import inspect
 
 import torch
 
-from kerastorch import global_state
+from kerastorch import _legacy, global_state
 from kerastorch.keras_tensor import KerasTensor, flatten, map_structure
 from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
@@ -120,6 +120,32 @@ def adjust_input_rank(value, reference_shape):
     return adjusted
 
 
+def _keras2_singular_names(inputs, outputs, kwargs):
+    """``inputs`` and ``outputs``, taking Keras 2's ``input=`` and ``output=`` (popped from ``kwargs``) for them."""
+    for singular, given in (("input", inputs), ("output", outputs)):
+        if singular in kwargs:
+            if given is not None:
+                raise ValueError(f"Pass either `{singular}s` or Keras 2's `{singular}` to Model, not both.")
+            _legacy.warn_once("Model(input=..., output=...)", "`Model(inputs=..., outputs=...)`")
+    inputs = kwargs.pop("input", inputs)
+    outputs = kwargs.pop("output", outputs)
+    if inputs is None or outputs is None:
+        raise ValueError(f"A functional model needs `inputs` and `outputs`. Received: inputs={inputs!r}, "
+                         f"outputs={outputs!r}")
+    return inputs, outputs
+
+
+def make_functional_subclass(cls):
+    """Make ``cls``, a subclass of Model whose ``__init__`` calls ``super().__init__(inputs, outputs)``, a
+    subclass of Functional: ``Model`` is replaced by ``Functional`` among its ancestors (as Keras does), so the
+    instance gets the functional model's graph, ``layers``, ``inputs`` and ``call``."""
+    if issubclass(cls, Functional) or not issubclass(cls, Model):
+        return
+    for base in cls.__bases__:
+        make_functional_subclass(base)
+    cls.__bases__ = tuple(Functional if base is Model else base for base in cls.__bases__)
+
+
 class Functional(Model):
     """A model defined by its input and output KerasTensors (single tensors, lists or dicts of them).
 
@@ -130,7 +156,8 @@ class Functional(Model):
 
     _keras_module = "keras.src.models.functional"   # the module Keras writes in a config
 
-    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        inputs, outputs = _keras2_singular_names(inputs, outputs, kwargs)
         super().__init__(name=name, trainable=trainable, **kwargs)
         if isinstance(inputs, tuple):
             inputs = list(inputs)
@@ -388,7 +415,8 @@ class Functional(Model):
             for name, node_list in pending.items():
                 while node_list:
                     try:
-                        args, kwargs = _node_arguments(node_list[0], tensor_at, serialization.deserialize_value)
+                        args, kwargs = _node_arguments(node_list[0], tensor_at, serialization.deserialize_value,
+                                                       created[name])
                     except IndexError:
                         break
                     created[name](*args, **_supported_kwargs(created[name], kwargs))
@@ -411,8 +439,8 @@ class Functional(Model):
         return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
-def _node_arguments(node_data, tensor_at, deserialize_value):
-    """The ``(args, kwargs)`` of one recorded call, in Keras 3's form or Keras 2's list of
+def _node_arguments(node_data, tensor_at, deserialize_value, layer=None):
+    """The ``(args, kwargs)`` of one recorded call of ``layer``, in Keras 3's form or Keras 2's list of
     ``[layer_name, node_index, tensor_index, kwargs]``."""
     if isinstance(node_data, list):
         tensors, kwargs = [], {}
@@ -422,6 +450,10 @@ def _node_arguments(node_data, tensor_at, deserialize_value):
             tensors.append(tensor_at(entry[0], entry[1], entry[2]))
             if len(entry) == 4:
                 kwargs = _keras2_call_kwargs(entry[3], tensor_at)
+        from kerastorch.layers.recurrent.rnn import RNN
+        if len(tensors) > 1 and isinstance(layer, RNN) and "initial_state" not in kwargs:
+            # Keras 2 recorded an RNN called with `initial_state` as one called on [inputs, *states].
+            return [tensors[0]], {**kwargs, "initial_state": tensors[1:]}
         return [tensors[0] if len(tensors) == 1 else tensors], kwargs
     resolve = lambda history: tensor_at(*history)  # noqa: E731
     args = serialization.deserialize_value(node_data.get("args", []), resolve)
@@ -438,9 +470,19 @@ def _supported_kwargs(layer, kwargs):
 
 
 def _keras2_call_kwargs(kwargs, tensor_at):
-    # Keras 2 stored tensor kwargs as ["layer", node, tensor] triples; plain values stay as they are.
-    return {key: tensor_at(*value) if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
-            else value for key, value in dict(kwargs).items()}
+    # Keras 2 stored tensor kwargs as ["layer", node, tensor] triples (a list of them for a list of tensors);
+    # plain values stay as they are.
+    def is_triple(value):
+        return isinstance(value, list) and len(value) == 3 and isinstance(value[0], str) \
+            and isinstance(value[1], int) and isinstance(value[2], int)
+
+    def revive(value):
+        if is_triple(value):
+            return tensor_at(*value)
+        if isinstance(value, list) and value and all(is_triple(item) for item in value):
+            return [tensor_at(*item) for item in value]
+        return value
+    return {key: revive(value) for key, value in dict(kwargs).items()}
 
 
 # Keras 2 saved functional models as class "Model".

@@ -6,10 +6,19 @@ The training loops live in ``kerastorch.training``; this class only holds what t
 import torch
 
 from kerastorch.layers.layer import Layer
+from kerastorch.models.keras2_api import Keras2ModelMethods, warn_loader_arguments
 from kerastorch.saving import serialization
 
+# The keyword arguments that make a functional model (Keras 2 also spelled them `input` and `output`).
+_FUNCTIONAL_KEYWORDS = ("inputs", "outputs", "input", "output")
 
-class Model(Layer):
+
+def _functional_arguments(args, kwargs):
+    """Whether a Model constructor call describes a functional model: ``(inputs, outputs)`` given."""
+    return len(args) >= 2 or any(keyword in kwargs for keyword in _FUNCTIONAL_KEYWORDS)
+
+
+class Model(Keras2ModelMethods, Layer):
     """A group of layers with training and inference features.
 
     Build one in three ways: ``Sequential([...])``, ``Model(inputs, outputs)`` from symbolic tensors, or by
@@ -23,7 +32,7 @@ class Model(Layer):
     _drops_masks_silently = True
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and _functional_arguments(args, kwargs):
             from kerastorch.models.functional import Functional
             return Functional.__new__(Functional)
         instance = super().__new__(cls)
@@ -32,7 +41,13 @@ class Model(Layer):
         object.__setattr__(instance, "_constructor_arguments", (args, kwargs))
         return instance
 
-    def __init__(self, *, trainable=True, name=None, dtype=None, **kwargs):
+    def __init__(self, *args, trainable=True, name=None, dtype=None, **kwargs):
+        if args or any(keyword in kwargs for keyword in _FUNCTIONAL_KEYWORDS):
+            # A subclass of Model whose __init__ calls super().__init__(inputs, outputs): a functional model.
+            from kerastorch.models.functional import Functional, make_functional_subclass
+            make_functional_subclass(type(self))
+            Functional.__init__(self, *args, trainable=trainable, name=name, dtype=dtype, **kwargs)
+            return
         super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)
         self.stop_training = False
         self.history = None
@@ -146,8 +161,12 @@ class Model(Layer):
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
-            validation_freq=1):
-        """Train for ``epochs`` epochs; returns a History whose ``history`` dict has one list per logged value."""
+            validation_freq=1, max_queue_size=None, workers=None, use_multiprocessing=None):
+        """Train for ``epochs`` epochs; returns a History whose ``history`` dict has one list per logged value.
+
+        ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are tf.keras 2's, accepted with a warning and
+        without effect (the batches are read in the training loop's thread)."""
+        warn_loader_arguments("fit", max_queue_size, workers, use_multiprocessing)
         return self._get_trainer().fit(
             x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
             validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
@@ -156,14 +175,19 @@ class Model(Layer):
             validation_batch_size=validation_batch_size, validation_freq=validation_freq)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
-        """The loss and metrics on the given data: a scalar, a list in ``metrics_names`` order, or a dict."""
+                 callbacks=None, return_dict=False, max_queue_size=None, workers=None, use_multiprocessing=None):
+        """The loss and metrics on the given data: a scalar, a list in ``metrics_names`` order, or a dict.
+        (tf.keras 2's loader arguments: as for ``fit``.)"""
+        warn_loader_arguments("evaluate", max_queue_size, workers, use_multiprocessing)
         return self._get_trainer().evaluate(x=x, y=y, batch_size=batch_size, verbose=verbose,
                                             sample_weight=sample_weight, steps=steps, callbacks=callbacks,
                                             return_dict=return_dict)
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs on ``x``, batch by batch, as numpy arrays."""
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, max_queue_size=None,
+                workers=None, use_multiprocessing=None):
+        """The model's outputs on ``x``, batch by batch, as numpy arrays. (tf.keras 2's loader arguments: as
+        for ``fit``.)"""
+        warn_loader_arguments("predict", max_queue_size, workers, use_multiprocessing)
         return self._get_trainer().predict(x, batch_size=batch_size, verbose=verbose, steps=steps,
                                            callbacks=callbacks)
 
@@ -361,26 +385,26 @@ class Model(Layer):
     # ---- saving: kerastorch.saving does the work --------------------------------------------------------------
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Save the model (config, weights, optimizer state) as a ``.keras`` file that Keras 3 also loads."""
+        """Save the model (config, weights, optimizer state) as a ``.keras`` file, or (``.h5``) in Keras 2's legacy
+        layout; Keras 3 loads both."""
         from kerastorch import saving
         if zipped is not None:
             kwargs["zipped"] = zipped
         saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite=True):
-        """Save the weights to ``.weights.safetensors`` or ``.weights.h5`` (Keras 3's layout; needs h5py)."""
+        """Save the weights to ``.weights.safetensors``, ``.weights.h5`` (Keras 3's layout; needs h5py) or another
+        ``.h5`` name (Keras 2's layout)."""
         from kerastorch import saving
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load weights from ``.weights.safetensors``, ``.weights.h5``, ``.keras`` or Keras 2 ``.h5`` files."""
         from kerastorch import saving
-        if kwargs.pop("by_name", False):
-            raise ValueError("Loading weights by layer name (`by_name=True`) is not supported; weights are "
-                             "matched by position as Keras 3 does.")
+        by_name = kwargs.pop("by_name", None)
         if kwargs:
             raise ValueError(f"Invalid keyword arguments: {list(kwargs)}")
-        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
     def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
         """Export the model's inference pass as an artifact that runs without kerastorch.

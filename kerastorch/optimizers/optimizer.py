@@ -8,6 +8,7 @@ Everything that depends on the step number (the learning rate from a schedule, b
 the host from a Python step counter and passed to the kernels as plain numbers, so a step never waits on the
 device. The lists of tensors a step works on are built once and reused while the same variables get gradients.
 """
+import contextlib
 import numbers
 import re
 import warnings
@@ -15,7 +16,7 @@ import warnings
 import numpy as np
 import torch
 
-from kerastorch import global_state, registry
+from kerastorch import _legacy, backend, global_state, registry
 from kerastorch.optimizers import schedules
 
 
@@ -64,24 +65,24 @@ def _checked_learning_rate(value):
 
 
 def _translate_keras2_arguments(learning_rate, kwargs):
-    """Keras 2's ``lr=`` (renamed ``learning_rate``) and ``decay=`` (``lr / (1 + decay * iterations)``, which is
-    InverseTimeDecay with one-step units), with a DeprecationWarning that says what to write instead."""
+    """``(learning_rate, decay)`` from Keras 2's ``lr=`` (renamed ``learning_rate``) and ``decay=`` (the rate is
+    ``learning_rate / (1 + decay * iterations)`` at each step), each with a once-only DeprecationWarning that says
+    what to write; ``decay`` is 0.0 when not given."""
     if "lr" in kwargs:
-        warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.", DeprecationWarning,
-                      stacklevel=4)
+        _legacy.warn_once("lr", "`learning_rate`")
         learning_rate = kwargs.pop("lr")
-    decay = kwargs.pop("decay", None)
+    decay = kwargs.pop("decay", None) or 0.0
+    if not isinstance(decay, numbers.Real) or isinstance(decay, bool) or decay < 0:
+        raise ValueError(f"Keras 2's `decay` must be a float >= 0. Received: decay={decay!r}")
     if decay:
         if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
             raise ValueError(
                 f"Keras 2's `decay` argument cannot be combined with a learning rate schedule. Received: decay={decay} "
                 f"and learning_rate={learning_rate!r}. Put the decay in the schedule.")
-        warnings.warn(
-            f"The `decay` argument is deprecated (Keras 3 ignores it). Applying Keras 2's decay as "
-            f"learning_rate=keras.optimizers.schedules.InverseTimeDecay({learning_rate}, decay_steps=1, "
-            f"decay_rate={decay}); write that instead.", DeprecationWarning, stacklevel=4)
-        learning_rate = schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
-    return learning_rate
+        _legacy.warn_once(
+            "decay", f"learning_rate=keras.optimizers.schedules.InverseTimeDecay({learning_rate}, decay_steps=1, "
+                     f"decay_rate={decay}) (Keras 3 ignores `decay`; kerastorch applies it as Keras 2 did)")
+    return learning_rate, float(decay)
 
 
 def _variable_name(variable):
@@ -146,6 +147,24 @@ class _StepLists:
         self.fused_device = fused_device
 
 
+# The data-parallel loop's reducer (None otherwise): a function from this rank's gradients (a list, None for a
+# missing one) to the global batch's, which ``apply`` passes the gradients of a model's own ``train_step`` through.
+_gradient_reducer = [None]
+
+
+@contextlib.contextmanager
+def gradients_reduced_by(reducer):
+    """``with gradients_reduced_by(fn):`` -- inside the block, every optimizer's ``apply`` (and
+    ``apply_gradients``) updates from ``fn(grads)`` instead of ``grads``: how a data-parallel fit averages the
+    gradients a model's own ``train_step`` computes."""
+    previous = _gradient_reducer[0]
+    _gradient_reducer[0] = reducer
+    try:
+        yield
+    finally:
+        _gradient_reducer[0] = previous
+
+
 class Optimizer:
     """Base class of the optimizers.
 
@@ -183,7 +202,7 @@ class Optimizer:
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
-        learning_rate = _translate_keras2_arguments(learning_rate, kwargs)
+        learning_rate, self._keras2_decay = _translate_keras2_arguments(learning_rate, kwargs)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         if use_ema:
@@ -229,6 +248,20 @@ class Optimizer:
         # Keras computes a step's scalars in the variables' float type; build() sets it from the first variable.
         self._host_float = np.float32
 
+    @property
+    def epsilon(self):
+        """The small constant of the optimizers that divide by a root (Adam, RMSprop, ...)."""
+        return self._epsilon
+
+    @epsilon.setter
+    def epsilon(self, value):
+        if value is None:
+            # Keras 2's optimizers took epsilon=None for the backend's fuzz factor.
+            _legacy.warn_once("epsilon=None", "a number (Keras 2's None meant `keras.backend.epsilon()`, "
+                                              f"{backend.epsilon()})")
+            value = backend.epsilon()
+        self._epsilon = value
+
     # ---- per-variable state ----------------------------------------------------------------------------------
 
     def _slot_groups(self):
@@ -258,6 +291,22 @@ class Optimizer:
         if variables and variables[0].dtype == torch.float64:
             self._host_float = np.float64
         self.built = True
+
+    def follow_variables(self):
+        """Move each slot to its variable's device and dtype, once the variables have moved: ``model.to("cuda")``
+        or ``model.double()`` after a first fit change the tensors in place, and the slots built for them must
+        follow. Called by fit before it trains; does nothing when nothing moved (or before ``build``)."""
+        moved = False
+        with torch.no_grad():
+            for tensors in self._slots.values():
+                for i, (slot, variable) in enumerate(zip(tensors, self._trainable_variables)):
+                    if slot.device != variable.device or slot.dtype != variable.dtype:
+                        tensors[i] = slot.to(device=variable.device, dtype=variable.dtype)
+                        moved = True
+        if moved:
+            self._step_lists_key = self._step_lists = None   # their fused device was the old one
+        if self._trainable_variables:
+            self._host_float = np.float64 if self._trainable_variables[0].dtype == torch.float64 else np.float32
 
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Exclude variables from weight decay: those in ``var_list``, and those whose name contains any of the
@@ -349,7 +398,10 @@ class Optimizer:
 
     def apply(self, grads, trainable_variables=None):
         """Update ``trainable_variables`` with ``grads`` (torch tensors or arrays, one per variable; None skips
-        a variable). Without ``trainable_variables``, the variables the optimizer was built with are used."""
+        a variable). Without ``trainable_variables``, the variables the optimizer was built with are used.
+
+        In a data-parallel fit (a model's own ``train_step`` under torchrun), the gradients are first averaged
+        over the processes (see ``gradients_reduced_by``)."""
         grads = list(grads)
         if not grads:
             return
@@ -366,6 +418,10 @@ class Optimizer:
             raise ValueError(
                 f"Expected one gradient per variable. Received {len(grads)} gradients for {len(variables)} "
                 "variables.")
+        reducer = _gradient_reducer[0]
+        if reducer is not None:
+            grads = reducer([None if grad is None else self._as_gradient(grad, v)
+                             for grad, v in zip(grads, variables)], variables)
         missing = [tuple(v.shape) for grad, v in zip(grads, variables) if grad is None]
         pairs = [(self._as_gradient(grad, v), v) for grad, v in zip(grads, variables) if grad is not None]
         if not pairs:
@@ -403,7 +459,8 @@ class Optimizer:
 
     # ---- learning rate and step count ------------------------------------------------------------------------
 
-    def _current_learning_rate(self):
+    def _scheduled_learning_rate(self):
+        """The rate the user set (a float, or a schedule's or callable's value now), before Keras 2's decay."""
         rate = self._learning_rate
         if isinstance(rate, schedules.LearningRateSchedule):
             return float(rate(self._iterations))
@@ -411,10 +468,22 @@ class Optimizer:
             return float(rate())
         return rate
 
+    def _current_learning_rate(self):
+        """The rate this step applies: the scheduled rate, divided by ``1 + decay * iterations`` under Keras 2's
+        ``decay`` (in the variables' float type, as tf.keras computes it)."""
+        rate = self._scheduled_learning_rate()
+        if self._keras2_decay:
+            host = self._host_float
+            rate = float(host(rate) / (host(1) + host(self._keras2_decay) * host(self._iterations)))
+        return rate
+
     @property
     def learning_rate(self):
-        """The learning rate at the current step, as a float. Set it to a float, a schedule or a callable."""
-        return LearningRateValue(self._current_learning_rate(), self)
+        """The learning rate at the current step, as a float. Set it to a float, a schedule or a callable.
+
+        Under Keras 2's ``decay`` it is the rate before the decay, as Keras 2's ``optimizer.lr`` was: setting it
+        (``K.set_value(model.optimizer.lr, ...)``, ``ReduceLROnPlateau``) sets that rate and the decay goes on."""
+        return LearningRateValue(self._scheduled_learning_rate(), self)
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -451,11 +520,13 @@ class Optimizer:
     def variables(self):
         """The optimizer's state in Keras's order: the step count, the learning rate (when it is a float), the
         slots, then any scalar state. The first two (and the scalars) are copies; the slots are live."""
-        state = [torch.tensor(self._iterations, dtype=torch.int32)]   # int32, as Keras keeps it
+        # The scalar copies are made where the slots live, as Keras's variables all live on the device.
+        device = self._trainable_variables[0].device if self._trainable_variables else None
+        state = [torch.tensor(self._iterations, dtype=torch.int32, device=device)]   # int32, as Keras keeps it
         if isinstance(self._learning_rate, float):
-            state.append(torch.tensor(self._learning_rate, dtype=torch.float32))
+            state.append(torch.tensor(self._learning_rate, dtype=torch.float32, device=device))
         state += [self._slots[slot_name][i] for slot_name, i in self._slot_order]
-        state += [torch.tensor(value, dtype=torch.float32) for value in self._host_state()]
+        state += [torch.tensor(value, dtype=torch.float32, device=device) for value in self._host_state()]
         return state
 
     def get_weights(self):
@@ -515,7 +586,8 @@ class Optimizer:
     # ---- config ----------------------------------------------------------------------------------------------
 
     def get_config(self):
-        """The constructor arguments, in Keras 3's schema (a schedule is serialized as a dict)."""
+        """The constructor arguments, in Keras 3's schema (a schedule is serialized as a dict); Keras 2's
+        ``decay`` too when it is set (Keras 3 ignores it when it loads the config)."""
         rate = self._learning_rate
         if isinstance(rate, schedules.LearningRateSchedule):
             rate = schedules.serialize(rate)
@@ -531,6 +603,7 @@ class Optimizer:
             "ema_overwrite_frequency": self.ema_overwrite_frequency,
             "loss_scale_factor": self.loss_scale_factor,
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            **({"decay": self._keras2_decay} if self._keras2_decay else {}),
         }
 
     @classmethod
