@@ -97,9 +97,10 @@ def test_export_usage_errors_exit_2(argv, capsys):
 @pytest.mark.slow   # a fresh interpreter that imports torch
 def test_export_of_files_keras_wrote_gives_keras_predictions_without_kerastorch(tmp_path, capsys):
     """Files saved by Keras 3 (tools/golden_saving.py, tools/golden_sequence_files.py; a Keras 2 .h5 of the first
-    model) with Keras's own predictions: a convnet with a nested Sequential head, an attention encoder over embedded tokens, and masked
-    recurrent models (Embedding(mask_zero=True) into an LSTM, a Bidirectional GRU tagger with TimeDistributed(Dense),
-    a Bidirectional LSTM with the masked mean) on right-padded tokens, and an LSTM into a reset_after=False GRU."""
+    model) with Keras's own predictions: a convnet with a nested Sequential head, an attention encoder over
+    embedded tokens, masked recurrent models (Embedding(mask_zero=True) into an LSTM, a Bidirectional GRU tagger
+    with TimeDistributed(Dense), a Bidirectional LSTM with the masked mean) on right-padded tokens, and an LSTM into
+    a reset_after=False GRU."""
     from golden_loader import golden_npz, golden_path
     saving, sequence = golden_npz("saving/saving.npz"), golden_npz("saving/sequence/sequence.npz")
     files = {"keras3_functional": ("saving/keras3_functional.keras", saving["x"], saving["y"])}
