@@ -1,6 +1,7 @@
-"""The command line: ``kerastorch run SCRIPT [ARGS...]`` runs an unmodified Keras program on kerastorch.
+"""The command line: ``kerastorch run SCRIPT [ARGS...]`` runs an unmodified Keras program on kerastorch, and
+``kerastorch export --to pytorch MODEL.keras OUTDIR`` writes a saved model as plain PyTorch.
 
-Also ``python -m kerastorch run SCRIPT [ARGS...]``. Importing this module costs nothing beyond ``os`` and ``sys``;
+Also ``python -m kerastorch ...``. Importing this module costs nothing beyond ``os`` and ``sys``;
 the work happens in ``main``.
 """
 import os
@@ -8,12 +9,18 @@ import sys
 
 USAGE = """\
 usage: kerastorch run SCRIPT [ARGS...]
+       kerastorch export --to {pytorch,onnx,torch} MODEL OUTDIR
 
 Runs the Keras program SCRIPT on kerastorch, unmodified: `import keras`, `from keras.x.y import z`,
 `from tensorflow import keras` and `from tensorflow.keras.x import y` resolve to kerastorch (anything else
 from tensorflow raises an ImportError). SCRIPT sees the sys.argv, __file__, sys.path[0] and
 __name__ == "__main__" that `python SCRIPT ARGS...` gives it, and the exit status is python's.
+
+export loads MODEL (a .keras or Keras 2 .h5 file) and writes into OUTDIR: with --to pytorch, model.py (an
+nn.Module's source, without kerastorch) and model.safetensors (its weights); with --to onnx, model.onnx; with
+--to torch, model.pt2 (a torch.export program).
 """
+EXPORT_TARGETS = ("pytorch", "onnx", "torch")
 
 
 def main(argv=None):
@@ -31,6 +38,8 @@ def main(argv=None):
         return 0
     if not argv:
         problem = "missing command"
+    elif argv[0] == "export":
+        return export_command(argv[1:])
     elif argv[0] != "run":
         problem = f"unknown command {argv[0]!r}"
     elif len(argv) < 2:
@@ -39,6 +48,46 @@ def main(argv=None):
         return run_script(argv[1], argv[2:])
     print(f"{USAGE}\nkerastorch: error: {problem}", file=sys.stderr)
     return 2
+
+
+def export_command(args):
+    """``kerastorch export --to TARGET MODEL OUTDIR``.
+
+    Args:
+        args: the arguments after ``export``.
+
+    Returns:
+        0 once the files are written; 1 when the model cannot be loaded or exported (the reason on stderr); 2 for
+        a usage error.
+    """
+    import argparse
+
+    parser = argparse.ArgumentParser(prog="kerastorch export", description="Write a saved Keras model as plain "
+                                     "PyTorch source and weights, an ONNX file or a torch.export program.")
+    parser.add_argument("--to", required=True, choices=EXPORT_TARGETS, help="what to write")
+    parser.add_argument("model", help="the saved model: a .keras or Keras 2 .h5 file")
+    parser.add_argument("outdir", help="the folder to write into (made when missing)")
+    try:
+        options = parser.parse_args(args)
+    except SystemExit as exit:   # argparse has printed the usage and the problem
+        return exit.code
+
+    from kerastorch import export, saving
+
+    try:
+        model = saving.load_model(options.model, compile=False)
+        if options.to == "pytorch":
+            written = export.to_pytorch(model, options.outdir)
+        else:
+            os.makedirs(options.outdir, exist_ok=True)
+            name = "model.onnx" if options.to == "onnx" else "model.pt2"
+            written = (export.export_model(model, os.path.join(options.outdir, name), format=options.to,
+                                           verbose=False),)
+    except (OSError, ValueError, ImportError, RuntimeError) as error:
+        print(f"kerastorch export: error: {error}", file=sys.stderr)
+        return 1
+    print("Wrote " + " and ".join(written))
+    return 0
 
 
 def run_script(script, args=()):

@@ -42,6 +42,8 @@ ALLOWED_UPWARD = {
         "Model.fit/evaluate/predict hand the work to the trainer (in Keras, Model derives from Trainer)",
     ("kerastorch.models.model", "kerastorch.saving"):
         "Model.save/save_weights/load_weights/to_json hand the work to kerastorch.saving",
+    ("kerastorch.models.model", "kerastorch.export"):
+        "Model.export hands the work to kerastorch.export (ONNX, torch.export)",
     ("kerastorch.models", "kerastorch.saving"):
         "keras.models.load_model/save_model/model_from_json are kerastorch.saving's, found on first use",
     ("kerastorch.training.trainer", "kerastorch.callbacks"):

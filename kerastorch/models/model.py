@@ -406,6 +406,33 @@ class Model(Keras2ModelMethods, Layer):
             raise ValueError(f"Invalid keyword arguments: {list(kwargs)}")
         saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
+    def export(self, filepath, format="tf_saved_model", verbose=None, input_signature=None, **kwargs):
+        """Export the model's inference pass as an artifact that runs without kerastorch.
+
+        Args:
+            filepath: the path of the artifact (``str`` or ``pathlib.Path``).
+            format: ``"onnx"`` (an ONNX file, through ``torch.onnx``; the batch axis stays dynamic) or
+                ``"torch"`` (a ``torch.export`` ExportedProgram, a ``.pt2`` file for ``torch.export.load``).
+                Keras's default, ``"tf_saved_model"``, and its ``"openvino"`` and ``"litert"`` need converters
+                a torch model does not have: they raise a ValueError naming the supported formats.
+            verbose: whether to print a message once the artifact is written; None means True.
+            input_signature: the inputs' shapes and dtypes, one entry per positional argument of the model
+                (``keras.InputSpec``s, KerasTensors or tensors); None takes the model's own inputs.
+            **kwargs: ``opset_version`` (and other ``torch.onnx.export`` arguments) for ``"onnx"``;
+                ``torch.export.export``'s ``strict``, ``dynamic_shapes``, ... for ``"torch"``.
+
+        Example:
+
+        ```python
+        model.export("model.onnx", format="onnx")
+        session = onnxruntime.InferenceSession("model.onnx")
+        predictions = session.run(None, {session.get_inputs()[0].name: x})
+        ```
+        """
+        from kerastorch.export import export_model
+        return export_model(self, filepath, format=format, verbose=verbose, input_signature=input_signature,
+                            **kwargs)
+
     def to_json(self, **kwargs):
         """The model's config (Keras 3's schema) as a JSON string; ``model_from_json`` rebuilds the model."""
         from kerastorch import saving

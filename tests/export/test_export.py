@@ -8,69 +8,26 @@ import numpy as np
 import pytest
 import torch
 
-import kerastorch as keras
+from trained_models import Trained, as_list, batch
 
-L = keras.layers
 EXAMPLE_BATCH, NEW_BATCH = 4, 7   # the exported graphs are traced on one batch size and run on another
+MODELS = ("convnet", "mlp", "two_inputs")
 needs_onnx = pytest.mark.skipif(
     any(importlib.util.find_spec(name) is None for name in ("onnx", "onnxscript", "onnxruntime")),
     reason="onnx, onnxscript and onnxruntime are needed (the 'export' extra)")
 
 
-def _fit(model, inputs, targets, loss):
-    model.compile(optimizer="adam", loss=loss)
-    model.fit(inputs, targets, batch_size=16, epochs=1, verbose=0)
-    model.eval()
-    return model
-
-
-def _convnet():
-    keras.utils.set_random_seed(0)
-    model = keras.Sequential([L.Input((28, 28, 1)), L.Conv2D(16, 3, activation="relu"), L.MaxPooling2D(),
-                              L.Flatten(), L.Dense(10, activation="softmax")])
-    rng = np.random.default_rng(0)
-    return _fit(model, rng.random((64, 28, 28, 1), dtype=np.float32), rng.integers(0, 10, 64),
-                "sparse_categorical_crossentropy")
-
-
-def _mlp():
-    keras.utils.set_random_seed(1)
-    model = keras.Sequential([L.Input((20,)), L.Dense(32, activation="relu"), L.Dense(16, activation="tanh"),
-                              L.Dense(3, activation="softmax")])
-    rng = np.random.default_rng(1)
-    return _fit(model, rng.normal(size=(64, 20)).astype("float32"), rng.integers(0, 3, 64),
-                "sparse_categorical_crossentropy")
-
-
-def _two_inputs():
-    keras.utils.set_random_seed(2)
-    numbers, sequence = keras.Input((12,), name="numbers"), keras.Input((6, 4), name="sequence")
-    merged = L.Concatenate()([L.Dense(8, activation="relu")(numbers), L.Flatten()(sequence)])
-    model = keras.Model([numbers, sequence], L.Dense(5)(merged))
-    rng = np.random.default_rng(2)
-    return _fit(model, [rng.normal(size=(64, 12)).astype("float32"), rng.normal(size=(64, 6, 4)).astype("float32")],
-                rng.normal(size=(64, 5)).astype("float32"), "mse")
-
-
-MODELS = {"convnet": _convnet, "mlp": _mlp, "two_inputs": _two_inputs}
-
-
 @pytest.fixture(scope="module")
 def trained():
-    return {}
+    return Trained()
 
 
 def _model(trained, name):
-    if name not in trained:
-        trained[name] = MODELS[name]()
     return trained[name]
 
 
 def _batch(model, size, seed):
-    """Arrays for ``model``'s inputs: one array, or a list of them (the two-input model)."""
-    rng = np.random.default_rng(seed)
-    arrays = [rng.random((size,) + tuple(t.shape[1:]), dtype=np.float32) for t in model.inputs]
-    return arrays if len(arrays) > 1 else arrays[0]
+    return batch(model, size, seed)
 
 
 def _example_args(model):
@@ -79,10 +36,6 @@ def _example_args(model):
     if isinstance(arrays, list):
         return ([torch.from_numpy(a) for a in arrays],)
     return (torch.from_numpy(arrays),)
-
-
-def _as_list(arrays):
-    return arrays if isinstance(arrays, list) else [arrays]
 
 
 def _onnx_export(model, path, dynamo):
@@ -110,7 +63,7 @@ def test_onnx_export_runs_in_onnxruntime_on_another_batch_size(trained, name, dy
     _onnx_export(model, path, dynamo)
     new = _batch(model, NEW_BATCH, seed=11)
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    feed = {spec.name: array for spec, array in zip(session.get_inputs(), _as_list(new))}
+    feed = {spec.name: array for spec, array in zip(session.get_inputs(), as_list(new))}
     (outputs,) = session.run(None, feed)
     expected = model.predict(new, verbose=0)
     assert outputs.shape == expected.shape == (NEW_BATCH, expected.shape[1])

@@ -421,12 +421,17 @@ def _expand(mask, like):
 
 def right_padded_lengths(mask):
     """``("packed", lengths)`` when every row of ``mask`` is some True steps then only False ones (none empty),
-    ``("fused", None)`` when nothing is masked, else ``("loop", None)``.
+    ``("fused", None)`` when nothing is masked, else ``("loop", None)``; always ``("loop", None)`` while
+    ``torch.jit.trace`` or ``torch.export`` records the call.
 
     The check is one reduction on the mask's device, and its result comes to the host together with the lengths
     in a single transfer: the one host sync of a masked call, which torch's packed kernels need anyway (they take
     the lengths on the CPU).
     """
+    if torch.jit.is_tracing() or torch.compiler.is_exporting():
+        # An exported graph must hold for every mask, not the example's: the loop's masked steps are graph ops,
+        # while the packed path's lengths (and the choice itself) would be frozen from the example.
+        return "loop", None
     steps = mask.shape[1]
     lengths = mask.sum(1)
     right_padded = (mask == (torch.arange(steps, device=mask.device) < lengths.unsqueeze(1))).all()
