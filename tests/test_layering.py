@@ -26,7 +26,7 @@ TIERS = [
     ("training", ["kerastorch.training"]),
     ("services", ["kerastorch.callbacks", "kerastorch.saving", "kerastorch.applications", "kerastorch.export",
                   "kerastorch.data", "kerastorch.datasets", "kerastorch.preprocessing", "kerastorch.utils",
-                  "kerastorch.mixed_precision", "kerastorch.__main__"]),
+                  "kerastorch.mixed_precision", "kerastorch.wrappers", "kerastorch.__main__"]),
     ("surface", ["kerastorch"]),
 ]
 

@@ -6,6 +6,7 @@ import inspect
 import numbers
 import warnings
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -16,10 +17,11 @@ from kerastorch.layers.layer import InputSpec, Layer, standardize_shape
 
 
 def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    # numpy integers are accepted as Keras 2 accepted them (`Dense(np.max(y) + 1)` in its examples).
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"Received an invalid value for `{name}`, expected a positive integer. "
                          f"Received: {name}={value}")
-    return value
+    return int(value)
 
 
 def _shape_sequence(shape, argument):
