@@ -272,7 +272,10 @@ class Lambda(Layer):
             raise NotImplementedError
         if callable(self._output_shape):
             return tuple(self._output_shape(input_shape))
-        return (input_shape[0],) + standardize_shape(self._output_shape)
+        first = input_shape
+        while isinstance(first, (list, tuple)) and first and isinstance(first[0], (list, tuple)):
+            first = first[0]  # several inputs: the batch size is the first input's, as in Keras
+        return (first[0] if first else None,) + standardize_shape(self._output_shape)
 
     def get_config(self):
         # The functions stay functions here: the serializer writes them (a lambda as its code).
