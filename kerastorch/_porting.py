@@ -8,7 +8,8 @@
 - ``tensorflow.data`` (``tf.data.Dataset``, ``tf.data.AUTOTUNE``) is ``kerastorch.data``.
 - ``tensorflow`` is a stub package that holds only ``keras`` and ``data``: any other attribute (``tf.constant``) or
   submodule (``tensorflow.io``) raises an ImportError that names it.
-- A Keras module that kerastorch lacks raises a ModuleNotFoundError that names the Keras module.
+- A Keras module that kerastorch lacks raises a ModuleNotFoundError with the text of a missing name
+  (``keras.layers.local2 is not provided by kerastorch (yet)``, see ``not_provided``).
 
 ``missing_attribute(module_name)`` makes a module-level ``__getattr__`` whose error names the missing Keras symbol
 (``keras.layers.Conv4D is not provided by kerastorch (yet)``), also through ``from keras.layers import Conv4D``.
@@ -27,6 +28,7 @@ _KERAS_PREFIXES = {"keras": PACKAGE, "tensorflow.keras": PACKAGE, "tensorflow.da
 _TENSORFLOW_MODULES = {"keras": "tensorflow.keras", "data": "tensorflow.data"}
 
 _IMPORT_FROM = opcode.opmap["IMPORT_FROM"]
+_NOTHING = object()
 
 
 def keras_name(module_name):
@@ -40,7 +42,17 @@ def keras_name(module_name):
     return module_name
 
 
-def missing_attribute(module_name):
+def not_provided(keras_symbol):
+    """The one text for a Keras name kerastorch lacks, whether it is reached by attribute, by ``from ... import``
+    or as a module: ``"keras.layers.Conv4D is not provided by kerastorch (yet)"``.
+
+    Args:
+        keras_symbol: the full Keras name, e.g. ``"keras.layers.Conv4D"`` or ``"keras.layers.local"``.
+    """
+    return f"{keras_symbol} is not provided by kerastorch (yet)"
+
+
+def missing_attribute(module_name, elsewhere=None):
     """A module-level ``__getattr__`` for ``module_name`` whose error names the Keras symbol that is missing.
 
     Use it as ``__getattr__ = missing_attribute(__name__)`` in a kerastorch module. For a package, a name that is
@@ -52,6 +64,9 @@ def missing_attribute(module_name):
 
     Args:
         module_name: the ``__name__`` of the module that gets the function, e.g. ``"kerastorch.layers"``.
+        elsewhere: optional ``{name: module name}``: names taken, on first access, from another kerastorch
+            module (an alias path that re-exports a name another module may provide); missing there too, they
+            raise the same error as any missing name.
 
     Returns:
         The function ``__getattr__(name)``.
@@ -64,7 +79,11 @@ def missing_attribute(module_name):
         submodule = _import_submodule(module_name, name)
         if submodule is not None:
             return submodule
-        message = f"{keras_module}.{name} is not provided by kerastorch (yet)"
+        if elsewhere and name in elsewhere:
+            value = getattr(importlib.import_module(elsewhere[name]), name, _NOTHING)
+            if value is not _NOTHING:
+                return value
+        message = not_provided(f"{keras_module}.{name}")
         if _called_by_from_import():
             raise ImportError(f"cannot import name {name!r} from {keras_module!r}: {message}", name=keras_module)
         raise AttributeError(message, name=name)
@@ -182,9 +201,7 @@ class KerasFinder:
             if fullname == prefix or fullname.startswith(prefix + "."):
                 module = _kerastorch_module(package + fullname[len(prefix):])
                 if module is None:
-                    raise ModuleNotFoundError(
-                        f"No module named {fullname!r}: kerastorch does not provide it yet", name=fullname
-                    )
+                    raise ModuleNotFoundError(not_provided(fullname), name=fullname)
                 return importlib.machinery.ModuleSpec(fullname, _SameModuleLoader(module))
         if fullname.startswith("tensorflow."):
             raise _tensorflow_not_provided(fullname)

@@ -15,7 +15,7 @@ import numbers
 import numpy as np
 import torch
 
-from kerastorch import backend, registry
+from kerastorch import _legacy, backend, registry
 
 # The standard deviation of a unit normal truncated to [-2, 2]; dividing by it gives the truncated samples
 # the variance the scaling rule asks for.
@@ -399,6 +399,12 @@ random_normal, truncated_normal, random_uniform, variance_scaling = (
 glorot_uniform, glorot_normal, he_uniform, he_normal = GlorotUniform, GlorotNormal, HeUniform, HeNormal
 lecun_uniform, lecun_normal, orthogonal = LecunUniform, LecunNormal, Orthogonal
 IdentityInitializer, OrthogonalInitializer = Identity, Orthogonal
+
+# Keras 2's shorter names, which Keras 3 keeps only as strings ("normal"): callables that warn once.
+normal = _legacy.alias_function(RandomNormal, "keras.initializers.normal", "`keras.initializers.RandomNormal`")
+uniform = _legacy.alias_function(RandomUniform, "keras.initializers.uniform", "`keras.initializers.RandomUniform`")
+zero = _legacy.alias_function(Zeros, "keras.initializers.zero", "`keras.initializers.Zeros`")
+one = _legacy.alias_function(Ones, "keras.initializers.one", "`keras.initializers.Ones`")
 
 
 def serialize(initializer):

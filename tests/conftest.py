@@ -7,7 +7,7 @@ import sys
 import pytest
 import torch
 
-from kerastorch import backend, mixed_precision
+from kerastorch import _legacy, backend, mixed_precision
 
 TESTS_DIR = str(pathlib.Path(__file__).resolve().parent)
 if TESTS_DIR not in sys.path:
@@ -80,6 +80,14 @@ def process_settings_restored(request):
                 detail = (sorted(set(before[name].items()) ^ set(after[name].items())) if name == "environ"
                           else f"{before[name]!r} -> {after[name]!r}")
                 file.write(f"{request.node.nodeid}\t{name}\t{detail}\n")
+
+
+@pytest.fixture(autouse=True)
+def legacy_warnings_fresh():
+    """Each Keras 2 spelling warns once per process (kerastorch._legacy); each test sees its first use warn, as
+    a fresh process would, whichever tests ran before it in its worker."""
+    _legacy._warned.clear()
+    yield
 
 
 @pytest.fixture(scope="session")

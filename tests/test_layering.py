@@ -15,6 +15,7 @@ PACKAGE = ROOT / "kerastorch"
 # Lowest first. A module belongs to the first tier whose prefix it matches (the longest prefix wins).
 TIERS = [
     ("state", ["kerastorch.global_state", "kerastorch.keras_tensor", "kerastorch._lookup", "kerastorch._porting",
+               "kerastorch._legacy",
                "kerastorch.backend", "kerastorch.registry", "kerastorch.dtypes"]),
     ("basics", ["kerastorch.ops", "kerastorch.random", "kerastorch.tree", "kerastorch.activations",
                 "kerastorch.initializers", "kerastorch.regularizers", "kerastorch.constraints",
@@ -26,7 +27,8 @@ TIERS = [
     ("training", ["kerastorch.training"]),
     ("services", ["kerastorch.callbacks", "kerastorch.saving", "kerastorch.applications", "kerastorch.export",
                   "kerastorch.data", "kerastorch.datasets", "kerastorch.preprocessing", "kerastorch.utils",
-                  "kerastorch.mixed_precision", "kerastorch.wrappers", "kerastorch.__main__"]),
+                  "kerastorch.mixed_precision", "kerastorch.wrappers", "kerastorch.__main__",
+                  "kerastorch.engine"]),
     ("surface", ["kerastorch"]),
 ]
 

@@ -466,6 +466,8 @@ class TorchModuleWrapper(Layer):
 
 
 # Keras 2's `keras.layers.core` also held these.
-from kerastorch.layers.regularization import Dropout  # noqa: E402,F401
-from kerastorch.layers.reshaping import Flatten, Reshape  # noqa: E402,F401
+# Keras 2's keras.layers.core also held these layers.
+from kerastorch.layers.regularization import (ActivityRegularization, Dropout, SpatialDropout1D,  # noqa: E402,F401
+                                              SpatialDropout2D, SpatialDropout3D)
+from kerastorch.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: E402,F401
 from kerastorch.layers.einsum_dense import EinsumDense  # noqa: E402,F401

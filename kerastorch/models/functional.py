@@ -9,7 +9,7 @@ import inspect
 
 import torch
 
-from kerastorch import global_state
+from kerastorch import _legacy, global_state
 from kerastorch.keras_tensor import KerasTensor, flatten, map_structure
 from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
@@ -128,6 +128,32 @@ def adjust_input_rank(value, reference_shape):
     return adjusted
 
 
+def _keras2_singular_names(inputs, outputs, kwargs):
+    """``inputs`` and ``outputs``, taking Keras 2's ``input=`` and ``output=`` (popped from ``kwargs``) for them."""
+    for singular, given in (("input", inputs), ("output", outputs)):
+        if singular in kwargs:
+            if given is not None:
+                raise ValueError(f"Pass either `{singular}s` or Keras 2's `{singular}` to Model, not both.")
+            _legacy.warn_once("Model(input=..., output=...)", "`Model(inputs=..., outputs=...)`")
+    inputs = kwargs.pop("input", inputs)
+    outputs = kwargs.pop("output", outputs)
+    if inputs is None or outputs is None:
+        raise ValueError(f"A functional model needs `inputs` and `outputs`. Received: inputs={inputs!r}, "
+                         f"outputs={outputs!r}")
+    return inputs, outputs
+
+
+def make_functional_subclass(cls):
+    """Make ``cls``, a subclass of Model whose ``__init__`` calls ``super().__init__(inputs, outputs)``, a
+    subclass of Functional: ``Model`` is replaced by ``Functional`` among its ancestors (as Keras does), so the
+    instance gets the functional model's graph, ``layers``, ``inputs`` and ``call``."""
+    if issubclass(cls, Functional) or not issubclass(cls, Model):
+        return
+    for base in cls.__bases__:
+        make_functional_subclass(base)
+    cls.__bases__ = tuple(Functional if base is Model else base for base in cls.__bases__)
+
+
 class Functional(Model):
     """A model defined by its input and output KerasTensors (single tensors, lists or dicts of them).
 
@@ -138,7 +164,8 @@ class Functional(Model):
 
     _keras_module = "keras.src.models.functional"   # the module Keras writes in a config
 
-    def __init__(self, inputs, outputs, name=None, trainable=True, **kwargs):
+    def __init__(self, inputs=None, outputs=None, name=None, trainable=True, **kwargs):
+        inputs, outputs = _keras2_singular_names(inputs, outputs, kwargs)
         super().__init__(name=name, trainable=trainable, **kwargs)
         if isinstance(inputs, tuple):
             inputs = list(inputs)

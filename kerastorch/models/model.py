@@ -6,10 +6,19 @@ The training loops live in ``kerastorch.training``; this class only holds what t
 import torch
 
 from kerastorch.layers.layer import Layer
+from kerastorch.models.keras2_api import Keras2ModelMethods
 from kerastorch.saving import serialization
 
+# The keyword arguments that make a functional model (Keras 2 also spelled them `input` and `output`).
+_FUNCTIONAL_KEYWORDS = ("inputs", "outputs", "input", "output")
 
-class Model(Layer):
+
+def _functional_arguments(args, kwargs):
+    """Whether a Model constructor call describes a functional model: ``(inputs, outputs)`` given."""
+    return len(args) >= 2 or any(keyword in kwargs for keyword in _FUNCTIONAL_KEYWORDS)
+
+
+class Model(Keras2ModelMethods, Layer):
     """A group of layers with training and inference features.
 
     Build one in three ways: ``Sequential([...])``, ``Model(inputs, outputs)`` from symbolic tensors, or by
@@ -23,7 +32,7 @@ class Model(Layer):
     _drops_masks_silently = True
 
     def __new__(cls, *args, **kwargs):
-        if cls is Model and (len(args) >= 2 or "inputs" in kwargs or "outputs" in kwargs):
+        if cls is Model and _functional_arguments(args, kwargs):
             from kerastorch.models.functional import Functional
             return Functional.__new__(Functional)
         instance = super().__new__(cls)
@@ -32,7 +41,13 @@ class Model(Layer):
         object.__setattr__(instance, "_constructor_arguments", (args, kwargs))
         return instance
 
-    def __init__(self, *, trainable=True, name=None, dtype=None, **kwargs):
+    def __init__(self, *args, trainable=True, name=None, dtype=None, **kwargs):
+        if args or any(keyword in kwargs for keyword in _FUNCTIONAL_KEYWORDS):
+            # A subclass of Model whose __init__ calls super().__init__(inputs, outputs): a functional model.
+            from kerastorch.models.functional import Functional, make_functional_subclass
+            make_functional_subclass(type(self))
+            Functional.__init__(self, *args, trainable=trainable, name=name, dtype=dtype, **kwargs)
+            return
         super().__init__(trainable=trainable, name=name, dtype=dtype, **kwargs)
         self.stop_training = False
         self.history = None

@@ -5,7 +5,12 @@ from kerastorch import global_state
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
+<<<<<<< HEAD
 from kerastorch.models.functional import adjust_input_rank, conform_bool_input
+=======
+from kerastorch.models.functional import adjust_input_rank
+from kerastorch.models.keras2_api import Keras2SequentialMethods
+>>>>>>> legacy-api
 from kerastorch.models.model import Model
 from kerastorch.saving import serialization
 
@@ -20,7 +25,7 @@ def _known_input_shape(model):
     return None
 
 
-class Sequential(Model):
+class Sequential(Keras2SequentialMethods, Model):
     """A linear stack of layers.
 
     Args:

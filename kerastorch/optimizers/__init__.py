@@ -3,7 +3,10 @@
 ``kerastorch.optimizers.get('adam')`` (any case), an instance, or a config dict gives an optimizer;
 ``kerastorch.optimizers.schedules`` holds the learning-rate schedules.
 """
-from kerastorch import _lookup, registry
+import sys
+
+from kerastorch import _legacy, _lookup, registry
+from kerastorch._porting import missing_attribute
 from kerastorch.optimizers import schedules
 from kerastorch.optimizers.adadelta import Adadelta
 from kerastorch.optimizers.adagrad import Adagrad
@@ -18,6 +21,14 @@ from kerastorch.optimizers.sgd import SGD
 
 ALL_OPTIMIZERS = {cls.__name__.lower(): cls for cls in (SGD, Adam, AdamW, RMSprop, Adagrad, Adadelta, Adamax,
                                                           Nadam, Lion)}
+
+# Keras 2's lowercase names of the optimizers (keras.optimizers.adam(lr=0.01)) are kerastorch module names too:
+# those modules stay modules and, called, build the optimizer (warning once).
+for _cls in (SGD, RMSprop, Adagrad, Adadelta, Adam, Adamax, Nadam):
+    _legacy.make_module_callable(sys.modules[f"{__name__}.{_cls.__name__.lower()}"], _cls,
+                                 f"keras.optimizers.{_cls.__name__.lower()}", f"`keras.optimizers.{_cls.__name__}`")
+
+__getattr__ = missing_attribute(__name__)
 
 __all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "Adadelta", "Adamax", "Nadam", "Lion",
            "LossScaleOptimizer", "schedules", "get", "serialize", "deserialize"]

@@ -1,6 +1,7 @@
 """Nadam: Adam with Nesterov momentum and a warming momentum schedule."""
 import torch
 
+from kerastorch import _legacy
 from kerastorch.optimizers.optimizer import Optimizer
 
 # Keras's momentum schedule: mu_t = beta_1 * (1 - 0.5 * 0.96 ** t).
@@ -24,11 +25,21 @@ class Nadam(Optimizer):
         beta_2: Decay of the second-moment estimate. Defaults to 0.999.
         epsilon: Small constant for numerical stability. Defaults to 1e-7.
         **kwargs: The arguments every optimizer takes (``weight_decay``, ``clipnorm``, ``clipvalue``,
-            ``global_clipnorm``, ``name``, ...): see ``Optimizer``.
+            ``global_clipnorm``, ``name``, ...): see ``Optimizer``. Also Keras 2's ``schedule_decay`` (with a
+            DeprecationWarning): its schedule ``mu_t = beta_1 * (1 - 0.5 * 0.96 ** (schedule_decay * t))``.
     """
 
     def __init__(self, learning_rate=0.001, beta_1=0.9, beta_2=0.999, epsilon=1e-7, **kwargs):
+        if "decay" in kwargs and "schedule_decay" not in kwargs:
+            # tf.keras's legacy Nadam wrote its schedule_decay as `decay` (and never decayed the learning rate).
+            kwargs["schedule_decay"] = kwargs.pop("decay")
+        schedule_decay = kwargs.pop("schedule_decay", None)
         super().__init__(learning_rate=learning_rate, **kwargs)
+        if schedule_decay is not None:
+            _legacy.warn_once("schedule_decay", "`keras.optimizers.Nadam` without it, whose momentum schedule is "
+                                                "Keras 3's 0.96 ** t (kerastorch applies Keras 2's "
+                                                "0.96 ** (schedule_decay * t) when it is given)")
+        self.schedule_decay = schedule_decay
         self.beta_1 = beta_1
         self.beta_2 = beta_2
         self.epsilon = epsilon
@@ -47,8 +58,9 @@ class Nadam(Optimizer):
         host = self._host_float
         step = host(self._iterations + 1)
         beta_1, decay, one = host(self.beta_1), host(_MOMENTUM_DECAY), host(1)
-        momentum_now = beta_1 * (one - host(0.5) * decay ** step)
-        momentum_next = beta_1 * (one - host(0.5) * decay ** (step + one))
+        rate = one if self.schedule_decay is None else host(self.schedule_decay)
+        momentum_now = beta_1 * (one - host(0.5) * decay ** (rate * step))
+        momentum_next = beta_1 * (one - host(0.5) * decay ** (rate * (step + one)))
         product_now = host(self._momentum_product) * momentum_now
         product_next = product_now * momentum_next
         self._momentum_product = float(product_now)
@@ -67,4 +79,7 @@ class Nadam(Optimizer):
         torch._foreach_addcdiv_(variables, m_hat, denominators, value=-float(host(learning_rate)))
 
     def get_config(self):
-        return dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        config = dict(super().get_config(), beta_1=self.beta_1, beta_2=self.beta_2, epsilon=self.epsilon)
+        if self.schedule_decay is not None:
+            config["schedule_decay"] = self.schedule_decay
+        return config

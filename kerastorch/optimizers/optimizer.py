@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 import torch
 
-from kerastorch import global_state, registry
+from kerastorch import _legacy, backend, global_state, registry
 from kerastorch.optimizers import schedules
 
 
@@ -65,10 +65,9 @@ def _checked_learning_rate(value):
 
 def _translate_keras2_arguments(learning_rate, kwargs):
     """Keras 2's ``lr=`` (renamed ``learning_rate``) and ``decay=`` (``lr / (1 + decay * iterations)``, which is
-    InverseTimeDecay with one-step units), with a DeprecationWarning that says what to write instead."""
+    InverseTimeDecay with one-step units), each with a once-only DeprecationWarning that says what to write."""
     if "lr" in kwargs:
-        warnings.warn("The `lr` argument is deprecated, use `learning_rate` instead.", DeprecationWarning,
-                      stacklevel=4)
+        _legacy.warn_once("lr", "`learning_rate`")
         learning_rate = kwargs.pop("lr")
     decay = kwargs.pop("decay", None)
     if decay:
@@ -76,10 +75,9 @@ def _translate_keras2_arguments(learning_rate, kwargs):
             raise ValueError(
                 f"Keras 2's `decay` argument cannot be combined with a learning rate schedule. Received: decay={decay} "
                 f"and learning_rate={learning_rate!r}. Put the decay in the schedule.")
-        warnings.warn(
-            f"The `decay` argument is deprecated (Keras 3 ignores it). Applying Keras 2's decay as "
-            f"learning_rate=keras.optimizers.schedules.InverseTimeDecay({learning_rate}, decay_steps=1, "
-            f"decay_rate={decay}); write that instead.", DeprecationWarning, stacklevel=4)
+        _legacy.warn_once(
+            "decay", f"learning_rate=keras.optimizers.schedules.InverseTimeDecay({learning_rate}, decay_steps=1, "
+                     f"decay_rate={decay}), which is what kerastorch applies (Keras 3 ignores `decay`)")
         learning_rate = schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
     return learning_rate
 
@@ -228,6 +226,20 @@ class Optimizer:
         self._step_lists = None
         # Keras computes a step's scalars in the variables' float type; build() sets it from the first variable.
         self._host_float = np.float32
+
+    @property
+    def epsilon(self):
+        """The small constant of the optimizers that divide by a root (Adam, RMSprop, ...)."""
+        return self._epsilon
+
+    @epsilon.setter
+    def epsilon(self, value):
+        if value is None:
+            # Keras 2's optimizers took epsilon=None for the backend's fuzz factor.
+            _legacy.warn_once("epsilon=None", "a number (Keras 2's None meant `keras.backend.epsilon()`, "
+                                              f"{backend.epsilon()})")
+            value = backend.epsilon()
+        self._epsilon = value
 
     # ---- per-variable state ----------------------------------------------------------------------------------
 

@@ -5,7 +5,7 @@ from kerastorch.registry import (CustomObjectScope, custom_object_scope, get_cus
                                  get_registered_object, register_keras_serializable)
 from kerastorch.saving.serialization import deserialize_keras_object, serialize_keras_object
 from kerastorch.utils.numerical_utils import normalize, to_categorical
-from kerastorch.utils.layer_utils import get_source_inputs
+from kerastorch.utils.layer_utils import get_source_inputs, print_summary
 from kerastorch.utils.image_utils import array_to_img, img_to_array, load_img, save_img
 from kerastorch.utils.file_utils import get_file
 from kerastorch.data import (image_dataset_from_directory, split_dataset, text_dataset_from_directory,

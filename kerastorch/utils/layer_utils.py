@@ -1,5 +1,28 @@
-"""Graph utilities on symbolic tensors (Keras 2's ``keras.utils.layer_utils``): ``get_source_inputs``."""
+"""Keras 2's ``keras.utils.layer_utils``: ``get_source_inputs`` (graph walking on symbolic tensors),
+``count_params`` and ``print_summary``."""
+import math
+
 from kerastorch.keras_tensor import KerasTensor
+
+
+def count_params(weights):
+    """The number of scalars in ``weights`` (variables, tensors or arrays), each distinct weight counted once.
+
+    Args:
+        weights: an iterable of objects with a ``shape``, e.g. ``model.trainable_weights``.
+    """
+    distinct = {id(weight): weight for weight in weights}.values()
+    return int(sum(math.prod(tuple(weight.shape)) for weight in distinct))
+
+
+def print_summary(model, line_length=None, positions=None, print_fn=None):
+    """Print ``model.summary()``: Keras 2's function spelling of the method.
+
+    Args:
+        model: a kerastorch model.
+        line_length, positions, print_fn: as for ``Model.summary``.
+    """
+    model.summary(line_length=line_length, positions=positions, print_fn=print_fn)
 
 
 def get_source_inputs(tensor, layer=None, node_index=None):

@@ -396,7 +396,7 @@ def test_class_weight_scales_each_class_loss():
 # ---- the optimizer during fit -----------------------------------------------------------------------------------
 
 def test_keras_2_lr_argument_warns_and_trains():
-    with pytest.warns(DeprecationWarning, match="`lr` argument is deprecated"):
+    with pytest.warns(DeprecationWarning, match="`lr` is deprecated: use `learning_rate`"):
         optimizer = optimizers.Adam(lr=0.05)
     model = classifier(optimizer=optimizer)
     assert float(model.optimizer.learning_rate) == pytest.approx(0.05)

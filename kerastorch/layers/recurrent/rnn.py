@@ -116,6 +116,11 @@ class RNN(Layer):
 
     def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False, stateful=False,
                  unroll=False, zero_output_for_mask=False, **kwargs):
+        if "input_length" in kwargs and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
+            # Keras 2's first recurrent layer of a Sequential: input_length (timesteps) with input_dim (features).
+            kwargs["input_shape"] = (kwargs.pop("input_length"), kwargs.pop("input_dim", None))
+        elif "input_dim" in kwargs and "input_shape" not in kwargs and "batch_input_shape" not in kwargs:
+            kwargs["input_shape"] = (None, kwargs.pop("input_dim"))
         if isinstance(cell, (list, tuple)):
             from kerastorch.layers.recurrent.stacked_rnn_cells import StackedRNNCells
             cell = StackedRNNCells(cell)

@@ -1,0 +1,65 @@
+"""Keras 2's model methods that Keras 3 removed, kept for unmodified Keras 2 programs.
+
+``fit_generator``, ``evaluate_generator`` and ``predict_generator`` are ``fit``, ``evaluate`` and ``predict``,
+which take generators, ``keras.utils.Sequence`` objects and datasets themselves. ``predict_proba`` and
+``predict_classes`` are the methods of Keras 2's ``Sequential``. Each warns once (``kerastorch._legacy``) with
+what to write instead.
+"""
+import warnings
+
+import numpy as np
+
+from kerastorch import _legacy
+
+
+class Keras2ModelMethods:
+    """The generator methods of Keras 2's ``Model``, mixed into kerastorch's ``Model``.
+
+    ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are accepted and have no effect: the batches are
+    read from the generator in the training loop's own thread.
+    """
+
+    def fit_generator(self, generator, steps_per_epoch=None, epochs=1, verbose=1, callbacks=None,
+                      validation_data=None, validation_steps=None, validation_freq=1, class_weight=None,
+                      max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0):
+        """Keras 2's ``fit`` for generators: ``fit(generator, steps_per_epoch=..., ...)``; returns a History."""
+        _legacy.warn_once("fit_generator", "`fit`, which accepts generators")
+        return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
+                        callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
+                        validation_freq=validation_freq, class_weight=class_weight, shuffle=shuffle,
+                        initial_epoch=initial_epoch)
+
+    def evaluate_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                           use_multiprocessing=False, verbose=0):
+        """Keras 2's ``evaluate`` for generators: the loss, or ``[loss, *metrics]`` in ``metrics_names`` order."""
+        _legacy.warn_once("evaluate_generator", "`evaluate`, which accepts generators")
+        return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+    def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
+                          use_multiprocessing=False, verbose=0):
+        """Keras 2's ``predict`` for generators: the outputs for the inputs of ``steps`` batches."""
+        _legacy.warn_once("predict_generator", "`predict`, which accepts generators")
+        return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
+
+
+class Keras2SequentialMethods:
+    """``predict_proba`` and ``predict_classes``, the prediction helpers of Keras 2's ``Sequential``."""
+
+    def predict_proba(self, x, batch_size=32, verbose=0):
+        """The model's predictions, which should be probabilities (a warning says when they are not in [0, 1])."""
+        _legacy.warn_once("predict_proba", "`predict`")
+        probabilities = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if probabilities.min() < 0.0 or probabilities.max() > 1.0:
+            warnings.warn("The model returned probability values outside [0, 1]: is its last activation a softmax "
+                          "or a sigmoid?", stacklevel=2)
+        return probabilities
+
+    def predict_classes(self, x, batch_size=32, verbose=0):
+        """The predicted class of each sample: the argmax of the last axis when it has several units, else
+        whether the single output is above 0.5 (as int32, shape ``(samples, 1)``)."""
+        _legacy.warn_once("predict_classes", "`np.argmax(model.predict(x), axis=-1)` (softmax) or "
+                                             "`(model.predict(x) > 0.5).astype('int32')` (sigmoid)")
+        probabilities = self.predict(x, batch_size=batch_size, verbose=verbose)
+        if probabilities.shape[-1] > 1:
+            return probabilities.argmax(axis=-1)
+        return (probabilities > 0.5).astype(np.int32)
