@@ -5,12 +5,8 @@ from kerastorch import global_state
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
-<<<<<<< HEAD
 from kerastorch.models.functional import adjust_input_rank, conform_bool_input
-=======
-from kerastorch.models.functional import adjust_input_rank
 from kerastorch.models.keras2_api import Keras2SequentialMethods
->>>>>>> legacy-api
 from kerastorch.models.model import Model
 from kerastorch.saving import serialization
 

@@ -12,21 +12,11 @@ class warns once (DeprecationWarning) with that spelling.
 import copy
 import inspect
 import types
-import warnings
 
 import numpy as np
 
+from kerastorch._legacy import warn_once
 from kerastorch.wrappers._sklearn import is_categorical_crossentropy
-
-_WARNED = set()
-
-
-def _warn_once(name, replacement):
-    if name not in _WARNED:
-        _WARNED.add(name)
-        warnings.warn(f"keras.wrappers.scikit_learn.{name} is Keras 2's scikit-learn wrapper; Keras 3 spells it "
-                      f"{replacement}.", DeprecationWarning, stacklevel=3)
-
 
 def _accepts(function, name):
     """Whether ``function`` has a parameter called ``name`` (a ``**kwargs`` catch-all does not count)."""
@@ -156,7 +146,8 @@ class KerasClassifier(BaseWrapper):
     _estimator_type = "classifier"
 
     def __init__(self, build_fn=None, **sk_params):
-        _warn_once("KerasClassifier", "keras.wrappers.SKLearnClassifier(model=..., model_kwargs=..., fit_kwargs=...)")
+        warn_once("keras.wrappers.scikit_learn.KerasClassifier",
+                  "`keras.wrappers.SKLearnClassifier(model=..., model_kwargs=..., fit_kwargs=...)`")
         super().__init__(build_fn, **sk_params)
 
     def fit(self, x, y, sample_weight=None, **kwargs):
@@ -232,7 +223,8 @@ class KerasRegressor(BaseWrapper):
     _estimator_type = "regressor"
 
     def __init__(self, build_fn=None, **sk_params):
-        _warn_once("KerasRegressor", "keras.wrappers.SKLearnRegressor(model=..., model_kwargs=..., fit_kwargs=...)")
+        warn_once("keras.wrappers.scikit_learn.KerasRegressor",
+                  "`keras.wrappers.SKLearnRegressor(model=..., model_kwargs=..., fit_kwargs=...)`")
         super().__init__(build_fn, **sk_params)
 
     def predict(self, x, **kwargs):

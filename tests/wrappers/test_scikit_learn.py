@@ -12,7 +12,7 @@ from sklearn.base import clone, is_classifier, is_regressor  # noqa: E402
 from sklearn.model_selection import GridSearchCV, cross_val_score  # noqa: E402
 
 import kerastorch as keras  # noqa: E402
-from kerastorch.wrappers import scikit_learn  # noqa: E402
+from kerastorch import _legacy  # noqa: E402
 from kerastorch.wrappers.scikit_learn import KerasClassifier, KerasRegressor  # noqa: E402
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -167,7 +167,7 @@ def test_regressor_passes_cross_val_score():
 
 
 def test_each_class_warns_once_with_the_keras_3_spelling(monkeypatch):
-    monkeypatch.setattr(scikit_learn, "_WARNED", set())
+    monkeypatch.setattr(_legacy, "_warned", set())
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         KerasClassifier(build)
