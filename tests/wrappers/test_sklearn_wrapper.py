@@ -136,6 +136,7 @@ def test_predict_before_fit_is_refused_by_sklearn():
         SKLearnClassifier(classifier).predict(data()[0])
 
 
+@pytest.mark.filterwarnings("ignore::sklearn.exceptions.DataConversionWarning")  # the column target, as Keras
 def test_regressor_predicts_the_target_s_shape_and_scores_r2():
     x, _ = data()
     target = x[:, 0] + x[:, 1]
