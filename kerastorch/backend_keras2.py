@@ -247,7 +247,11 @@ def batch_get_value(tensors):
 
 
 def set_value(x, value):
-    """Assign ``value`` (an array) to the variable ``x``."""
+    """Assign ``value`` (an array) to the variable ``x``, or to an optimizer's learning rate
+    (``K.set_value(model.optimizer.lr, 1e-4)``, whose value has an ``assign``)."""
+    if not isinstance(x, torch.Tensor) and callable(getattr(x, "assign", None)):
+        x.assign(float(np.asarray(value)))
+        return
     if not isinstance(x, torch.Tensor):
         raise ValueError(f"K.set_value needs a variable. Received: {x!r}")
     value = torch.as_tensor(np.asarray(value) if not isinstance(value, torch.Tensor) else value)

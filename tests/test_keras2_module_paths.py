@@ -137,15 +137,15 @@ def test_missing_module_and_missing_attribute_share_the_text(keras_hook):
         "keras.layers.no_such_module is not provided by kerastorch (yet)"
 
 
-def test_vis_utils_plot_model_is_looked_up_in_visualization(keras_hook, monkeypatch):
-    from kerastorch.utils import visualization, vis_utils
+def test_vis_utils_plot_model_is_keras_utils_plot_model(keras_hook, monkeypatch):
+    from kerastorch.utils import vis_utils
 
     def plot_model(model, to_file="model.png"):
         return to_file
 
-    monkeypatch.setattr(visualization, "plot_model", plot_model, raising=False)
+    monkeypatch.setattr(utils, "plot_model", plot_model, raising=False)
     assert vis_utils.plot_model is plot_model
-    monkeypatch.delattr(visualization, "plot_model")
+    monkeypatch.delattr(utils, "plot_model")
     with pytest.raises(AttributeError, match=r"^keras\.utils\.vis_utils\.plot_model is not provided by kerastorch"):
         vis_utils.plot_model  # noqa: B018
 
@@ -192,3 +192,16 @@ def test_print_summary_prints_the_model_summary():
     utils.print_summary(model, print_fn=printed.append)
     model.summary(print_fn=expected.append)
     assert printed == expected and any("Total params: 8" in line for line in printed)
+
+
+def test_model_from_config_rebuilds_the_model():
+    model = kerastorch.Sequential([kerastorch.Input((3,)), layers.Dense(2, name="out")])
+    config = {"class_name": "Sequential", "config": model.get_config()}
+    with pytest.warns(DeprecationWarning, match="`keras.models.model_from_config` is deprecated"):
+        restored = models.model_from_config(config)
+    assert [layer.name for layer in restored.layers] == ["out"] and restored.output_shape == (None, 2)
+
+
+def test_missing_models_name_is_named_by_from_import(keras_hook):
+    with pytest.raises(ImportError, match=r"keras\.models\.model_from_yaml is not provided by kerastorch \(yet\)"):
+        from keras.models import model_from_yaml  # noqa: F401

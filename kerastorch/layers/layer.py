@@ -250,6 +250,11 @@ class Layer(torch.nn.Module, Operation):
             aliases = self.__dict__.get("_weight_aliases")
             if aliases and name in aliases:
                 return super().__getattr__(aliases[name])
+            descriptor = getattr(type(self), name, None)
+            if isinstance(descriptor, property) and descriptor.fget is not None:
+                # A property raised AttributeError and Python fell back to this method, which would replace the
+                # property's message by torch's "has no attribute": call it again to raise its own error.
+                return descriptor.fget(self)
             raise
 
     def _registered_name_of(self, tensor):

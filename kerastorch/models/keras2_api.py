@@ -12,6 +12,25 @@ import numpy as np
 from kerastorch import _legacy
 
 
+def warn_loader_arguments(method, max_queue_size, workers, use_multiprocessing):
+    """Warn once that tf.keras 2's ``max_queue_size``/``workers``/``use_multiprocessing`` of ``method`` (fit,
+    evaluate, predict) have no effect, when any is given (not None)."""
+    given = {name: value for name, value in (("max_queue_size", max_queue_size), ("workers", workers),
+                                             ("use_multiprocessing", use_multiprocessing)) if value is not None}
+    if given:
+        _legacy.warn_once(f"{method}({', '.join(f'{name}=...' for name in given)})",
+                          "`keras.utils.PyDataset(workers=..., use_multiprocessing=..., max_queue_size=...)` for "
+                          "parallel loading (kerastorch reads the batches in the training loop and ignores them)")
+
+
+def _check_steps(data, steps, argument):
+    """Keras 2's rule: a generator without a length needs its number of steps (else it would be read forever)."""
+    if steps is None and hasattr(data, "__next__") and not hasattr(data, "__len__"):
+        raise ValueError(f"`{argument}=None` is only valid for data with a length, such as a `keras.utils.Sequence`. "
+                         f"Received a {type(data).__name__} without one: give `{argument}`, the number of batches "
+                         f"to draw from it.")
+
+
 class Keras2ModelMethods:
     """The generator methods of Keras 2's ``Model``, mixed into kerastorch's ``Model``.
 
@@ -24,6 +43,8 @@ class Keras2ModelMethods:
                       max_queue_size=10, workers=1, use_multiprocessing=False, shuffle=True, initial_epoch=0):
         """Keras 2's ``fit`` for generators: ``fit(generator, steps_per_epoch=..., ...)``; returns a History."""
         _legacy.warn_once("fit_generator", "`fit`, which accepts generators")
+        _check_steps(generator, steps_per_epoch, "steps_per_epoch")
+        _check_steps(validation_data, validation_steps, "validation_steps")
         return self.fit(generator, steps_per_epoch=steps_per_epoch, epochs=epochs, verbose=verbose,
                         callbacks=callbacks, validation_data=validation_data, validation_steps=validation_steps,
                         validation_freq=validation_freq, class_weight=class_weight, shuffle=shuffle,
@@ -33,12 +54,14 @@ class Keras2ModelMethods:
                            use_multiprocessing=False, verbose=0):
         """Keras 2's ``evaluate`` for generators: the loss, or ``[loss, *metrics]`` in ``metrics_names`` order."""
         _legacy.warn_once("evaluate_generator", "`evaluate`, which accepts generators")
+        _check_steps(generator, steps, "steps")
         return self.evaluate(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     def predict_generator(self, generator, steps=None, callbacks=None, max_queue_size=10, workers=1,
                           use_multiprocessing=False, verbose=0):
         """Keras 2's ``predict`` for generators: the outputs for the inputs of ``steps`` batches."""
         _legacy.warn_once("predict_generator", "`predict`, which accepts generators")
+        _check_steps(generator, steps, "steps")
         return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
     def reset_states(self):

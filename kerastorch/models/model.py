@@ -6,7 +6,7 @@ The training loops live in ``kerastorch.training``; this class only holds what t
 import torch
 
 from kerastorch.layers.layer import Layer
-from kerastorch.models.keras2_api import Keras2ModelMethods
+from kerastorch.models.keras2_api import Keras2ModelMethods, warn_loader_arguments
 from kerastorch.saving import serialization
 
 # The keyword arguments that make a functional model (Keras 2 also spelled them `input` and `output`).
@@ -161,8 +161,12 @@ class Model(Keras2ModelMethods, Layer):
     def fit(self, x=None, y=None, batch_size=None, epochs=1, verbose="auto", callbacks=None,
             validation_split=0.0, validation_data=None, shuffle=True, class_weight=None, sample_weight=None,
             initial_epoch=0, steps_per_epoch=None, validation_steps=None, validation_batch_size=None,
-            validation_freq=1):
-        """Train for ``epochs`` epochs; returns a History whose ``history`` dict has one list per logged value."""
+            validation_freq=1, max_queue_size=None, workers=None, use_multiprocessing=None):
+        """Train for ``epochs`` epochs; returns a History whose ``history`` dict has one list per logged value.
+
+        ``max_queue_size``, ``workers`` and ``use_multiprocessing`` are tf.keras 2's, accepted with a warning and
+        without effect (the batches are read in the training loop's thread)."""
+        warn_loader_arguments("fit", max_queue_size, workers, use_multiprocessing)
         return self._get_trainer().fit(
             x=x, y=y, batch_size=batch_size, epochs=epochs, verbose=verbose, callbacks=callbacks,
             validation_split=validation_split, validation_data=validation_data, shuffle=shuffle,
@@ -171,14 +175,19 @@ class Model(Keras2ModelMethods, Layer):
             validation_batch_size=validation_batch_size, validation_freq=validation_freq)
 
     def evaluate(self, x=None, y=None, batch_size=None, verbose="auto", sample_weight=None, steps=None,
-                 callbacks=None, return_dict=False):
-        """The loss and metrics on the given data: a scalar, a list in ``metrics_names`` order, or a dict."""
+                 callbacks=None, return_dict=False, max_queue_size=None, workers=None, use_multiprocessing=None):
+        """The loss and metrics on the given data: a scalar, a list in ``metrics_names`` order, or a dict.
+        (tf.keras 2's loader arguments: as for ``fit``.)"""
+        warn_loader_arguments("evaluate", max_queue_size, workers, use_multiprocessing)
         return self._get_trainer().evaluate(x=x, y=y, batch_size=batch_size, verbose=verbose,
                                             sample_weight=sample_weight, steps=steps, callbacks=callbacks,
                                             return_dict=return_dict)
 
-    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None):
-        """The model's outputs on ``x``, batch by batch, as numpy arrays."""
+    def predict(self, x, batch_size=None, verbose="auto", steps=None, callbacks=None, max_queue_size=None,
+                workers=None, use_multiprocessing=None):
+        """The model's outputs on ``x``, batch by batch, as numpy arrays. (tf.keras 2's loader arguments: as
+        for ``fit``.)"""
+        warn_loader_arguments("predict", max_queue_size, workers, use_multiprocessing)
         return self._get_trainer().predict(x, batch_size=batch_size, verbose=verbose, steps=steps,
                                            callbacks=callbacks)
 

@@ -79,6 +79,52 @@ class Operation:
         """The symbolic output(s) of this operation's first call."""
         return self._first_node("output").outputs
 
+    # ---- Keras 2's graph accessors: one call (node) by index, and shapes ------------------------------------------
+    # Keras 3 keeps `input` and `output` (the first call's); Keras 2 programs also read these.
+
+    def _node_at(self, node_index, what):
+        node = self._first_node(what)
+        if not isinstance(node_index, int) or not 0 <= node_index < len(self._inbound_nodes):
+            raise ValueError(f"Asked to get the {what} of {self.name} at node {node_index!r}, but it has "
+                             f"{len(self._inbound_nodes)} inbound node(s): node_index must be in "
+                             f"[0, {len(self._inbound_nodes) - 1}].")
+        return self._inbound_nodes[node_index] if node_index else node
+
+    def get_input_at(self, node_index):
+        """The symbolic input(s) of call number ``node_index`` (Keras 2)."""
+        tensors = self._node_at(node_index, "input").input_tensors
+        return tensors[0] if len(tensors) == 1 else tensors
+
+    def get_output_at(self, node_index):
+        """The symbolic output(s) of call number ``node_index`` (Keras 2)."""
+        return self._node_at(node_index, "output").outputs
+
+    def get_input_shape_at(self, node_index):
+        """The input shape(s) of call number ``node_index`` (Keras 2)."""
+        return _shapes_of(self.get_input_at(node_index))
+
+    def get_output_shape_at(self, node_index):
+        """The output shape(s) of call number ``node_index`` (Keras 2)."""
+        return _shapes_of(self.get_output_at(node_index))
+
+    @property
+    def input_shape(self):
+        """Keras 2's ``layer.input_shape``: the input shape(s), the same for every call of the layer."""
+        return self._one_shape("input", self.get_input_shape_at)
+
+    @property
+    def output_shape(self):
+        """Keras 2's ``layer.output_shape``: the output shape(s), the same for every call of the layer."""
+        return self._one_shape("output", self.get_output_shape_at)
+
+    def _one_shape(self, what, shape_at):
+        self._first_node(f"{what} shape")
+        shapes = [shape_at(index) for index in range(len(self._inbound_nodes))]
+        if any(shape != shapes[0] for shape in shapes):
+            raise AttributeError(f"The layer {self.name} was called on inputs of different shapes, so it has no "
+                                 f"single {what} shape ({shapes}); use get_{what}_shape_at(node_index).")
+        return shapes[0]
+
     # ---- configuration ---------------------------------------------------------------------------------------
 
     def get_config(self):
@@ -87,3 +133,10 @@ class Operation:
     @classmethod
     def from_config(cls, config):
         return cls(**config)
+
+
+def _shapes_of(tensors):
+    """The shape tuple of a tensor, or the list of those of a list or tuple of tensors."""
+    if isinstance(tensors, (list, tuple)):
+        return [tuple(tensor.shape) for tensor in tensors]
+    return tuple(tensors.shape)

@@ -64,12 +64,15 @@ def _checked_learning_rate(value):
 
 
 def _translate_keras2_arguments(learning_rate, kwargs):
-    """Keras 2's ``lr=`` (renamed ``learning_rate``) and ``decay=`` (``lr / (1 + decay * iterations)``, which is
-    InverseTimeDecay with one-step units), each with a once-only DeprecationWarning that says what to write."""
+    """``(learning_rate, decay)`` from Keras 2's ``lr=`` (renamed ``learning_rate``) and ``decay=`` (the rate is
+    ``learning_rate / (1 + decay * iterations)`` at each step), each with a once-only DeprecationWarning that says
+    what to write; ``decay`` is 0.0 when not given."""
     if "lr" in kwargs:
         _legacy.warn_once("lr", "`learning_rate`")
         learning_rate = kwargs.pop("lr")
-    decay = kwargs.pop("decay", None)
+    decay = kwargs.pop("decay", None) or 0.0
+    if not isinstance(decay, numbers.Real) or isinstance(decay, bool) or decay < 0:
+        raise ValueError(f"Keras 2's `decay` must be a float >= 0. Received: decay={decay!r}")
     if decay:
         if isinstance(learning_rate, schedules.LearningRateSchedule) or callable(learning_rate):
             raise ValueError(
@@ -77,9 +80,8 @@ def _translate_keras2_arguments(learning_rate, kwargs):
                 f"and learning_rate={learning_rate!r}. Put the decay in the schedule.")
         _legacy.warn_once(
             "decay", f"learning_rate=keras.optimizers.schedules.InverseTimeDecay({learning_rate}, decay_steps=1, "
-                     f"decay_rate={decay}), which is what kerastorch applies (Keras 3 ignores `decay`)")
-        learning_rate = schedules.InverseTimeDecay(learning_rate, decay_steps=1, decay_rate=decay)
-    return learning_rate
+                     f"decay_rate={decay}) (Keras 3 ignores `decay`; kerastorch applies it as Keras 2 did)")
+    return learning_rate, float(decay)
 
 
 def _variable_name(variable):
@@ -181,7 +183,7 @@ class Optimizer:
     def __init__(self, learning_rate, weight_decay=None, clipnorm=None, clipvalue=None, global_clipnorm=None,
                  use_ema=False, ema_momentum=0.99, ema_overwrite_frequency=None, loss_scale_factor=None,
                  gradient_accumulation_steps=None, name=None, **kwargs):
-        learning_rate = _translate_keras2_arguments(learning_rate, kwargs)
+        learning_rate, self._keras2_decay = _translate_keras2_arguments(learning_rate, kwargs)
         if kwargs:
             raise ValueError(f"Argument(s) not recognized: {kwargs}")
         if use_ema:
@@ -415,7 +417,8 @@ class Optimizer:
 
     # ---- learning rate and step count ------------------------------------------------------------------------
 
-    def _current_learning_rate(self):
+    def _scheduled_learning_rate(self):
+        """The rate the user set (a float, or a schedule's or callable's value now), before Keras 2's decay."""
         rate = self._learning_rate
         if isinstance(rate, schedules.LearningRateSchedule):
             return float(rate(self._iterations))
@@ -423,10 +426,22 @@ class Optimizer:
             return float(rate())
         return rate
 
+    def _current_learning_rate(self):
+        """The rate this step applies: the scheduled rate, divided by ``1 + decay * iterations`` under Keras 2's
+        ``decay`` (in the variables' float type, as tf.keras computes it)."""
+        rate = self._scheduled_learning_rate()
+        if self._keras2_decay:
+            host = self._host_float
+            rate = float(host(rate) / (host(1) + host(self._keras2_decay) * host(self._iterations)))
+        return rate
+
     @property
     def learning_rate(self):
-        """The learning rate at the current step, as a float. Set it to a float, a schedule or a callable."""
-        return LearningRateValue(self._current_learning_rate(), self)
+        """The learning rate at the current step, as a float. Set it to a float, a schedule or a callable.
+
+        Under Keras 2's ``decay`` it is the rate before the decay, as Keras 2's ``optimizer.lr`` was: setting it
+        (``K.set_value(model.optimizer.lr, ...)``, ``ReduceLROnPlateau``) sets that rate and the decay goes on."""
+        return LearningRateValue(self._scheduled_learning_rate(), self)
 
     @learning_rate.setter
     def learning_rate(self, value):
@@ -527,7 +542,8 @@ class Optimizer:
     # ---- config ----------------------------------------------------------------------------------------------
 
     def get_config(self):
-        """The constructor arguments, in Keras 3's schema (a schedule is serialized as a dict)."""
+        """The constructor arguments, in Keras 3's schema (a schedule is serialized as a dict); Keras 2's
+        ``decay`` too when it is set (Keras 3 ignores it when it loads the config)."""
         rate = self._learning_rate
         if isinstance(rate, schedules.LearningRateSchedule):
             rate = schedules.serialize(rate)
@@ -543,6 +559,7 @@ class Optimizer:
             "ema_overwrite_frequency": self.ema_overwrite_frequency,
             "loss_scale_factor": self.loss_scale_factor,
             "gradient_accumulation_steps": self.gradient_accumulation_steps,
+            **({"decay": self._keras2_decay} if self._keras2_decay else {}),
         }
 
     @classmethod

@@ -132,6 +132,18 @@ def test_fit_generator_accepts_keras_2_loader_arguments():
     assert history.epoch == [1, 2]
 
 
+@pytest.mark.parametrize("method, arguments, argument", [
+    ("fit_generator", {}, "steps_per_epoch"),
+    ("fit_generator", {"steps_per_epoch": 1, "validation_data": "generator"}, "validation_steps"),
+    ("evaluate_generator", {}, "steps"), ("predict_generator", {}, "steps")])
+def test_generator_without_steps_is_an_error_naming_the_argument(method, arguments, argument):
+    x, y = binary_data()
+    if arguments.get("validation_data") == "generator":
+        arguments = dict(arguments, validation_data=batches(x, y))
+    with pytest.raises(ValueError, match=f"`{argument}=None` is only valid for data with a length"):
+        quietly(getattr(binary_model(), method), batches(x, y), **arguments)
+
+
 def test_fit_generator_takes_a_sequence():
     x, y = binary_data()
 
@@ -285,3 +297,55 @@ def test_lstm_input_length_and_input_dim_declare_the_input():
 def test_lstm_input_dim_alone_leaves_timesteps_free():
     model = quietly(keras.Sequential, [layers.SimpleRNN(2, input_dim=3, return_sequences=True)])
     assert model.input_shape == (None, None, 3)
+
+
+# ---- Keras 2's per-layer graph accessors ------------------------------------------------------------------
+
+def test_layer_input_and_output_shape_of_a_called_layer():
+    dense = layers.Dense(2)
+    dense(keras.Input((3,)))
+    assert dense.input_shape == (None, 3) and dense.output_shape == (None, 2)
+
+
+def test_layer_output_shape_lists_the_shapes_of_several_outputs():
+    lstm = layers.LSTM(3, return_state=True)
+    lstm(keras.Input((5, 2)))
+    assert lstm.output_shape == [(None, 3), (None, 3), (None, 3)]
+
+
+def test_get_output_at_gives_each_call():
+    dense = layers.Dense(2)
+    first, second = keras.Input((3,)), keras.Input((3,))
+    outputs = [dense(first), dense(second)]
+    assert dense.get_output_at(1) is outputs[1] and dense.get_input_at(1) is second
+    assert dense.get_input_shape_at(0) == (None, 3) and dense.get_output_shape_at(1) == (None, 2)
+
+
+def test_get_output_at_a_node_that_does_not_exist_names_the_range():
+    dense = layers.Dense(2)
+    dense(keras.Input((3,)))
+    with pytest.raises(ValueError, match=r"at node 1, but it has 1 inbound node\(s\)"):
+        dense.get_output_at(1)
+
+
+def test_output_shape_of_a_layer_called_on_different_shapes_is_an_error():
+    dense = layers.Dense(2)
+    dense(keras.Input((3,)))
+    dense(keras.Input((4, 3)))
+    with pytest.raises(AttributeError, match="called on inputs of different shapes"):
+        dense.output_shape  # noqa: B018
+
+
+def test_output_of_a_layer_never_called_says_so():
+    with pytest.raises(AttributeError, match="has never been called"):
+        layers.Dense(2).output  # noqa: B018
+
+
+def test_fit_evaluate_predict_accept_tf_keras_2_loader_arguments():
+    x, y = binary_data()
+    model = binary_model()
+    with pytest.warns(DeprecationWarning, match=r"`fit\(workers=..., use_multiprocessing=...\)` is deprecated: use "
+                                                r"`keras.utils.PyDataset"):
+        model.fit(x, y, epochs=1, verbose=0, workers=4, use_multiprocessing=True)
+    loss, accuracy = quietly(model.evaluate, x, y, verbose=0, max_queue_size=4)
+    assert quietly(model.predict, x, verbose=0, workers=2).shape == (16, 1)

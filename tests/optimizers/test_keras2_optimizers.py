@@ -59,23 +59,37 @@ def test_tf_keras_legacy_nadam_config_keeps_keras_2_momentum_schedule():
         np.testing.assert_allclose(got, expected, rtol=1e-5, atol=1e-6)
 
 
+def step_sizes(optimizer, steps, variable=None):
+    """How far each SGD step moves ``variable`` (a new one by default) with a gradient of 1: the rate that step
+    applied."""
+    variable = torch.zeros(1) if variable is None else variable
+    sizes = []
+    for _ in range(steps):
+        before = float(variable)
+        optimizer.apply([torch.ones(1)], [variable])
+        sizes.append(before - float(variable))
+    return sizes
+
+
 def test_decay_is_applied_per_step_as_keras_2_did():
     optimizer = quietly(optimizers.SGD, lr=0.5, decay=0.25)
-    variable = torch.zeros(3)
-    rates = []
-    for _ in range(3):
-        rates.append(float(optimizer.learning_rate))
-        optimizer.apply([torch.ones(3)], [variable])
-    assert rates == pytest.approx([0.5 / (1 + 0.25 * step) for step in range(3)])
+    assert step_sizes(optimizer, 3) == pytest.approx([0.5 / (1 + 0.25 * step) for step in range(3)])
+
+
+def test_decayed_learning_rate_reads_and_sets_keras_2_lr():
+    optimizer = quietly(optimizers.SGD, lr=0.5, decay=0.25)
+    variable = torch.zeros(1)
+    step_sizes(optimizer, 2, variable)
+    assert float(optimizer.lr) == pytest.approx(0.5)   # Keras 2's optimizer.lr: the rate before the decay
+    optimizer.learning_rate = 0.1                      # as ReduceLROnPlateau or K.set_value does
+    assert step_sizes(optimizer, 1, variable) == pytest.approx([0.1 / (1 + 0.25 * 2)])
 
 
 def test_decayed_optimizer_config_round_trips():
     optimizer = quietly(optimizers.Adam, lr=0.01, decay=0.2)
-    restored = optimizers.Adam.from_config(optimizer.get_config())
-    variable = torch.zeros(2)
-    for _ in range(2):
-        restored.apply([torch.ones(2)], [variable])
-    assert float(restored.learning_rate) == pytest.approx(0.01 / (1 + 0.2 * 2))
+    assert optimizer.get_config()["decay"] == 0.2
+    restored = quietly(optimizers.SGD.from_config, quietly(optimizers.SGD, lr=0.5, decay=0.25).get_config())
+    assert step_sizes(restored, 2) == pytest.approx([0.5, 0.5 / 1.25])
 
 
 def test_lr_warns_once_with_the_keras_3_name():
@@ -128,3 +142,11 @@ def test_get_resolves_keras_2_names_in_any_case(identifier):
 def test_sgd_momentum_nesterov_and_clipnorm_are_in_the_config():
     config = quietly(optimizers.SGD, lr=0.01, momentum=0.9, nesterov=True, clipnorm=1.0).get_config()
     assert (config["momentum"], config["nesterov"], config["clipnorm"]) == (0.9, True, 1.0)
+
+
+def test_k_set_value_on_lr_sets_the_learning_rate():
+    from kerastorch import backend as K
+    optimizer = quietly(optimizers.SGD, lr=0.1)
+    K.set_value(optimizer.lr, 0.05)
+    assert float(optimizer.learning_rate) == pytest.approx(0.05)
+    assert K.get_value(optimizer.lr) == pytest.approx(0.05)

@@ -34,15 +34,17 @@ def test_keras2_lr_argument_warns_and_sets_the_learning_rate():
     assert optimizer.learning_rate == pytest.approx(0.02)
 
 
-def test_keras2_decay_argument_becomes_inverse_time_decay():
+def test_keras2_decay_argument_divides_each_step_rate():
     with pytest.warns(DeprecationWarning, match="InverseTimeDecay"):
-        optimizer = optimizers.SGD(learning_rate=0.1, decay=0.5, momentum=0.9)
-    variables = make_variables()
-    for seed in range(2):
-        set_grads(variables, seed)
-        optimizer.step(variables)
-    # Keras 2: lr / (1 + decay * iterations).
-    assert optimizer.learning_rate == pytest.approx(0.1 / (1 + 0.5 * 2))
+        optimizer = optimizers.SGD(learning_rate=0.1, decay=0.5)
+    variable = torch.zeros(1)
+    for _ in range(2):
+        optimizer.apply([torch.ones(1)], [variable])
+    before = variable.clone()
+    optimizer.apply([torch.ones(1)], [variable])
+    # Keras 2: lr / (1 + decay * iterations), with 2 iterations done; `learning_rate` stays Keras 2's `lr`.
+    assert float(before - variable) == pytest.approx(0.1 / (1 + 0.5 * 2))
+    assert optimizer.learning_rate == pytest.approx(0.1)
 
 
 def test_unknown_argument_is_an_error():
