@@ -205,7 +205,9 @@ def write_nietzsche(datasets, characters=520, seed=4):
         file.write(text[:characters])
 
 
-def write_fra_eng(workdir, pairs=120, seed=5):  # the seq2seq examples decode the first 100
+def write_fra_eng(workdir, pairs=100, seed=5):
+    # lstm_seq2seq decodes the first 100 pairs; cnn_seq2seq predicts 100 encoder rows with one decoder row per
+    # pair, which agree only when there are exactly 100 (with the real file it fails in Keras 2 too).
     rng = np.random.RandomState(seed)
     english = ["go", "run", "wait", "hello", "stop", "eat", "see"]
     french = ["va", "cours", "attends", "salut", "arrete", "mange", "vois"]
