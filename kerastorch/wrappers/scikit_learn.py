@@ -29,6 +29,12 @@ def _accepts(function, name):
                                                             inspect.Parameter.VAR_KEYWORD)
 
 
+def _silent(arguments):
+    """Keras 2's ``predict`` printed nothing unless asked (``verbose=0``); Keras 3's shows a progress bar."""
+    arguments.setdefault("verbose", 0)
+    return arguments
+
+
 def _model_methods():
     from kerastorch.models.sequential import Sequential
     names = ("fit", "predict", "predict_classes", "evaluate")
@@ -172,7 +178,7 @@ class KerasClassifier(BaseWrapper):
 
     def _predict_arguments(self, kwargs):
         methods = _model_methods()
-        return self.filter_sk_params(methods.get("predict_classes", methods["predict"]), kwargs)
+        return _silent(self.filter_sk_params(methods.get("predict_classes", methods["predict"]), kwargs))
 
     def predict(self, x, **kwargs):
         """The predicted labels of ``x``: the most probable class, or output > 0.5 for a single sigmoid unit."""
@@ -229,7 +235,7 @@ class KerasRegressor(BaseWrapper):
 
     def predict(self, x, **kwargs):
         """The model's predictions for ``x``; ``(n_samples,)`` when the model has one output unit."""
-        arguments = self.filter_sk_params(_model_methods()["predict"], kwargs)
+        arguments = _silent(self.filter_sk_params(_model_methods()["predict"], kwargs))
         predictions = np.array(self.model.predict(x, **arguments))
         return np.squeeze(predictions, axis=-1) if predictions.shape[-1] == 1 else predictions
 

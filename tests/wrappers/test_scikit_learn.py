@@ -185,3 +185,13 @@ def test_keras_2_wrappers_import_without_sklearn():
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                             env=dict(os.environ, PYTHONPATH=ROOT))
     assert result.stdout.strip() == "imported", result.stderr
+
+
+def test_predictions_print_nothing_unless_verbose_is_asked_for(capsys):
+    x, y = data()
+    estimator = KerasClassifier(build, epochs=1)
+    estimator.fit(x, y, verbose=0)
+    capsys.readouterr()
+    estimator.predict(x)
+    estimator.predict_proba(x)
+    assert capsys.readouterr().out == ""
