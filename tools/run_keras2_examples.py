@@ -74,10 +74,13 @@ FIXED_WORK = {
     "conv_filter_visualization": "gradient ascent on 512 filters of VGG16 at up to 412x412",
 }
 
-# Two examples do not run on today's NumPy or Python under any Keras: conv_lstm uses `np.float` (removed in NumPy
+# Three examples do not run on today's NumPy, Python or matplotlib under any Keras: conv_lstm uses `np.float` (removed in NumPy
 # 1.24) and babi_memnn splits on an optional regex group (`re.split(r'(\W+)?', ...)` yields None pieces since
-# Python 3.7). With --environment-fixes they run from a copy with exactly these replacements, and their row says so.
+# Python 3.7); variational_autoencoder_deconv sets 31 ticks with 30 labels, which matplotlib refuses since 3.5.
+# With --environment-fixes they run from a copy with exactly these replacements, and their row says so.
 ENVIRONMENT_FIXES = {
+    "variational_autoencoder_deconv": [("end_range = n * digit_size + start_range + 1",
+                                        "end_range = (n - 1) * digit_size + start_range + 1")],
     "conv_lstm": [("dtype=np.float)", "dtype=float)")],
     "babi_memnn": [("re.split(r'(\\W+)?', sent)", "re.split(r'(\\W+)', sent)")],
 }
@@ -339,7 +342,8 @@ def main(argv=None):
     parser.add_argument("--fixed-work-timeout", type=float, default=120,
                         help="seconds for the examples of FIXED_WORK, which cannot finish in minutes")
     parser.add_argument("--environment-fixes", action="store_true",
-                        help="run conv_lstm and babi_memnn from copies fixed for today's NumPy/Python")
+                        help="run conv_lstm, babi_memnn and variational_autoencoder_deconv from copies fixed "
+                             "for today's NumPy, Python and matplotlib (ENVIRONMENT_FIXES)")
     parser.add_argument("--keep", default=None, help="a folder to keep the logs, caches and outputs in")
     args = parser.parse_args(argv)
     names = [n.strip() for n in args.only.split(",") if n.strip()] or EXAMPLES
