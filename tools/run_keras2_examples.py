@@ -77,7 +77,8 @@ FIXED_WORK = {
 # Three examples do not run on today's NumPy, Python or matplotlib under any Keras: conv_lstm uses `np.float`
 # (removed in NumPy 1.24), babi_memnn splits on an optional regex group (`re.split(r'(\W+)?', ...)` yields None
 # pieces since Python 3.7), and variational_autoencoder_deconv sets 31 ticks with 30 labels, which matplotlib
-# refuses since 3.5. With --environment-fixes they run from a copy with exactly these replacements, and their row says so.
+# refuses since 3.5. With --environment-fixes they run from a copy with exactly these replacements, and their row
+# says so.
 ENVIRONMENT_FIXES = {
     "variational_autoencoder_deconv": [("end_range = n * digit_size + start_range + 1",
                                         "end_range = (n - 1) * digit_size + start_range + 1")],
