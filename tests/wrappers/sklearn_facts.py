@@ -4,6 +4,8 @@ for one library module ``keras`` (Keras 3 or kerastorch) and its ``wrappers``.
 Shared by tools/golden_sklearn_wrappers.py (which records Keras 3's facts) and tests/wrappers (which compares
 kerastorch's): the facts do not depend on the trained weights, so both libraries must give the same ones.
 """
+import warnings
+
 import numpy as np
 
 
@@ -16,8 +18,6 @@ def _error(function):
 
 
 def facts(keras, wrappers):
-    import warnings
-    warnings.filterwarnings("ignore", message="A column-vector y was passed")  # the column target, on purpose
     from sklearn.base import clone, is_classifier, is_regressor
 
     rng = np.random.RandomState(0)
@@ -58,7 +58,9 @@ def facts(keras, wrappers):
         "predict_unfitted": _error(lambda: wrappers.SKLearnClassifier(classifier).predict(x)),
         "wrong_width": _error(lambda: fitted.predict(x[:, :2]))}
     one_d = wrappers.SKLearnRegressor(regressor, fit_kwargs=quiet).fit(x, x[:, 0])
-    column = wrappers.SKLearnRegressor(regressor, fit_kwargs=quiet).fit(x, x[:, :1])
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="A column-vector y was passed")  # the column target, on purpose
+        column = wrappers.SKLearnRegressor(regressor, fit_kwargs=quiet).fit(x, x[:, :1])
     found["regressor"] = {"predict_shape": list(one_d.predict(x).shape),
                           "column_target_predict_shape": list(column.predict(x).shape),
                           "is_regressor": bool(is_regressor(one_d)),
