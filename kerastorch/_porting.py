@@ -52,7 +52,7 @@ def not_provided(keras_symbol):
     return f"{keras_symbol} is not provided by kerastorch (yet)"
 
 
-def missing_attribute(module_name, elsewhere=None):
+def missing_attribute(module_name, elsewhere=None, renamed=None):
     """A module-level ``__getattr__`` for ``module_name`` whose error names the Keras symbol that is missing.
 
     Use it as ``__getattr__ = missing_attribute(__name__)`` in a kerastorch module. For a package, a name that is
@@ -67,6 +67,8 @@ def missing_attribute(module_name, elsewhere=None):
         elsewhere: optional ``{name: module name}``: names taken, on first access, from another kerastorch
             module (an alias path that re-exports a name another module may provide); missing there too, they
             raise the same error as any missing name.
+        renamed: optional ``{Keras 2 name: name}``: Keras 2's names of objects this module has under another
+            name (``Deconvolution2D``: ``Conv2DTranspose``); the first access warns once (kerastorch._legacy).
 
     Returns:
         The function ``__getattr__(name)``.
@@ -79,6 +81,10 @@ def missing_attribute(module_name, elsewhere=None):
         submodule = _import_submodule(module_name, name)
         if submodule is not None:
             return submodule
+        if renamed and name in renamed:
+            from kerastorch import _legacy
+            _legacy.warn_once(f"{keras_module}.{name}", f"`{keras_module}.{renamed[name]}`")
+            return getattr(sys.modules[module_name], renamed[name])
         if elsewhere and name in elsewhere:
             value = getattr(importlib.import_module(elsewhere[name]), name, _NOTHING)
             if value is not _NOTHING:

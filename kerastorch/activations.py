@@ -12,6 +12,7 @@ import torch
 import torch.nn.functional as F
 
 from kerastorch import backend, registry
+from kerastorch._porting import missing_attribute
 
 
 def _as_tensor(x):
@@ -303,6 +304,19 @@ for _name, _function in ACTIVATIONS.items():
     registry.register_builtin(_function, "activations", names=(_name,))
 
 
+def keras2_hard_sigmoid(x):
+    """Keras 2's piecewise linear sigmoid: 0 below -2.5, 1 above 2.5, ``0.2 * x + 0.5`` between.
+
+    Keras 3's ``hard_sigmoid`` has slope 1/6 instead; a Keras 2 ``.h5`` file whose config names ``hard_sigmoid``
+    (the default ``recurrent_activation`` of Keras 2's LSTM and GRU before 2.3) loads with this function, so
+    the model computes what it computed in Keras 2. It is saved under this name (Keras 3 does not know it).
+    """
+    return torch.clamp(_as_tensor(x) * 0.2 + 0.5, 0.0, 1.0)
+
+
+registry.register_builtin(keras2_hard_sigmoid, "activations", names=("keras2_hard_sigmoid",))
+
+
 def serialize(activation):
     """The name Keras saves for an activation: ``'relu'`` for built-ins (``swish`` saves as ``'silu'``, the
     function's own name); Keras's config dict for custom functions and callable objects.
@@ -310,7 +324,7 @@ def serialize(activation):
     Args:
         activation: A function from this module, a custom function, or a callable object.
     """
-    if ACTIVATIONS.get(getattr(activation, "__name__", None)) is activation:
+    if ACTIVATIONS.get(getattr(activation, "__name__", None)) is activation or activation is keras2_hard_sigmoid:
         return activation.__name__
     from kerastorch.saving import serialization
     return serialization.serialize_keras_object(activation)
@@ -341,3 +355,6 @@ def get(identifier):
         return identifier
     raise ValueError(f"Could not interpret activation function identifier: {identifier!r}. Expected a name "
                      "such as 'relu', a config dict, a callable, or None.")
+
+
+__getattr__ = missing_attribute(__name__)

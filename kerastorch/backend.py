@@ -2,8 +2,10 @@
 
 Importable as ``kerastorch.backend`` and, as Keras 2 tutorials spell it, ``from kerastorch import backend as K``.
 """
+import functools
 import os
 import random
+import re
 
 import numpy as np
 import torch
@@ -90,11 +92,114 @@ def backend():
 
 # ---- devices -------------------------------------------------------------------------------------------------
 
+# The device types a name may start with; Keras's "gpu" is torch's "cuda".
+_DEVICE_TYPES = ("cpu", "cuda", "gpu", "mps", "xpu", "meta")
+_DEVICE_FORMS = "'cpu', 'cpu:0', 'gpu', 'gpu:1', 'cuda', 'cuda:1', 'mps', 'meta' or a torch.device"
+_SINGLE_DEVICE_TYPES = ("cpu", "meta")
+_DEVICE_NAME = re.compile(r"([a-z]+)(?::(\d+))?")
+# The variables naming the default device, the first one set wins: kerastorch's own, then Keras-on-torch's.
+DEVICE_VARIABLES = ("KERASTORCH_DEVICE", "KERAS_TORCH_DEVICE")
+
+
+@functools.lru_cache(maxsize=64)
+def _parse_device_name(name):
+    match = _DEVICE_NAME.fullmatch(name.strip().lower())
+    if match is None or match.group(1) not in _DEVICE_TYPES:
+        return None
+    kind, index = match.groups()
+    kind = "cuda" if kind == "gpu" else kind
+    if kind in _SINGLE_DEVICE_TYPES:
+        # One device, which torch's tensors report without an index: "cpu:0" is "cpu", so devices compare equal.
+        return torch.device(kind) if index in (None, "0") else None
+    return torch.device(kind) if index is None else torch.device(kind, int(index))
+
+
+def parse_device(name, argument="device_name"):
+    """A device as Keras or torch names it, as a ``torch.device``.
+
+    Keras's names (``"gpu:0"``, ``"GPU:1"``, ``"cpu:0"``) and torch's (``"cuda"``, ``"cuda:1"``, ``"mps"``,
+    ``"meta"``) are accepted in any case; ``"gpu"`` means CUDA. A ``torch.device`` passes through.
+
+    Args:
+        name: The device name (a string) or a ``torch.device``.
+        argument: The name the error message gives the value (the argument or variable it came from).
+
+    Raises:
+        ValueError: For anything else, naming the value received and the accepted forms.
+    """
+    if isinstance(name, torch.device):
+        return torch.device(name.type) if name.type in _SINGLE_DEVICE_TYPES else name
+    parsed = _parse_device_name(name) if isinstance(name, str) else None
+    if parsed is None:
+        raise ValueError(
+            f"Invalid device for `{argument}`: expected a string like {_DEVICE_FORMS}. Received: {argument}={name!r}"
+            + ("" if isinstance(name, str) else f" of type {type(name).__name__}"))
+    return parsed
+
+
+def keras_device_name(device):
+    """A torch device as Keras lists it: ``"gpu:0"`` for CUDA, ``"cpu:0"``, always with an index.
+
+    Args:
+        device: A ``torch.device`` or any name ``parse_device`` accepts.
+    """
+    device = parse_device(device, "device")
+    kind = "gpu" if device.type == "cuda" else device.type
+    index = device.index
+    if index is None:
+        index = torch.cuda.current_device() if device.type == "cuda" else 0
+    return f"{kind}:{index}"
+
+
+# ``KERASTORCH_DISTRIBUTED=0`` keeps each process of a torchrun job on its own (no data parallelism).
+DISTRIBUTED_VARIABLE = "KERASTORCH_DISTRIBUTED"
+
+
+def distributed_switched_off():
+    """True when ``$KERASTORCH_DISTRIBUTED`` turns data parallelism off (``0``, ``false``, ``off``, ``no``)."""
+    return os.environ.get(DISTRIBUTED_VARIABLE, "").strip().lower() in ("0", "false", "off", "no")
+
+
+def launcher_local_rank():
+    """This process's ``$LOCAL_RANK`` in a job of several processes (torchrun's ``WORLD_SIZE > 1``) that runs
+    data-parallel; None otherwise."""
+    if distributed_switched_off() or os.environ.get("LOCAL_RANK") is None:
+        return None
+    try:
+        if int(os.environ.get("WORLD_SIZE", "1") or 1) < 2:
+            return None
+        return int(os.environ["LOCAL_RANK"])
+    except ValueError:
+        raise ValueError(f"$WORLD_SIZE and $LOCAL_RANK must be integers. Received: WORLD_SIZE="
+                         f"{os.environ.get('WORLD_SIZE')!r}, LOCAL_RANK={os.environ.get('LOCAL_RANK')!r}") from None
+
+
+def _local_rank_cuda_device(local_rank):
+    """``cuda:LOCAL_RANK``, made the current CUDA device (NCCL and CUDA's default stream use it), so that each
+    process of a torchrun job uses its own GPU."""
+    count = torch.cuda.device_count()
+    if local_rank >= count:
+        raise RuntimeError(f"This torchrun process has LOCAL_RANK={local_rank}, but only {count} CUDA device(s) are "
+                           f"visible: start at most {count} processes per node (--nproc_per_node), or set "
+                           f"KERASTORCH_DEVICE to choose the devices yourself.")
+    if torch.cuda.current_device() != local_rank:
+        torch.cuda.set_device(local_rank)
+    return torch.device("cuda", local_rank)
+
+
 def _default_device():
-    name = os.environ.get("KERASTORCH_DEVICE")
-    if name:
-        return torch.device(name)
+    for variable in DEVICE_VARIABLES:
+        name = os.environ.get(variable)
+        if name:
+            chosen = parse_device(name, variable)
+            if chosen.type == "cuda" and chosen.index is None and launcher_local_rank() is not None:
+                # "gpu" in a torchrun job: this process's own GPU.
+                return _local_rank_cuda_device(launcher_local_rank())
+            return chosen
     if torch.cuda.is_available():
+        local_rank = launcher_local_rank()
+        if local_rank is not None:
+            return _local_rank_cuda_device(local_rank)
         return torch.device("cuda")
     mps = getattr(torch.backends, "mps", None)
     if mps is not None and mps.is_available():
@@ -104,14 +209,21 @@ def _default_device():
 
 def device():
     """The device new models are placed on: the innermost ``with kerastorch.device(...)``, else
-    ``$KERASTORCH_DEVICE``, else CUDA when available, else MPS, else the CPU."""
+    ``$KERASTORCH_DEVICE``, else ``$KERAS_TORCH_DEVICE`` (Keras-on-torch's variable), else CUDA when available
+    (``cuda:LOCAL_RANK`` in a torchrun job of several processes), else MPS, else the CPU. The variables take any
+    name ``parse_device`` accepts (``"gpu:1"``, ``"cuda:1"``; ``"gpu"`` in a torchrun job is ``cuda:LOCAL_RANK``)."""
     scoped = global_state.current_device_scope()
     return scoped if scoped is not None else _default_device()
 
 
-def device_scope(name):
-    """``with kerastorch.device("cpu"):`` places models built inside the block (in this thread) on that device."""
-    return global_state.device_scope(torch.device(name))
+def device_scope(device_name):
+    """``with kerastorch.device("gpu:0"):`` places models built inside the block (in this thread) on that device.
+
+    Args:
+        device_name: Keras's names (``"cpu"``, ``"cpu:0"``, ``"gpu"``, ``"gpu:1"``; any case), torch's
+            (``"cuda:1"``, ``"mps"``, ``"meta"``) or a ``torch.device``.
+    """
+    return global_state.device_scope(parse_device(device_name))
 
 
 # ---- sessions and seeds --------------------------------------------------------------------------------------

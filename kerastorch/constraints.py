@@ -10,6 +10,7 @@ weights; for a Conv2D kernel ``(rows, cols, in, out)`` use ``axis=[0, 1, 2]``).
 import torch
 
 from kerastorch import backend, registry
+from kerastorch._porting import missing_attribute
 
 
 def _norms(w, axis):
@@ -155,3 +156,6 @@ def get(identifier):
     """
     from kerastorch.saving import serialization
     return serialization.get_object("constraints", identifier, "max_norm")
+
+
+__getattr__ = missing_attribute(__name__)

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from kerastorch import _legacy, backend, registry
+from kerastorch._porting import missing_attribute
 
 # The standard deviation of a unit normal truncated to [-2, 2]; dividing by it gives the truncated samples
 # the variance the scaling rule asks for.
@@ -453,3 +454,6 @@ def _from_value(value):
         return value.to(backend.torch_dtype(dtype))
 
     return initialize
+
+
+__getattr__ = missing_attribute(__name__)

@@ -19,6 +19,7 @@ import torch
 import torch.nn.functional as F
 
 from kerastorch import backend, global_state, registry
+from kerastorch._porting import missing_attribute
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.ops._dispatch import traced
 from kerastorch.ops.operation import Operation
@@ -1220,3 +1221,6 @@ def get(identifier):
                          "dict, a Loss instance or a callable.")
     from kerastorch.saving import serialization
     return serialization.get_object("losses", identifier, "mean_squared_error")
+
+
+__getattr__ = missing_attribute(__name__)

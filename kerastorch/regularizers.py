@@ -12,6 +12,7 @@ import numbers
 import torch
 
 from kerastorch import backend, registry
+from kerastorch._porting import missing_attribute
 
 
 def _non_negative_float(value, name):
@@ -187,3 +188,6 @@ def get(identifier):
     """
     from kerastorch.saving import serialization
     return serialization.get_object("regularizers", identifier, "l2", deserialize)
+
+
+__getattr__ = missing_attribute(__name__)

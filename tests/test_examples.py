@@ -17,6 +17,8 @@ EXPECTED_OUTPUT = {
     "visualize_filters.py": "wrote stitched_filters_2x2.png",
     "sentiment_bilstm.py": "test accuracy:",
     "char_text_generation.py": "words of the grammar:",
+    "distributed_mnist.py": "test accuracy:",
+    "transfer_learning_applications.py": "resnet50: accuracy after fine-tuning the top block:",
 }
 
 

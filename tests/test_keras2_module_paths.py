@@ -205,3 +205,21 @@ def test_model_from_config_rebuilds_the_model():
 def test_missing_models_name_is_named_by_from_import(keras_hook):
     with pytest.raises(ImportError, match=r"keras\.models\.model_from_yaml is not provided by kerastorch \(yet\)"):
         from keras.models import model_from_yaml  # noqa: F401
+
+
+@pytest.mark.parametrize("path", ["keras.layers", "keras.layers.convolutional"])
+@pytest.mark.parametrize("old, new", [("Deconvolution2D", "Conv2DTranspose"), ("Deconv3D", "Conv3DTranspose")])
+def test_keras_2_deconvolution_names_warn_and_give_the_transposed_convolution(keras_hook, path, old, new):
+    module = importlib.import_module(path)
+    with pytest.warns(DeprecationWarning, match=f"`{path}.{old}` is deprecated: use `{path}.{new}`"):
+        assert getattr(module, old) is getattr(layers, new)
+
+
+@pytest.mark.parametrize("path", ["keras.layers.core", "keras.layers.convolutional", "keras.layers.pooling",
+                                  "keras.layers.normalization", "keras.layers.recurrent", "keras.activations",
+                                  "keras.initializers", "keras.losses", "keras.regularizers", "keras.constraints",
+                                  "keras.utils.layer_utils"])
+def test_every_keras_2_path_names_a_missing_name_the_same_way(keras_hook, path):
+    module = importlib.import_module(path)
+    with pytest.raises(AttributeError, match=f"^{path}.NoSuchName is not provided by kerastorch \\(yet\\)$"):
+        module.NoSuchName  # noqa: B018

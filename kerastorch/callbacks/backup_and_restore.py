@@ -11,6 +11,7 @@ import torch
 
 from kerastorch.callbacks.callback import BatchCounter, Callback
 from kerastorch.saving.weights import assign_weights_state, atomic_save_file, weights_state
+from kerastorch.training import distributed
 
 BACKUP_NAME = "latest.backup.safetensors"
 
@@ -99,6 +100,7 @@ class BackupAndRestore(Callback):
     """
 
     _handles_tensor_logs = True
+    _may_stop_in_batch = False  # its batch hooks save; they never stop training
 
     def __init__(self, backup_dir, save_freq="epoch", double_checkpoint=False, delete_checkpoint=True):
         super().__init__()
@@ -158,6 +160,12 @@ class BackupAndRestore(Callback):
             self._save()
 
     def _save(self):
+        # In a data-parallel run rank 0 writes the backup (every rank resumes from it) and the others wait.
+        with distributed.writing_on_chief() as writes:
+            if writes:
+                self._write_backup()
+
+    def _write_backup(self):
         tensors = weights_state(self.model, prefix="model/")
         tensors.update(_optimizer_state(getattr(self.model, "optimizer", None)))
         random_tensors, random_metadata = _random_state()
@@ -174,6 +182,11 @@ class BackupAndRestore(Callback):
         self.model._initial_epoch = None
         if not self.delete_checkpoint:
             return
+        with distributed.writing_on_chief() as writes:
+            if writes:
+                self._delete_backup()
+
+    def _delete_backup(self):
         for path in (self._backup_path, self._previous_backup_path):
             if os.path.exists(path):
                 os.remove(path)

@@ -9,6 +9,7 @@ numbers, as in Keras. Callbacks see the keys sorted and nested dicts flattened, 
 """
 import torch
 
+from kerastorch.training import distributed
 from kerastorch.training.progbar import to_host_numbers
 
 # Hooks that run at every batch, and the hooks whose override means a callback reads that batch's logs
@@ -45,6 +46,12 @@ class Callback:
 
     # Whether this callback's batch hooks accept logs whose values are tensors on the device.
     _handles_tensor_logs = False
+    # Whether, in a data-parallel run, only rank 0 runs this callback (it prints or writes files and decides
+    # nothing that the other ranks must follow).
+    _chief_only = False
+    # Whether its training batch hooks may set ``model.stop_training`` (the ranks of a data-parallel run then
+    # agree on it after every batch: one small all-reduce per step).
+    _may_stop_in_batch = True
 
     def __init__(self):
         self.params = None
@@ -186,7 +193,7 @@ class CallbackList(Callback):
         self._history = None
         self._progbar = None
         self._add_default_callbacks(add_history, add_progbar)
-        self._find_host_log_readers()
+        self.leave_output_to_chief()
         self.set_model(model)
         self.set_params(params)
 
@@ -206,6 +213,26 @@ class CallbackList(Callback):
         if self._progbar is None and add_progbar:
             self._progbar = ProgbarLogger()
             self.callbacks.append(self._progbar)
+
+    def leave_output_to_chief(self):
+        """In a data-parallel run, on ranks other than 0: drop the callbacks that only print or write files
+        (progress bar, CSVLogger, TensorBoard), and silence the others' messages (``verbose``): output and
+        files come once, from rank 0. Saving callbacks stay: their saves write on rank 0 and wait on the
+        others (``distributed.writing_on_chief``), and their decisions are needed on every rank."""
+        if not distributed.is_chief():
+            self.callbacks = [callback for callback in self.callbacks if not callback._chief_only]
+            for callback in self.callbacks:
+                if isinstance(getattr(callback, "verbose", None), int):
+                    callback.verbose = 0
+        self._find_host_log_readers()
+
+    def may_stop_in_batch(self):
+        """Whether a callback that runs on every rank has a training batch hook that may set ``stop_training``
+        mid-epoch (chief-only and saving callbacks never do)."""
+        batch_hooks = ("on_train_batch_end", "on_batch_end", "on_train_batch_begin", "on_batch_begin")
+        return any(not callback._chief_only and callback._may_stop_in_batch
+                   and any(_overrides(callback, hook) for hook in batch_hooks)
+                   for callback in self.callbacks)
 
     def _find_host_log_readers(self):
         """For each batch hook: the callbacks that do something there (the others are not called, which keeps

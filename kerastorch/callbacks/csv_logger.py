@@ -34,6 +34,8 @@ class CSVLogger(Callback):
     >>> model.fit(x, y, callbacks=[CSVLogger("training.log")])
     """
 
+    _chief_only = True  # it prints or writes files: rank 0 alone does, in a data-parallel run
+
     def __init__(self, filename, separator=",", append=False):
         super().__init__()
         self.sep = separator

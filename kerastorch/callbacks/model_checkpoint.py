@@ -5,6 +5,7 @@ import warnings
 
 from kerastorch.callbacks.callback import BatchCounter, host_logs
 from kerastorch.callbacks.monitor_callback import MonitorCallback
+from kerastorch.training import distributed
 from kerastorch.training.progbar import print_msg
 
 WEIGHTS_SUFFIXES = (".weights.safetensors", ".weights.h5")
@@ -38,6 +39,7 @@ class ModelCheckpoint(MonitorCallback):
     """
 
     _handles_tensor_logs = True
+    _may_stop_in_batch = False  # its batch hooks save; they never stop training
 
     def __init__(self, filepath, monitor="val_loss", verbose=0, save_best_only=False, save_weights_only=False,
                  mode="auto", save_freq="epoch", initial_value_threshold=None):
@@ -128,10 +130,13 @@ class ModelCheckpoint(MonitorCallback):
         if os.path.isdir(filepath):
             raise IOError("Please specify a non-directory filepath for ModelCheckpoint. Filepath used is an "
                           f"existing directory: {filepath}")
-        directory = os.path.dirname(filepath)
-        if directory:
-            os.makedirs(directory, exist_ok=True)
-        self._saver()(filepath, overwrite=True)
+        with distributed.writing_on_chief() as writes:
+            # Every rank decides alike (their logs are the same); rank 0 writes, the others wait.
+            if writes:
+                directory = os.path.dirname(filepath)
+                if directory:
+                    os.makedirs(directory, exist_ok=True)
+                self._saver()(filepath, overwrite=True)
         if self.verbose > 0:
             print_msg(f"\nEpoch {epoch + 1}: finished saving model to {filepath}")
 

@@ -11,6 +11,8 @@ class ProgbarLogger(Callback):
     the batch logs (tensors on the device) only when it redraws, at most every 0.05 s.
     """
 
+    _chief_only = True  # it prints or writes files: rank 0 alone does, in a data-parallel run
+
     _handles_tensor_logs = True
 
     def __init__(self):

@@ -38,6 +38,8 @@ class TensorBoard(Callback):
         ImportError: when the ``tensorboard`` package is not installed (``pip install kerastorch[tensorboard]``).
     """
 
+    _chief_only = True  # it prints or writes files: rank 0 alone does, in a data-parallel run
+
     _handles_tensor_logs = True
 
     def __init__(self, log_dir="logs", histogram_freq=0, write_graph=True, write_images=False,

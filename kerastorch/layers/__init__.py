@@ -26,7 +26,9 @@ from kerastorch.layers.core import TorchModuleWrapper
 from kerastorch.layers.merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract, add,
                                       average, concatenate, dot, maximum, minimum, multiply, subtract)
 
-__getattr__ = missing_attribute(__name__)
+# Keras 2's names of the transposed convolutions.
+__getattr__ = missing_attribute(__name__, renamed={"Deconvolution2D": "Conv2DTranspose", "Deconv2D": "Conv2DTranspose",
+                                                   "Deconvolution3D": "Conv3DTranspose", "Deconv3D": "Conv3DTranspose"})
 from kerastorch.layers.augmentation import (CenterCrop, RandomBrightness, RandomContrast, RandomCrop, RandomFlip,
                                             RandomRotation, RandomTranslation, RandomZoom, Rescaling, Resizing)
 from kerastorch.layers.activations import ELU, LeakyReLU, ReLU, Softmax

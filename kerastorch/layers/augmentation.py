@@ -369,7 +369,8 @@ class RandomBrightness(_RandomLayer):
 
 
 class Rescaling(Layer):
-    """``inputs * scale + offset``, e.g. ``Rescaling(1 / 255)`` to bring pixels to [0, 1]."""
+    """``inputs * scale + offset``, e.g. ``Rescaling(1 / 255)`` to bring pixels to [0, 1]. ``scale`` and ``offset``
+    may also be lists, broadcast against the last axis (one factor per channel of a channels_last image)."""
 
     def __init__(self, scale, offset=0.0, **kwargs):
         super().__init__(**kwargs)
@@ -381,7 +382,13 @@ class Rescaling(Layer):
     def call(self, inputs):
         if not inputs.is_floating_point():
             inputs = inputs.to(self._torch_dtype)
-        return inputs * self.scale + self.offset
+        return inputs * self._constant(self.scale, inputs) + self._constant(self.offset, inputs)
+
+    @staticmethod
+    def _constant(value, inputs):
+        if isinstance(value, (list, tuple)):
+            return torch.tensor(value, dtype=inputs.dtype, device=inputs.device)
+        return value
 
     def compute_output_shape(self, input_shape):
         return input_shape

@@ -18,6 +18,7 @@ from kerastorch.layers._conv_utils import (channels_of, check_rank, conv_output_
 from kerastorch.layers._weight_arguments import (add_weight_from_arguments, set_weight_arguments,
                                                  weight_arguments_config)
 from kerastorch.layers.layer import InputSpec, Layer
+from kerastorch._porting import missing_attribute
 
 _CONV = {1: F.conv1d, 2: F.conv2d, 3: F.conv3d}
 _CONV_TRANSPOSE = {1: F.conv_transpose1d, 2: F.conv_transpose2d, 3: F.conv_transpose3d}
@@ -535,3 +536,7 @@ __all__ = [
     "Cropping1D", "Cropping2D", "Cropping3D", "UpSampling1D", "UpSampling2D", "UpSampling3D",
     "ZeroPadding1D", "ZeroPadding2D", "ZeroPadding3D",
 ]
+
+# Keras 2's names of the transposed convolutions warn once; other missing names get the one missing-name text.
+__getattr__ = missing_attribute(__name__, renamed={"Deconvolution2D": "Conv2DTranspose", "Deconv2D": "Conv2DTranspose",
+                                                   "Deconvolution3D": "Conv3DTranspose", "Deconv3D": "Conv3DTranspose"})

@@ -14,6 +14,7 @@ from kerastorch import activations, backend, constraints, initializers, registry
 from kerastorch.keras_tensor import KerasTensor, Node
 from kerastorch.layers._weight_arguments import set_weight_arguments
 from kerastorch.layers.layer import InputSpec, Layer, standardize_shape
+from kerastorch._porting import missing_attribute
 
 
 def _positive_int(value, name):
@@ -471,3 +472,6 @@ from kerastorch.layers.regularization import (ActivityRegularization, Dropout, S
                                               SpatialDropout2D, SpatialDropout3D)
 from kerastorch.layers.reshaping import Flatten, Permute, RepeatVector, Reshape  # noqa: E402,F401
 from kerastorch.layers.einsum_dense import EinsumDense  # noqa: E402,F401
+
+
+__getattr__ = missing_attribute(__name__)

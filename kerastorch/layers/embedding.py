@@ -1,4 +1,5 @@
 """Embedding: integer indices to dense vectors, one ``F.embedding`` lookup."""
+import collections
 import warnings
 
 import torch
@@ -9,6 +10,37 @@ from kerastorch.layers._conv_utils import positive_int
 from kerastorch.layers.layer import Layer
 
 _INDEX_DTYPES = (torch.int32, torch.int64)
+
+
+class _RangeReport:
+    """The minimum and maximum of one call's indices, on their way from the device to the host: a non-blocking
+    copy into page-locked memory and a CUDA event after it (on other accelerators, read when asked)."""
+
+    def __init__(self, inputs):
+        extremes = torch.stack(torch.aminmax(inputs)).to(torch.int64)
+        self.shape = tuple(inputs.shape)
+        self.device = inputs.device
+        self._event = None
+        if extremes.is_cuda:
+            self._host = torch.empty(2, dtype=torch.int64, pin_memory=True)
+            self._host.copy_(extremes, non_blocking=True)
+            self._event = torch.cuda.Event()
+            self._event.record()
+        else:
+            self._host = extremes
+
+    def arrived(self):
+        """Whether the values can be read without waiting for the device."""
+        return self._event is None or self._event.query()
+
+    def raise_if_out_of_range(self, layer):
+        low, high = self._host.tolist()
+        if low < 0 or high >= layer.input_dim:
+            raise layer._out_of_range_error(
+                high if high >= layer.input_dim else low,
+                f"It was in the input of shape {self.shape} of an earlier call on {self.device}, whose outputs were "
+                f"computed from clamped indices (on an accelerator the check does not wait for the device; it is "
+                f"reported by the next call).")
 
 
 class Embedding(Layer):
@@ -35,9 +67,11 @@ class Embedding(Layer):
 
     The range check costs nothing on the CPU: ``F.embedding`` checks there already, and its error is re-raised
     as a ValueError (the offending index is looked up only then). On an accelerator, where an out-of-range index
-    is a device-side assert that kills the process's CUDA context, eager calls reduce the indices to their
-    minimum and maximum once (one fused ``aminmax`` and one host sync per call); under ``torch.compile`` or
-    tracing the check is skipped.
+    is a device-side assert that kills the process's CUDA context, an eager call never waits for the device: it
+    looks up clamped indices (so a bad one cannot crash the device), and the indices' minimum and maximum go to
+    the host with a non-blocking copy. The layer reads them once the device has got there (a CUDA event says
+    so) and raises the ValueError at its next call: a bad batch is reported one or a few calls late, and its
+    outputs are not to be used. Under ``torch.compile`` or tracing the check is skipped.
 
     >>> layer = Embedding(1000, 64, mask_zero=True)
     >>> out = layer(np.array([[4, 20, 0]]))
@@ -144,7 +178,7 @@ class Embedding(Layer):
         if inputs.dtype not in _INDEX_DTYPES:
             inputs = inputs.to(torch.int32)
         if inputs.device.type != "cpu" and not torch.compiler.is_compiling() and not torch.jit.is_tracing():
-            self._check_range(inputs)
+            return self._accelerator_lookup(inputs)
         try:
             return F.embedding(inputs, self._lookup_table())
         except IndexError:
@@ -152,21 +186,33 @@ class Embedding(Layer):
             self._raise_out_of_range(inputs)
             raise
 
-    def _check_range(self, inputs):
-        """Raise the ValueError of `_raise_out_of_range` when an index is outside ``[0, input_dim)``: one fused
-        min/max reduction, and one host sync to read it (what an accelerator's call pays)."""
+    def _accelerator_lookup(self, inputs):
+        """The lookup of an eager call on an accelerator, with its range check deferred (see the class
+        docstring): raise for an earlier call whose report has arrived, then look up clamped indices and send
+        this call's minimum and maximum on their way."""
+        checks = self.__dict__.setdefault("_pending_range_checks", collections.deque())
+        while checks and checks[0].arrived():
+            checks.popleft().raise_if_out_of_range(self)
         if inputs.numel():
-            low, high = torch.aminmax(inputs)
-            if low < 0 or high >= self.input_dim:
-                self._raise_out_of_range(inputs)
+            checks.append(_RangeReport(inputs))
+        return F.embedding(inputs.clamp(0, self.input_dim - 1), self._lookup_table())
+
+    def __getstate__(self):
+        # Reports in flight (CUDA events, page-locked buffers) belong to this layer's calls, not to a copy.
+        state = dict(super().__getstate__())
+        state.pop("_pending_range_checks", None)
+        return state
 
     def _raise_out_of_range(self, inputs):
         bad = inputs[(inputs < 0) | (inputs >= self.input_dim)]
         index = int(bad[0]) if bad.numel() else None
-        raise ValueError(f"Layer '{self.name}' (Embedding) received index {index}, which is out of range: indices "
-                         f"must be in [0, input_dim) = [0, {self.input_dim}) (input_dim={self.input_dim}). "
-                         f"{bad.numel()} of the {inputs.numel()} indices of the input (shape "
-                         f"{tuple(inputs.shape)}) are out of range.")
+        raise self._out_of_range_error(index, f"{bad.numel()} of the {inputs.numel()} indices of the input (shape "
+                                              f"{tuple(inputs.shape)}) are out of range.")
+
+    def _out_of_range_error(self, index, detail):
+        return ValueError(f"Layer '{self.name}' (Embedding) received index {index}, which is out of range: indices "
+                          f"must be in [0, input_dim) = [0, {self.input_dim}) (input_dim={self.input_dim}). "
+                          f"{detail}")
 
     def compute_mask(self, inputs, previous_mask):
         if not self.mask_zero:

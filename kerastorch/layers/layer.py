@@ -114,6 +114,8 @@ def _to_tensor(value, device, float_dtype):
         return value
     if isinstance(value, (np.ndarray, np.generic, list, float, int, bool)):
         array = np.asarray(value)
+        if any(stride < 0 for stride in array.strides):   # a flipped view (caffe preprocessing): torch refuses it
+            array = np.ascontiguousarray(array)
         if array.dtype.kind == "f":
             return torch.as_tensor(array, dtype=float_dtype, device=device)
         if array.dtype.kind in "iub":

@@ -9,6 +9,7 @@ import torch.nn.functional as F
 
 from kerastorch import backend, constraints, initializers, regularizers
 from kerastorch.layers.layer import InputSpec, Layer
+from kerastorch._porting import missing_attribute
 
 
 def _axis_error(layer, axis, input_shape):
@@ -383,3 +384,6 @@ class UnitNormalization(Layer):
 
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization", "UnitNormalization"]
+
+
+__getattr__ = missing_attribute(__name__)

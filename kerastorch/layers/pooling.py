@@ -10,6 +10,7 @@ from kerastorch.layers._conv_utils import (check_rank, conv_output_spatial, norm
                                            same_paddings, standardize_data_format, standardize_padding,
                                            to_channels_first, to_channels_last, torch_pad_arg, with_spatial)
 from kerastorch.layers.layer import InputSpec, Layer
+from kerastorch._porting import missing_attribute
 
 _MAX_POOL = {1: F.max_pool1d, 2: F.max_pool2d, 3: F.max_pool3d}
 _AVG_POOL = {1: F.avg_pool1d, 2: F.avg_pool2d, 3: F.avg_pool3d}
@@ -256,3 +257,6 @@ __all__ = [
     "MaxPool1D", "MaxPool2D", "MaxPool3D", "AvgPool1D", "AvgPool2D", "AvgPool3D",
     "GlobalMaxPool1D", "GlobalMaxPool2D", "GlobalMaxPool3D", "GlobalAvgPool1D", "GlobalAvgPool2D", "GlobalAvgPool3D",
 ]
+
+
+__getattr__ = missing_attribute(__name__)

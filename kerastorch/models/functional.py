@@ -464,7 +464,8 @@ class Functional(Model):
             for name, node_list in pending.items():
                 while node_list:
                     try:
-                        args, kwargs = _node_arguments(node_list[0], tensor_at, serialization.deserialize_value)
+                        args, kwargs = _node_arguments(node_list[0], tensor_at, serialization.deserialize_value,
+                                                       created[name])
                     except IndexError:
                         break
                     created[name](*args, **_supported_kwargs(created[name], kwargs))
@@ -487,8 +488,8 @@ class Functional(Model):
         return cls(inputs, outputs, name=config.get("name"), trainable=config.get("trainable", True))
 
 
-def _node_arguments(node_data, tensor_at, deserialize_value):
-    """The ``(args, kwargs)`` of one recorded call, in Keras 3's form or Keras 2's list of
+def _node_arguments(node_data, tensor_at, deserialize_value, layer=None):
+    """The ``(args, kwargs)`` of one recorded call of ``layer``, in Keras 3's form or Keras 2's list of
     ``[layer_name, node_index, tensor_index, kwargs]``."""
     if isinstance(node_data, list):
         tensors, kwargs = [], {}
@@ -498,6 +499,10 @@ def _node_arguments(node_data, tensor_at, deserialize_value):
             tensors.append(tensor_at(entry[0], entry[1], entry[2]))
             if len(entry) == 4:
                 kwargs = _keras2_call_kwargs(entry[3], tensor_at)
+        from kerastorch.layers.recurrent.rnn import RNN
+        if len(tensors) > 1 and isinstance(layer, RNN) and "initial_state" not in kwargs:
+            # Keras 2 recorded an RNN called with `initial_state` as one called on [inputs, *states].
+            return [tensors[0]], {**kwargs, "initial_state": tensors[1:]}
         return [tensors[0] if len(tensors) == 1 else tensors], kwargs
     resolve = lambda history: tensor_at(*history)  # noqa: E731
     args = serialization.deserialize_value(node_data.get("args", []), resolve)
@@ -514,9 +519,19 @@ def _supported_kwargs(layer, kwargs):
 
 
 def _keras2_call_kwargs(kwargs, tensor_at):
-    # Keras 2 stored tensor kwargs as ["layer", node, tensor] triples; plain values stay as they are.
-    return {key: tensor_at(*value) if isinstance(value, list) and len(value) == 3 and isinstance(value[0], str)
-            else value for key, value in dict(kwargs).items()}
+    # Keras 2 stored tensor kwargs as ["layer", node, tensor] triples (a list of them for a list of tensors);
+    # plain values stay as they are.
+    def is_triple(value):
+        return isinstance(value, list) and len(value) == 3 and isinstance(value[0], str) \
+            and isinstance(value[1], int) and isinstance(value[2], int)
+
+    def revive(value):
+        if is_triple(value):
+            return tensor_at(*value)
+        if isinstance(value, list) and value and all(is_triple(item) for item in value):
+            return [tensor_at(*item) for item in value]
+        return value
+    return {key: revive(value) for key, value in dict(kwargs).items()}
 
 
 # Keras 2 saved functional models as class "Model".

@@ -385,26 +385,26 @@ class Model(Keras2ModelMethods, Layer):
     # ---- saving: kerastorch.saving does the work --------------------------------------------------------------
 
     def save(self, filepath, overwrite=True, zipped=None, **kwargs):
-        """Save the model (config, weights, optimizer state) as a ``.keras`` file that Keras 3 also loads."""
+        """Save the model (config, weights, optimizer state) as a ``.keras`` file, or (``.h5``) in Keras 2's legacy
+        layout; Keras 3 loads both."""
         from kerastorch import saving
         if zipped is not None:
             kwargs["zipped"] = zipped
         saving.save_model(self, filepath, overwrite=overwrite, **kwargs)
 
     def save_weights(self, filepath, overwrite=True):
-        """Save the weights to ``.weights.safetensors`` or ``.weights.h5`` (Keras 3's layout; needs h5py)."""
+        """Save the weights to ``.weights.safetensors``, ``.weights.h5`` (Keras 3's layout; needs h5py) or another
+        ``.h5`` name (Keras 2's layout)."""
         from kerastorch import saving
         saving.save_weights(self, filepath, overwrite=overwrite)
 
     def load_weights(self, filepath, skip_mismatch=False, **kwargs):
         """Load weights from ``.weights.safetensors``, ``.weights.h5``, ``.keras`` or Keras 2 ``.h5`` files."""
         from kerastorch import saving
-        if kwargs.pop("by_name", False):
-            raise ValueError("Loading weights by layer name (`by_name=True`) is not supported; weights are "
-                             "matched by position as Keras 3 does.")
+        by_name = kwargs.pop("by_name", None)
         if kwargs:
             raise ValueError(f"Invalid keyword arguments: {list(kwargs)}")
-        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch)
+        saving.load_weights(self, filepath, skip_mismatch=skip_mismatch, by_name=by_name)
 
     def to_json(self, **kwargs):
         """The model's config (Keras 3's schema) as a JSON string; ``model_from_json`` rebuilds the model."""

@@ -103,6 +103,9 @@ class LossScaleOptimizer(Optimizer):
             self.inner_optimizer._apply_step(grads, variables)
         self._update_scale(finite)
 
+    def follow_variables(self):
+        self.inner_optimizer.follow_variables()
+
     def finalize_variable_values(self, var_list):
         self.inner_optimizer.finalize_variable_values(var_list)
 
@@ -133,8 +136,10 @@ class LossScaleOptimizer(Optimizer):
     def variables(self):
         """Keras's order: this optimizer's step count (always 0) and learning rate (0.0), the step counter and
         the scale, then the wrapped optimizer's variables."""
-        own = [torch.tensor(0, dtype=torch.int32), torch.tensor(0.0),
-               torch.tensor(self.step_counter, dtype=torch.int32), torch.tensor(self.dynamic_scale)]
+        device = self._trainable_variables[0].device if self._trainable_variables else None
+        own = [torch.tensor(0, dtype=torch.int32, device=device), torch.tensor(0.0, device=device),
+               torch.tensor(self.step_counter, dtype=torch.int32, device=device),
+               torch.tensor(self.dynamic_scale, device=device)]
         return own + self.inner_optimizer.variables
 
     def _assign_weights(self, weights):

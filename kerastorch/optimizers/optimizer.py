@@ -8,6 +8,7 @@ Everything that depends on the step number (the learning rate from a schedule, b
 the host from a Python step counter and passed to the kernels as plain numbers, so a step never waits on the
 device. The lists of tensors a step works on are built once and reused while the same variables get gradients.
 """
+import contextlib
 import numbers
 import re
 import warnings
@@ -146,6 +147,24 @@ class _StepLists:
         self.fused_device = fused_device
 
 
+# The data-parallel loop's reducer (None otherwise): a function from this rank's gradients (a list, None for a
+# missing one) to the global batch's, which ``apply`` passes the gradients of a model's own ``train_step`` through.
+_gradient_reducer = [None]
+
+
+@contextlib.contextmanager
+def gradients_reduced_by(reducer):
+    """``with gradients_reduced_by(fn):`` -- inside the block, every optimizer's ``apply`` (and
+    ``apply_gradients``) updates from ``fn(grads)`` instead of ``grads``: how a data-parallel fit averages the
+    gradients a model's own ``train_step`` computes."""
+    previous = _gradient_reducer[0]
+    _gradient_reducer[0] = reducer
+    try:
+        yield
+    finally:
+        _gradient_reducer[0] = previous
+
+
 class Optimizer:
     """Base class of the optimizers.
 
@@ -273,6 +292,22 @@ class Optimizer:
             self._host_float = np.float64
         self.built = True
 
+    def follow_variables(self):
+        """Move each slot to its variable's device and dtype, once the variables have moved: ``model.to("cuda")``
+        or ``model.double()`` after a first fit change the tensors in place, and the slots built for them must
+        follow. Called by fit before it trains; does nothing when nothing moved (or before ``build``)."""
+        moved = False
+        with torch.no_grad():
+            for tensors in self._slots.values():
+                for i, (slot, variable) in enumerate(zip(tensors, self._trainable_variables)):
+                    if slot.device != variable.device or slot.dtype != variable.dtype:
+                        tensors[i] = slot.to(device=variable.device, dtype=variable.dtype)
+                        moved = True
+        if moved:
+            self._step_lists_key = self._step_lists = None   # their fused device was the old one
+        if self._trainable_variables:
+            self._host_float = np.float64 if self._trainable_variables[0].dtype == torch.float64 else np.float32
+
     def exclude_from_weight_decay(self, var_list=None, var_names=None):
         """Exclude variables from weight decay: those in ``var_list``, and those whose name contains any of the
         strings in ``var_names`` (e.g. ``['bias']``). Call it before the optimizer is built."""
@@ -363,7 +398,10 @@ class Optimizer:
 
     def apply(self, grads, trainable_variables=None):
         """Update ``trainable_variables`` with ``grads`` (torch tensors or arrays, one per variable; None skips
-        a variable). Without ``trainable_variables``, the variables the optimizer was built with are used."""
+        a variable). Without ``trainable_variables``, the variables the optimizer was built with are used.
+
+        In a data-parallel fit (a model's own ``train_step`` under torchrun), the gradients are first averaged
+        over the processes (see ``gradients_reduced_by``)."""
         grads = list(grads)
         if not grads:
             return
@@ -380,6 +418,10 @@ class Optimizer:
             raise ValueError(
                 f"Expected one gradient per variable. Received {len(grads)} gradients for {len(variables)} "
                 "variables.")
+        reducer = _gradient_reducer[0]
+        if reducer is not None:
+            grads = reducer([None if grad is None else self._as_gradient(grad, v)
+                             for grad, v in zip(grads, variables)], variables)
         missing = [tuple(v.shape) for grad, v in zip(grads, variables) if grad is None]
         pairs = [(self._as_gradient(grad, v), v) for grad, v in zip(grads, variables) if grad is not None]
         if not pairs:
@@ -478,11 +520,13 @@ class Optimizer:
     def variables(self):
         """The optimizer's state in Keras's order: the step count, the learning rate (when it is a float), the
         slots, then any scalar state. The first two (and the scalars) are copies; the slots are live."""
-        state = [torch.tensor(self._iterations, dtype=torch.int32)]   # int32, as Keras keeps it
+        # The scalar copies are made where the slots live, as Keras's variables all live on the device.
+        device = self._trainable_variables[0].device if self._trainable_variables else None
+        state = [torch.tensor(self._iterations, dtype=torch.int32, device=device)]   # int32, as Keras keeps it
         if isinstance(self._learning_rate, float):
-            state.append(torch.tensor(self._learning_rate, dtype=torch.float32))
+            state.append(torch.tensor(self._learning_rate, dtype=torch.float32, device=device))
         state += [self._slots[slot_name][i] for slot_name, i in self._slot_order]
-        state += [torch.tensor(value, dtype=torch.float32) for value in self._host_state()]
+        state += [torch.tensor(value, dtype=torch.float32, device=device) for value in self._host_state()]
         return state
 
     def get_weights(self):

@@ -3,7 +3,9 @@
 - ``.keras``: the whole model (config, weights, optimizer state), Keras 3's format: ``save_model``/``load_model``.
 - ``.weights.h5`` (Keras 3's layout, needs h5py) and ``.weights.safetensors`` (kerastorch's, no extra
   dependency): weights only, ``save_weights``/``load_weights``.
-- ``.h5``: Keras 2's legacy files, full models and weights, read by ``load_model`` and ``load_weights``.
+- ``.h5``/``.hdf5``: Keras 2's legacy files, full models and weights, written by ``save_model``/``save_weights``
+  (with a warning recommending ``.keras``) and read by ``load_model``/``load_weights``; Keras 3 and tf.keras
+  load the files kerastorch writes.
 
 Loading never runs code from a file: classes come from kerastorch, ``custom_objects`` and the registry
 (``register_keras_serializable``); a Lambda's bytecode is only revived with ``safe_mode=False``.
@@ -29,26 +31,72 @@ def _path(filepath):
 
 
 def save_model(model, filepath, overwrite=True, **kwargs):
-    """Save ``model`` as a ``.keras`` file (config, weights and optimizer state), atomically.
+    """Save ``model`` (config, weights and optimizer state), atomically: as a ``.keras`` file, or in Keras 2's
+    legacy ``.h5`` layout, which Keras 3 and tf.keras load too (with a warning recommending ``.keras``).
 
     Args:
-        model: a built kerastorch model.
-        filepath: a path ending in ``.keras``.
+        model: a built kerastorch model (Functional or Sequential for ``.h5``).
+        filepath: a path ending in ``.keras``, ``.h5`` or ``.hdf5``.
         overwrite: replace an existing file (default True).
+        include_optimizer: (``.h5`` only) store how the model was compiled and its optimizer's state (default
+            True).
+        save_format: Keras 2's argument: ignored (with Keras 3's warning) when the path ends in ``.keras``,
+            ``.h5`` or ``.hdf5``; ``"h5"`` writes the ``.h5`` layout to any other path, with a DeprecationWarning.
     """
+    import warnings
     from kerastorch.saving import saving_lib
     path = _path(filepath)
+    save_format = kwargs.pop("save_format", None)
+    if save_format and path.endswith(_H5_SUFFIXES + (".keras",)):
+        warnings.warn(f"The `save_format` argument is deprecated in Keras 3. We recommend removing this argument as "
+                      f"it can be inferred from the file path. Received: save_format={save_format}", stacklevel=3)
+    elif save_format in ("h5", "hdf5"):
+        warnings.warn(f"`save_format='{save_format}'` is Keras 2's; in Keras 3 the file name says the format: "
+                      f"`model.save('{path}.h5')` (or, recommended, `.keras`).", DeprecationWarning, stacklevel=3)
+        _save_legacy_h5(model, path, overwrite, kwargs)
+        return
+    elif save_format:
+        raise ValueError(f"The `save_format` argument is deprecated in Keras 3, and kerastorch writes no "
+                         f"TensorFlow SavedModel. Pass a file path ending in `.keras` (or `.h5`), or use "
+                         f"`model.export(...)` for a deployable artifact. Received: save_format={save_format}")
+    if path.endswith(_H5_SUFFIXES):
+        _save_legacy_h5(model, path, overwrite, kwargs)
+        return
+    kwargs.pop("include_optimizer", None)   # Keras always stores the optimizer in a `.keras` file
     if kwargs.pop("zipped", True) is False:
         raise ValueError("kerastorch writes zipped `.keras` files only; remove `zipped=False`.")
     if kwargs:
         raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
-    if path.endswith(_H5_SUFFIXES):
-        raise ValueError(f"kerastorch reads Keras 2's legacy `.h5` files but does not write them. Save in Keras 3's "
-                         f"format instead, which Keras reads too: `model.save('{os.path.splitext(path)[0]}.keras')`.")
     if not path.endswith(".keras"):
         raise ValueError(f"Invalid filepath extension for saving. Please add the `.keras` extension to the "
                          f"filepath (e.g. `model.save('my_model.keras')`). Received: filepath={path}")
-    saving_lib.save_model(model, path, overwrite=overwrite)
+    from kerastorch.training.distributed import writing_on_chief
+    with writing_on_chief() as writes:
+        # In a data-parallel run, rank 0 writes and the others wait until the file is complete.
+        if writes:
+            saving_lib.save_model(model, path, overwrite=overwrite)
+
+
+def _save_legacy_h5(model, path, overwrite, kwargs):
+    import warnings
+    from kerastorch.saving import legacy_h5, safe_h5, saving_lib
+    include_optimizer = kwargs.pop("include_optimizer", True)
+    kwargs.pop("zipped", None)   # Keras ignores it for .h5 files
+    if kwargs:
+        raise ValueError(f"The following argument(s) are not supported: {list(kwargs)}")
+    if not overwrite and os.path.exists(path):
+        raise ValueError(f"{path} already exists. Pass overwrite=True to replace it.")
+    warnings.warn(legacy_h5.SAVE_WARNING, stacklevel=4)
+    h5py = safe_h5.require_h5py("Saving an .h5 file")
+
+    def write(file):
+        with h5py.File(file, "w") as h5_file:
+            legacy_h5.write_model(model, h5_file, include_optimizer=include_optimizer)
+
+    from kerastorch.training.distributed import writing_on_chief
+    with writing_on_chief() as writes:
+        if writes:
+            saving_lib.atomic_write(path, write)
 
 
 def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
@@ -87,36 +135,56 @@ def load_model(filepath, custom_objects=None, compile=True, safe_mode=True):
 
 
 def save_weights(model, filepath, overwrite=True):
-    """Save the model's weights, atomically: ``.weights.safetensors`` (kerastorch's format) or ``.weights.h5``
-    (Keras 3's layout, with the optimizer state; needs h5py)."""
-    from kerastorch.saving import keras_h5, saving_lib, weights
+    """Save the model's weights, atomically: ``.weights.safetensors`` (kerastorch's format), ``.weights.h5``
+    (Keras 3's layout, with the optimizer state; needs h5py), or another ``.h5``/``.hdf5`` name (Keras 2's
+    legacy layout, weights only, with a warning recommending ``.weights.h5``). In a data-parallel run, rank 0
+    writes and the others wait until the file is complete."""
+    from kerastorch.training.distributed import writing_on_chief
     path = _path(filepath)
+    with writing_on_chief() as writes:
+        if writes:
+            _save_weights(model, path, overwrite)
+
+
+def _save_weights(model, path, overwrite):
+    import warnings
+    from kerastorch.saving import keras_h5, legacy_h5, saving_lib, weights
     if path.endswith(weights.WEIGHTS_SUFFIX):
         weights.save_weights(model, path, overwrite=overwrite)
         return
-    if not path.endswith(".weights.h5"):
-        raise ValueError(f"The filename must end in `.weights.h5` or `.weights.safetensors`. Received: "
-                         f"filepath={path}")
+    legacy = path.endswith(_H5_SUFFIXES) and not path.endswith(".weights.h5")
+    if not path.endswith(".weights.h5") and not legacy:
+        raise ValueError(f"The filename must end in `.weights.h5` or `.weights.safetensors` (or `.h5` for Keras "
+                         f"2's legacy layout). Received: filepath={path}")
     if not overwrite and os.path.exists(path):
         raise ValueError(f"{path} already exists. Pass overwrite=True to replace it.")
-    h5py = keras_h5.require_h5py("Saving a .weights.h5 file")
+    h5py = keras_h5.require_h5py("Saving a .weights.h5 file" if not legacy else "Saving an .h5 file")
+    if legacy:
+        warnings.warn(legacy_h5.SAVE_WEIGHTS_WARNING, stacklevel=4)
 
     def write(file):
         with h5py.File(file, "w") as h5_file:
-            keras_h5.write_weights(model, h5_file)
+            if legacy:
+                legacy_h5.write_weights_group(h5_file, model)
+            else:
+                keras_h5.write_weights(model, h5_file)
 
     saving_lib.atomic_write(path, write)
 
 
-def load_weights(model, filepath, skip_mismatch=False):
+def load_weights(model, filepath, skip_mismatch=False, by_name=None):
     """Load weights into a built model from ``.weights.safetensors``, ``.weights.h5`` (Keras 3), a ``.keras``
-    file, or a Keras 2 ``.h5`` file (full model or weights)."""
+    file, or a Keras 2 ``.h5`` file (full model or weights; ``by_name=True`` matches its layers by name, as Keras
+    2 and Keras 3 do for these files only)."""
     if not model.built:
         # Before its first call a model has no weights to load into (Keras refuses with these words too).
         raise ValueError("You are loading weights into a model that has not yet been built. Try building the model "
                          "first by calling it on some data or by using `build()`.")
     from kerastorch.saving import keras_h5, legacy_h5, safe_h5, saving_lib, weights
     path = _path(filepath)
+    legacy = path.endswith(_H5_SUFFIXES) and not path.endswith(".weights.h5")
+    if by_name is not None and not legacy:
+        raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files. Received: {path}")
     if path.endswith(weights.WEIGHTS_SUFFIX):
         if not os.path.lexists(path):
             raise FileNotFoundError(f"No weights file at {path}.")
@@ -141,10 +209,14 @@ def load_weights(model, filepath, skip_mismatch=False):
                          f"`.weights.h5`, `.keras` or Keras 2 `.h5` files.")
     with safe_h5.open_h5(data, path) as h5_file:
         try:
+            load_legacy = legacy_h5.load_weights_by_name if by_name else legacy_h5.load_weights_from_group
             if "model_weights" in h5_file and "layer_names" not in h5_file.attrs:
-                legacy_h5.load_weights_from_group(h5_file["model_weights"], model, path, skip_mismatch)
+                load_legacy(h5_file["model_weights"], model, path, skip_mismatch)
             elif legacy_h5.is_legacy_weights_group(h5_file):
-                legacy_h5.load_weights_from_group(h5_file, model, path, skip_mismatch)
+                load_legacy(h5_file, model, path, skip_mismatch)
+            elif by_name:
+                raise ValueError(f"`by_name` only supports loading legacy '.h5' or '.hdf5' files; {path} holds "
+                                 f"weights in Keras 3's layout.")
             else:
                 keras_h5.read_weights(model, h5_file, path, skip_mismatch=skip_mismatch)
         except (KeyError, OSError, RuntimeError, TypeError, IndexError, AttributeError, SystemError) as error:

@@ -10,6 +10,7 @@ indices at a time (a slice, or a slice of one ``randperm`` per epoch): one index
 a per-sample collate. On CUDA, arrays that fit go to the device once and are indexed there; otherwise batches are
 pinned and copied without blocking.
 """
+import collections
 import math
 import warnings
 
@@ -177,17 +178,28 @@ def train_validation_split(arrays, validation_split):
     return map_structure(head, arrays), map_structure(tail, arrays)
 
 
+def _gather_pinned(array, index):
+    """``array[index]`` gathered straight into page-locked memory, so that the batch's copy to the GPU runs
+    without blocking. torch's caching host allocator reuses the buffer only once that copy has finished, so no
+    batch overwrites one still in flight, and nothing is pinned again per batch."""
+    out = torch.empty((index.numel(),) + tuple(array.shape[1:]), dtype=array.dtype, pin_memory=True)
+    return torch.index_select(array, 0, index, out=out)
+
+
 class _ArrayBatches(torch.utils.data.Dataset):
     """A dataset whose items are whole batches: ``batches[index]`` indexes every array with a slice or an index
-    tensor at once."""
+    tensor at once. With ``pinned`` (the arrays are in page-locked memory), a shuffled batch is gathered into
+    page-locked memory too (a slice of a pinned array is pinned already)."""
 
-    def __init__(self, arrays):
+    def __init__(self, arrays, pinned=False):
         self.arrays = arrays
+        self._gather = _gather_pinned if pinned else lambda a, index: torch.index_select(a, 0, index)
 
     def __getitem__(self, index):
         if isinstance(index, torch.Tensor):
+            gather = self._gather
             return map_structure(lambda a: None if a is None else a[index.cpu().numpy()] if is_string_array(a)
-                                 else torch.index_select(a, 0, index), self.arrays)
+                                 else gather(a, index), self.arrays)
         return map_structure(lambda a: None if a is None else a[index], self.arrays)
 
     def __len__(self):
@@ -195,13 +207,20 @@ class _ArrayBatches(torch.utils.data.Dataset):
 
 
 class _BatchIndexSampler(torch.utils.data.Sampler):
-    """Yields one index per batch: a slice when not shuffling, else a slice of a fresh permutation."""
+    """Yields one index per batch: a slice when not shuffling, else a slice of a fresh permutation.
 
-    def __init__(self, num_samples, batch_size, shuffle, device):
+    With ``replicas`` (a data-parallel run) each global batch is cut into the ranks' shares and this rank's
+    share is yielded, as ``(index, empty)``: every rank draws the permutation (so their generators advance
+    alike) and takes rank 0's. An empty share (a last batch smaller than the number of ranks) is yielded as the
+    batch's first sample with ``empty=True``: the trainer builds from it when it must, and trains on nothing.
+    """
+
+    def __init__(self, num_samples, batch_size, shuffle, device, replicas=None):
         self.num_samples = num_samples
         self.batch_size = batch_size
         self.shuffle = shuffle
         self.device = device
+        self.replicas = replicas
 
     def __len__(self):
         return math.ceil(self.num_samples / self.batch_size)
@@ -209,11 +228,57 @@ class _BatchIndexSampler(torch.utils.data.Sampler):
     def __iter__(self):
         if self.shuffle:
             # Drawn on the CPU from torch's global generator, so set_random_seed makes epochs reproducible.
-            permutation = torch.randperm(self.num_samples).to(self.device, non_blocking=True)
+            permutation = torch.randperm(self.num_samples)
+            if self.replicas is not None:
+                permutation = self.replicas.broadcast_tensor(permutation)
+            permutation = permutation.to(self.device, non_blocking=True)
             yield from permutation.split(self.batch_size)
         else:
             for start in range(0, self.num_samples, self.batch_size):
                 yield slice(start, min(start + self.batch_size, self.num_samples))
+
+    def shares(self):
+        """``(index, empty)`` per batch: this rank's share of each global batch (the whole batch on one
+        process)."""
+        for index in self:
+            if self.replicas is None:
+                yield index, False
+                continue
+            size = index.stop - index.start if isinstance(index, slice) else int(index.shape[0])
+            start, stop = self.replicas.share(size)
+            if stop == start:
+                yield (slice(index.start, index.start + 1) if isinstance(index, slice) else index[:1]), True
+            elif isinstance(index, slice):
+                yield slice(index.start + start, index.start + stop), False
+            else:
+                yield index[start:stop], False
+
+
+class _ShardedBatchSampler(torch.utils.data.Sampler):
+    """A batch sampler over this rank's shares of another batch sampler's (global) batches, for a map-style
+    Dataset in a data-parallel run. Each epoch's batches are drawn on every rank and rank 0's are used, so all
+    ranks agree on the order whatever their seeds. An empty share is yielded as the batch's first index, and
+    noted in ``empty`` (in order: the DataLoader serves batches in the order they are sampled)."""
+
+    def __init__(self, batch_sampler, replicas):
+        self.batch_sampler = batch_sampler
+        self.replicas = replicas
+        self.empty = collections.deque()
+
+    def __len__(self):
+        return len(self.batch_sampler)
+
+    def __iter__(self):
+        batches = [list(batch) for batch in self.batch_sampler]
+        sizes = torch.tensor([len(batch) for batch in batches], dtype=torch.int64)
+        flat = torch.tensor([i for batch in batches for i in batch], dtype=torch.int64)
+        sizes = self.replicas.broadcast_tensor(sizes)
+        flat = self.replicas.broadcast_tensor(flat)
+        self.empty.clear()
+        for batch in flat.split(sizes.tolist()):
+            start, stop = self.replicas.share(int(batch.shape[0]))
+            self.empty.append(stop == start)
+            yield (batch[:1] if stop == start else batch[start:stop]).tolist()
 
 
 def _identity(batch):
@@ -244,11 +309,27 @@ class DataHandler:
         device: where batches go.
         class_weight: a dict class index -> weight, turned into sample weights.
         names: how errors name x, y and sample_weight (validation data is ``validation_data[0]``, ...).
+        replicas: a ``training.distributed.Replicas`` in a data-parallel run: ``batch_size`` is then the
+            global batch, and each epoch yields this rank's share of every global batch (see ``shards``).
+
+    In a data-parallel run every rank runs the same number of steps. Arrays, Datasets and DataLoaders without
+    their own ``DistributedSampler`` are cut into shares of each global batch, in an order all ranks agree on;
+    a DataLoader with a ``DistributedSampler`` is used as it is, with ``set_epoch`` at each epoch; a PyDataset is
+    dealt out by index (each step takes one of its batches per rank); a generator is read by every rank on its
+    own (with a warning), the ranks agreeing at each step whether all still have a batch. ``empty_share`` is
+    True while the batch just yielded stands for an empty share (it holds one sample to build from).
     """
 
     def __init__(self, x, y=None, sample_weight=None, batch_size=None, shuffle=False, steps_per_epoch=None,
-                 device=None, class_weight=None, names=("x", "y", "sample_weight")):
+                 device=None, class_weight=None, names=("x", "y", "sample_weight"), replicas=None):
         self.device = torch.device(device) if device is not None else backend.device()
+        # Each process's data is its own part when the distribution says so: read whole, steps agreed on.
+        self._every_replica = replicas
+        self._agree_on_steps = replicas is not None and not replicas.shard_data
+        replicas = replicas if replicas is not None and replicas.shard_data else None
+        self.replicas = replicas
+        self.empty_share = False
+        self._passes = 0
         self.steps_per_epoch = steps_per_epoch
         self.class_weight = None if class_weight is None else _checked_class_weight(class_weight, y, sample_weight)
         self._class_weight_tables = {}
@@ -273,17 +354,18 @@ class DataHandler:
                 # In memory, class weights become sample weights once, as Keras turns them.
                 arrays = (arrays[0], arrays[1], class_weights_for(arrays[1], self._class_weight_table(CPU)))
                 self.class_weight = None
-            arrays = self._place(arrays)
+            arrays, pinned = self._place(arrays)
             self.batch_size = batch_size or 32
-            sampler = _BatchIndexSampler(self.num_samples, self.batch_size, bool(shuffle), arrays_device(arrays))
+            sampler = _BatchIndexSampler(self.num_samples, self.batch_size, bool(shuffle), arrays_device(arrays),
+                                         replicas)
             self.loader = torch.utils.data.DataLoader(
-                _ArrayBatches(arrays), sampler=sampler, batch_size=None, collate_fn=_identity,
+                _ArrayBatches(arrays, pinned), sampler=sampler, batch_size=None, collate_fn=_identity,
                 pin_memory=False)
             self.batches_per_pass = len(sampler)
         elif isinstance(x, torch.utils.data.DataLoader):
             self._reject_y(y, sample_weight, "a DataLoader")
             self.kind = "loader"
-            self.loader = x
+            self.loader = self._shard_loader(x) if replicas is not None else x
             self.batch_size = x.batch_size
             self.batches_per_pass = _length_or_none(x)
         elif isinstance(x, torch.utils.data.Dataset) and not isinstance(x, torch.utils.data.IterableDataset) \
@@ -291,15 +373,22 @@ class DataHandler:
             self._reject_y(y, sample_weight, "a Dataset")
             self.kind = "dataset"
             self.batch_size = batch_size or 32
-            self.loader = torch.utils.data.DataLoader(x, batch_size=self.batch_size, shuffle=bool(shuffle),
-                                                      pin_memory=non_blocking)
+            if replicas is None:
+                self.loader = torch.utils.data.DataLoader(x, batch_size=self.batch_size, shuffle=bool(shuffle),
+                                                          pin_memory=non_blocking)
+            else:
+                # The global batches one process would draw (a RandomSampler from the global generator), shared.
+                order = torch.utils.data.RandomSampler(x) if shuffle else torch.utils.data.SequentialSampler(x)
+                batches = torch.utils.data.BatchSampler(order, self.batch_size, drop_last=False)
+                self.loader = torch.utils.data.DataLoader(x, batch_sampler=_ShardedBatchSampler(batches, replicas),
+                                                          pin_memory=non_blocking)
             self.batches_per_pass = len(self.loader)
         elif _is_py_dataset(x):
             self._reject_y(y, sample_weight, "a PyDataset")
             self.kind = "pydataset"
             self.loader = x
             self.batch_size = None
-            self.batches_per_pass = len(x)
+            self.batches_per_pass = len(x) if replicas is None else math.ceil(len(x) / replicas.world_size)
             self._shuffle_pydataset = bool(shuffle)
         elif isinstance(x, torch.utils.data.IterableDataset) or hasattr(x, "__next__") or \
                 (hasattr(x, "__iter__") and not isinstance(x, (str, bytes, dict, list, tuple))):
@@ -308,6 +397,14 @@ class DataHandler:
             self.loader = x
             self.batch_size = None
             self.batches_per_pass = _length_or_none(x) if not hasattr(x, "__next__") else None
+            if replicas is not None:
+                self._agree_on_steps = True
+                warnings.warn(f"Data-parallel run over {replicas.world_size} processes: each process reads its "
+                              f"own batches from this {type(x).__name__} (kerastorch cannot split a stream of "
+                              f"batches). Make each rank's generator or dataset yield its own part of the data "
+                              f"(torch.distributed.get_rank()), or pass arrays, a map-style torch Dataset, a "
+                              f"DataLoader or a PyDataset, which are split into shares of each global batch.",
+                              stacklevel=4)
         elif x is None:
             raise ValueError("No data given: pass `x` (and `y`), a Dataset, a DataLoader or a generator.")
         else:
@@ -323,15 +420,17 @@ class DataHandler:
                              f"{type(sample_weight).__name__}")
 
     def _place(self, arrays):
-        """On CUDA, put arrays that fit comfortably on the device once; else pin them for async copies."""
+        """On CUDA, put arrays that fit comfortably on the device once; else pin them (once) for async copies.
+        Returns the arrays and whether they were pinned."""
         if self.device.type != "cuda":
-            return move_to_device(arrays, self.device, False) if self.device.type != "cpu" else arrays
+            return (move_to_device(arrays, self.device, False) if self.device.type != "cpu" else arrays), False
         tensors = [t for t in flatten(arrays) if isinstance(t, torch.Tensor)]
         total = sum(t.numel() * t.element_size() for t in tensors)
         free, _ = torch.cuda.mem_get_info(self.device)
         if total < free // 4:
-            return move_to_device(arrays, self.device, False)
-        return map_structure(lambda t: t.pin_memory() if isinstance(t, torch.Tensor) else t, arrays)
+            return move_to_device(arrays, self.device, False), False
+        return map_structure(lambda t: t.pin_memory() if isinstance(t, torch.Tensor) and not t.is_cuda
+                             else t, arrays), True
 
     @property
     def steps(self):
@@ -340,19 +439,79 @@ class DataHandler:
             return self.steps_per_epoch
         return self.batches_per_pass
 
-    def _new_pass(self):
+    def _shard_loader(self, loader):
+        """A user's DataLoader in a data-parallel run: as it is when its sampler is a ``DistributedSampler``
+        (``set_epoch`` is called each epoch); else, for a map-style dataset, the same loader over this rank's
+        shares of its batches; an iterable-style loader is read by every rank on its own, with a warning."""
+        samplers = (loader.sampler, getattr(loader.batch_sampler, "sampler", None))
+        if any(isinstance(s, torch.utils.data.distributed.DistributedSampler) for s in samplers):
+            return loader
+        if isinstance(loader.dataset, torch.utils.data.IterableDataset) or loader.batch_sampler is None:
+            self._agree_on_steps = True
+            warnings.warn(f"Data-parallel run over {self.replicas.world_size} processes: this DataLoader has an "
+                          f"iterable-style dataset (or no batch sampler), so each process reads its own batches "
+                          f"from it. Shard the dataset per rank yourself, or use a map-style Dataset.", stacklevel=5)
+            return loader
+        options = dict(num_workers=loader.num_workers, collate_fn=loader.collate_fn, pin_memory=loader.pin_memory,
+                       timeout=loader.timeout, worker_init_fn=loader.worker_init_fn,
+                       multiprocessing_context=loader.multiprocessing_context, generator=loader.generator,
+                       persistent_workers=loader.persistent_workers)
+        if loader.num_workers:
+            options["prefetch_factor"] = loader.prefetch_factor
+        return torch.utils.data.DataLoader(
+            loader.dataset, batch_sampler=_ShardedBatchSampler(loader.batch_sampler, self.replicas), **options)
+
+    def _new_pass(self, epoch=None):
+        """One pass over the data, as ``(batch, empty)`` pairs (``empty``: the batch stands for an empty share)."""
+        self._passes += 1
+        batches = self._pass_batches(epoch)
+        return self._agreed(batches) if self._agree_on_steps else batches
+
+    def _pass_batches(self, epoch):
         if self.kind == "arrays":
             # The DataLoader's own iterator adds a profiler scope and a fetcher per batch; for whole-batch
             # indexing of in-memory tensors, going to its sampler and dataset directly does the same work.
             dataset = self.loader.dataset
-            return (dataset[index] for index in self.loader.sampler)
+            return ((dataset[index], empty) for index, empty in self.loader.sampler.shares())
         if self.kind == "pydataset":
-            order = torch.randperm(len(self.loader)).tolist() if self._shuffle_pydataset else \
-                range(len(self.loader))
-            return (self.loader[i] for i in order)
-        if self.kind == "iterator":
-            return iter(self.loader)
-        return iter(self.loader)
+            return self._pydataset_pass()
+        sampler = getattr(self.loader, "batch_sampler", None)
+        if isinstance(sampler, _ShardedBatchSampler):
+            return ((batch, sampler.empty.popleft()) for batch in self.loader)
+        if self._every_replica is not None and self.kind == "loader":
+            for candidate in (self.loader.sampler, getattr(sampler, "sampler", None)):
+                if isinstance(candidate, torch.utils.data.distributed.DistributedSampler):
+                    candidate.set_epoch(self._passes - 1 if epoch is None else epoch)
+        return ((batch, False) for batch in self.loader)
+
+    def _pydataset_pass(self):
+        order = torch.randperm(len(self.loader)) if self._shuffle_pydataset else torch.arange(len(self.loader))
+        if self.replicas is None:
+            yield from ((self.loader[i], False) for i in order.tolist())
+            return
+        # Dealt out by index: step s takes batch order[s * world + rank]; a rank past the end has an empty share.
+        order = self.replicas.broadcast_tensor(order).tolist()
+        world, rank = self.replicas.world_size, self.replicas.rank
+        for step in range(self.batches_per_pass):
+            position = step * world + rank
+            if position < len(order):
+                yield self.loader[order[position]], False
+            else:
+                yield self.loader[order[0]], True
+
+    def _agreed(self, batches):
+        """``batches`` for as long as every rank still has one (one small all-reduce per step)."""
+        while True:
+            try:
+                item, has_batch = next(batches), True
+            except StopIteration:
+                item, has_batch = None, False
+            if not self._every_replica.all_true(has_batch):
+                if has_batch:
+                    warnings.warn("Another process ran out of batches first: this process stops its pass here "
+                                  "so that every process runs the same number of steps.", stacklevel=3)
+                return
+            yield item
 
     def _prepare(self, batch):
         if self.kind == "arrays":
@@ -379,8 +538,11 @@ class DataHandler:
                 [self.class_weight.get(c, 1.0) for c in range(size)], dtype=backend.torch_dtype(), device=device)
         return self._class_weight_tables[device]
 
-    def epoch(self):
+    def epoch(self, index=None):
         """The batches of one epoch, as ``(x, y, sample_weight)`` tuples on the device.
+
+        ``index`` is fit's epoch number, which a user's ``DistributedSampler`` gets through ``set_epoch``
+        (defaults to the number of passes made so far).
 
         Without ``steps_per_epoch`` an epoch is one pass over the data. With it, an epoch takes that many batches
         from a pass that continues across epochs, as Keras's does: a pass that ends early ends the epoch early,
@@ -389,17 +551,17 @@ class DataHandler:
         """
         if self.steps_per_epoch is None:
             produced = 0
-            for batch in self._new_pass():
+            for batch, self.empty_share in self._new_pass(index):
                 produced += 1
                 yield self._prepare(batch)
             if produced == 0 and self._single_pass:
                 self._ran_out()
         else:
             if self._iterator is None:
-                self._iterator, self._steps_seen = self._new_pass(), 0
+                self._iterator, self._steps_seen = self._new_pass(index), 0
             for _ in range(self.steps_per_epoch):
                 try:
-                    batch = next(self._iterator)
+                    batch, self.empty_share = next(self._iterator)
                 except StopIteration:
                     self._iterator = None
                     self._ran_out()

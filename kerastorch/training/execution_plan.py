@@ -1,5 +1,6 @@
 """The trainer's fast paths, as steps of an execution plan: a ReLU moved past the max pooling that follows it,
-and a model's first convolution and 2x2 max pooling run as one fused CPU kernel.
+a model's first convolution and 2x2 max pooling run as one fused CPU kernel, and, at inference, a convolution
+with the batch normalization (and ReLU) after it run as one convolution with folded weights.
 
 Only the trainer's own fit / evaluate / predict loops run a model through its plan (``with plan.active():``);
 ``model(x)``, ``forward``, hooks, ``torch.jit.trace``, ``torch.export``, ``torch.onnx.export`` and
@@ -20,6 +21,14 @@ disappear, about a sixth of a small CNN's training step on the CPU. torch.compil
 Where the convolution is a model's first (its input is the data) and the pooling 2x2, the step goes one step
 further: convolution and pooling run as one fused CPU kernel (layers/_conv_pool_kernel.py).
 
+At inference (evaluate, predict: ``training`` false, no gradient recorded) a ``Conv2D`` whose output only feeds a
+``BatchNormalization`` (in inference mode) runs as one convolution whose kernel and bias absorb the batch norm,
+``kernel * gamma / sqrt(moving_variance + epsilon)`` per filter, kept in torch's channels_last layout and cached
+until a weight changes; a ReLU activation layer after it runs in place on the result. On the CPU this makes
+ResNet50's predict at batch 8 faster than torchvision's (benchmarks/applications.py). Likewise an ``Add`` whose sum
+only feeds a ReLU layer (a residual block's end) runs as one sum and an in-place ReLU. The folding changes the
+result by float rounding only (about 1e-6 relative); in training the layers run as they are.
+
 A step applies only where nobody can see the intermediate tensor or tell the difference: no hook anywhere in
 the model (module forward, pre-forward and backward hooks, and torch's global module hooks: with any, ``active``
 runs the model plainly), no activity regularizer, the intermediate is no model output and has one consumer, the
@@ -28,6 +37,7 @@ the step's input carries none; a layer that only passes a mask on cannot make on
 """
 import collections
 import contextlib
+import weakref
 
 import torch
 from torch.nn.modules import module as torch_module
@@ -149,6 +159,138 @@ class ReluAfterPooling:
         return f"ReluAfterPooling({self.source.name!r}, {self.pooling.name!r})"
 
 
+def _is_plain_conv2d(layer):
+    return (type(layer) is Conv2D and layer.activation is activations.linear and layer.activity_regularizer is None
+            and not _computes_masks(layer))
+
+
+def _is_plain_batch_norm(layer):
+    from kerastorch.layers.normalization import BatchNormalization
+    return type(layer) is BatchNormalization and layer.activity_regularizer is None
+
+
+def _is_plain_relu(layer):
+    return _ends_in_relu(layer) == "layer" and layer.activity_regularizer is None
+
+
+# conv layer -> (weights' versions, device, dtype, batch norm), (kernel, bias): the folded weights outlive the plan
+# (the trainer makes a plan per evaluate/predict call) and are made again once any weight changes.
+_FOLDED = weakref.WeakKeyDictionary()
+
+
+class FoldedConvBatchNorm:
+    """A plan step: ``conv`` (a Conv2D without activation), the ``batch_norm`` that alone reads its output and
+    optionally a ReLU layer after that, run at inference as one convolution with the batch norm folded into its
+    kernel and bias (then an in-place ReLU); the layers in turn in training, with gradients, or wherever the step
+    does not apply to this call.
+
+    Args:
+        conv: the convolution.
+        batch_norm: the batch normalization of the convolution's channels.
+        relu: the ReLU layer after the batch norm, or None.
+    """
+
+    def __init__(self, conv, batch_norm, relu=None):
+        self.conv = conv
+        self.batch_norm = batch_norm
+        self.relu = relu
+
+    def _applies(self, inputs):
+        conv, batch_norm = self.conv, self.batch_norm
+        channel_axis = 3 if conv.data_format == "channels_last" else 1
+        return (isinstance(inputs, torch.Tensor) and backend.get_keras_mask(inputs) is None
+                and not torch.is_grad_enabled() and not global_state.current_training()
+                and conv.built and batch_norm.built and batch_norm._axis == channel_axis
+                and inputs.dtype == _compute_dtype_of(conv) == _compute_dtype_of(batch_norm)
+                and conv.compute_dtype == conv.variable_dtype and inputs.dim() == 4
+                and not torch.is_autocast_enabled(inputs.device.type)
+                # Not while torch.compile traces: the cache reads weights' versions, and inductor fuses anyway.
+                and not torch.compiler.is_compiling()
+                and tuple(inputs.shape) == getattr(conv, "_checked_input_shape", None))
+
+    def _weights(self, device, dtype):
+        conv, bn = self.conv, self.batch_norm
+        tensors = [conv.kernel, conv.bias, bn.gamma, bn.beta, bn.moving_mean, bn.moving_variance]
+        key = (tuple(t._version if t is not None else -1 for t in tensors), device, dtype, id(bn))
+        cached = _FOLDED.get(conv)
+        if cached is None or cached[0] != key:
+            with torch.inference_mode(False), torch.no_grad():
+                variance = bn.moving_variance.detach().to(torch.float64)
+                scale = torch.rsqrt(variance + bn.epsilon)
+                if bn.gamma is not None:
+                    scale = scale * bn.gamma.detach().to(torch.float64)
+                shift = -bn.moving_mean.detach().to(torch.float64) * scale
+                if bn.beta is not None:
+                    shift = shift + bn.beta.detach().to(torch.float64)
+                if conv.bias is not None:
+                    shift = shift + conv.bias.detach().to(torch.float64) * scale
+                kernel = conv.kernel.detach().to(torch.float64).permute(3, 2, 0, 1) * scale.reshape(-1, 1, 1, 1)
+                if self._pointwise():   # a matrix (in, out) for torch.addmm on the NHWC rows
+                    kernel = kernel.reshape(kernel.shape[0], -1).t().to(device=device, dtype=dtype).contiguous()
+                else:
+                    kernel = kernel.to(device=device, dtype=dtype).contiguous(memory_format=torch.channels_last)
+                cached = (key, (kernel, shift.to(device=device, dtype=dtype)))
+                _FOLDED[conv] = cached
+        return cached[1]
+
+    def _pointwise(self):
+        """Whether the convolution is a 1x1, stride 1, channels_last one: a matrix product of the NHWC rows,
+        which torch's CPU convolutions run slower on channels_last tensors than ``addmm`` does."""
+        conv = self.conv
+        return (conv.kernel_size == (1, 1) and conv.strides == (1, 1) and conv.dilation_rate == (1, 1)
+                and conv.groups == 1 and conv.data_format == "channels_last")
+
+    def __call__(self, inputs):
+        if not self._applies(inputs):
+            outputs = self.batch_norm(self.conv(inputs))
+            return self.relu(outputs) if self.relu is not None else outputs
+        conv = self.conv
+        kernel, bias = self._weights(inputs.device, inputs.dtype)
+        if kernel.dim() == 2:
+            outputs = torch.addmm(bias, inputs.reshape(-1, inputs.shape[-1]), kernel)
+            if self.relu is not None:
+                outputs = torch.relu_(outputs)
+            return outputs.reshape(*inputs.shape[:-1], kernel.shape[1])
+        x, padding = conv._padded_channels_first(inputs)
+        outputs = torch.nn.functional.conv2d(x, kernel, bias, conv.strides, padding, conv.dilation_rate,
+                                             conv.groups)
+        if self.relu is not None:
+            outputs = torch.relu_(outputs)
+        return outputs.permute(0, 2, 3, 1) if conv.data_format == "channels_last" else outputs
+
+    def __repr__(self):
+        relu = f", {self.relu.name!r}" if self.relu is not None else ""
+        return f"FoldedConvBatchNorm({self.conv.name!r}, {self.batch_norm.name!r}{relu})"
+
+
+class AddThenRelu:
+    """A plan step: an ``Add`` layer and the ReLU layer that alone reads its output (a residual block's end), run
+    at inference as one sum with the ReLU applied in place; the two layers in turn otherwise.
+
+    Args:
+        add: the Add layer.
+        relu: the ReLU layer.
+    """
+
+    def __init__(self, add, relu):
+        self.add = add
+        self.relu = relu
+
+    def __call__(self, inputs):
+        if (torch.is_grad_enabled() or global_state.current_training() or not isinstance(inputs, (list, tuple))
+                or len(inputs) < 2 or not all(isinstance(x, torch.Tensor) and backend.get_keras_mask(x) is None
+                                              and x.shape == inputs[0].shape and x.dtype == inputs[0].dtype
+                                              for x in inputs)):
+            return self.relu(self.add(inputs))
+        total = torch.add(inputs[0], inputs[1])
+        for x in inputs[2:]:
+            total.add_(x)
+        return torch.relu_(total)
+
+    def __repr__(self):
+        return f"AddThenRelu({self.add.name!r}, {self.relu.name!r})"
+
+
 # ---- plans of the two model kinds -------------------------------------------------------------------------------
 
 def sequential_plan(layers):
@@ -193,6 +335,45 @@ def functional_plan(nodes, output_tensors):
         if _is_max_pooling(pooling.layer) and _single_positional(pooling) and pooling.call_args[0] is output:
             overrides[id(node)] = None
             overrides[id(pooling)] = (node, ReluAfterPooling(node.layer, pooling.layer))
+
+    def only_user(node, accepts):
+        """The one node that reads ``node``'s one output (not a model output) as its only input, if ``accepts``
+        its layer and no step claims it yet."""
+        if len(node.output_tensors) != 1:
+            return None
+        output = node.output_tensors[0]
+        users = consumers.get(id(output), [])
+        if id(output) in model_outputs or len(users) != 1:
+            return None
+        user = users[0]
+        if id(user) in overrides or not _single_positional(user) or user.call_args[0] is not output \
+                or not accepts(user.layer):
+            return None
+        return user
+
+    for node in nodes:
+        if id(node) in overrides or not _single_positional(node) or not _is_plain_conv2d(node.layer):
+            continue
+        batch_norm = only_user(node, _is_plain_batch_norm)
+        if batch_norm is None:
+            continue
+        relu = only_user(batch_norm, _is_plain_relu)
+        last = relu if relu is not None else batch_norm
+        overrides[id(node)] = None
+        if relu is not None:
+            overrides[id(batch_norm)] = None
+        overrides[id(last)] = (node, FoldedConvBatchNorm(node.layer, batch_norm.layer,
+                                                         relu.layer if relu is not None else None))
+
+    from kerastorch.layers.merging import Add
+    for node in nodes:
+        if (id(node) in overrides or type(node.layer) is not Add or node.layer.activity_regularizer is not None
+                or len(node.call_args) != 1 or node.call_kwargs or len(node.output_tensors) != 1):
+            continue
+        relu = only_user(node, _is_plain_relu)
+        if relu is not None:
+            overrides[id(node)] = None
+            overrides[id(relu)] = (node, AddThenRelu(node.layer, relu.layer))
     return overrides or None
 
 

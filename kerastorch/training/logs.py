@@ -61,6 +61,35 @@ def python_logs(logs):
     return {name: as_float(logs[name]) for name in sorted(logs)}
 
 
+def _to_host(tensor):
+    if tensor.device.type == "cpu":
+        return tensor
+    if tensor.is_cuda:
+        # Page-locked memory, so the copy does not block; it is complete after the synchronize in
+        # wait_for_host_copies (reading it before would read garbage).
+        host = torch.empty(tensor.shape, dtype=tensor.dtype, pin_memory=True)
+        return host.copy_(tensor, non_blocking=True)
+    return tensor.cpu()
+
+
+def outputs_to_host(outputs):
+    """One batch of predict's outputs (a tensor, or a dict or list of them) copied to host memory as soon as it
+    is made, so the device holds one batch of outputs at a time, not all of them until the end."""
+    if isinstance(outputs, torch.Tensor):
+        return _to_host(outputs)
+    if isinstance(outputs, dict):
+        return {key: _to_host(value) for key, value in outputs.items()}
+    if isinstance(outputs, (list, tuple)):
+        return type(outputs)(_to_host(value) for value in outputs)
+    return outputs
+
+
+def wait_for_host_copies(device):
+    """Wait, once, for the copies ``outputs_to_host`` started from ``device`` (CUDA's are non-blocking)."""
+    if device.type == "cuda":
+        torch.cuda.synchronize(device)
+
+
 def concatenate_outputs(batches):
     """predict's batches of outputs (tensors, dicts or lists of them) joined into numpy arrays."""
     first = batches[0]

@@ -19,11 +19,14 @@ from kerastorch import metrics as metrics_module
 from kerastorch import optimizers
 from kerastorch.keras_tensor import flatten, map_structure
 from kerastorch.layers.layer import Layer
+from kerastorch.optimizers.optimizer import gradients_reduced_by
 from kerastorch.training import data as data_module
+from kerastorch.training import distributed
 from kerastorch.training.compile_utils import CompiledLoss, CompiledMetrics
 from kerastorch.training.data import DataHandler, move_to_device
 from kerastorch.training.execution_plan import plan_for
-from kerastorch.training.logs import BatchLogs, concatenate_outputs, python_logs
+from kerastorch.training.logs import (BatchLogs, concatenate_outputs, outputs_to_host, python_logs,
+                                     wait_for_host_copies)
 from kerastorch.training.process import cpu_training_settings
 
 
@@ -45,6 +48,7 @@ class Trainer:
         self._regularized = None
         self._layers_with_calls = []
         self._trainable = None
+        self._replicas = None
 
     # ---- compile ---------------------------------------------------------------------------------------------
 
@@ -158,18 +162,41 @@ class Trainer:
         if self._trainable is None:
             # An unbuilt model has just created its weights in this first forward pass.
             self._prepare_training()
+            if self._replicas is not None:
+                # Rank 0's weights were just broadcast: the pass must see them.
+                y_pred = self._forward(x, True)
         loss = model.compute_loss(x, y, y_pred, sample_weight, training=True)
-        model._loss_tracker.update_state(loss.detach(), sample_weight=flatten(x)[0].shape[0])
+        count = flatten(x)[0].shape[0]
+        model._loss_tracker.update_state(loss.detach(), sample_weight=count)
         params = self._trainable
         if params:
             for p in params:
                 p.grad = None
             optimizer = model.optimizer
             optimizer.scale_loss(loss).backward()
+            if self._replicas is not None:
+                self._replicas.all_reduce_gradients_(params, count)
             optimizer.step(params)
         if y is not None:
             with torch.no_grad():
                 self._update_metrics(x, y, y_pred, sample_weight)
+        return self._logs.fresh()
+
+    def _empty_share_step(self, x, y, sample_weight, training):
+        """A rank's step on an empty share of a global batch (``x`` holds one sample to build from): builds what
+        the first batch builds if needed, and in training takes part in the gradient all-reduce with nothing."""
+        model = self.model
+        if self._logs is None or not self._targets_checked or (training and self._trainable is None):
+            self._first_batch(y, self._inference_pass(x))
+        if training:
+            if self._trainable is None:
+                self._prepare_training()
+            params = self._trainable
+            if params:
+                for p in params:
+                    p.grad = None
+                self._replicas.all_reduce_gradients_(params, 0)
+                model.optimizer.step(params)
         return self._logs.fresh()
 
     @torch.no_grad()
@@ -195,28 +222,46 @@ class Trainer:
         self._custom_compute_loss = model_class.compute_loss is not Model.compute_loss
         self._custom_compute_metrics = model_class.compute_metrics is not Model.compute_metrics
         if getattr(model_class, name) is getattr(Model, name):
-            return getattr(self, name)
+            own_step = getattr(self, name)
+            if self._replicas is None:
+                return own_step
+            training = name == "train_step"
+            return lambda x, y, sample_weight, empty=False: (
+                self._empty_share_step(x, y, sample_weight, training) if empty else own_step(x, y, sample_weight))
         user_step = getattr(self.model, name)
+        replicas = self._replicas
 
-        def step(x, y, sample_weight):
+        def step(x, y, sample_weight, empty=False):
             if self._logs is None and y is not None:
                 self._setup_from_batch(x, y)
             if name == "train_step" and self._trainable is None:
                 self._prepare_training()
             batch = (x,) if y is None and sample_weight is None else \
                 (x, y) if sample_weight is None else (x, y, sample_weight)
-            return user_step(batch)
+            if replicas is None or name != "train_step":
+                return user_step(batch)
+            # Data-parallel: what the step hands optimizer.apply is averaged over the ranks, weighted by their
+            # shares' sizes (an empty share's step runs on its stand-in sample, and weighs nothing).
+            count = 0 if empty else flatten(x)[0].shape[0]
+            with gradients_reduced_by(
+                    lambda grads, variables: replicas.average_gradients(grads, variables, count)):
+                return user_step(batch)
         return step
 
-    def _setup_from_batch(self, x, y):
-        """Build the compiled metrics from one inference pass, before a user's step uses ``model.metrics``."""
+    def _inference_pass(self, x):
+        """The model's outputs for ``x`` in inference mode without gradients (what building from a batch needs),
+        leaving the model's training flag as it was."""
         model = self.model
         was_training = model.training
         model.eval()
         with torch.no_grad():
             y_pred = self._forward(x, False)
         model.train(was_training)
-        self.build_compiled(y, y_pred)
+        return y_pred
+
+    def _setup_from_batch(self, x, y):
+        """Build the compiled metrics from one inference pass, before a user's step uses ``model.metrics``."""
+        self.build_compiled(y, self._inference_pass(x))
 
     def _prepare_training(self):
         """What a fit caches once the model is built: the weights to train, the penalties' sources, the plan."""
@@ -234,6 +279,30 @@ class Trainer:
             # torch 2.14's dynamic-shape compile failed in inductor on the partial batch of a pooling model.
             self._compiled_forward = torch.compile(model, dynamic=False)
         self._plan = plan_for(model)
+        if self._replicas is not None:
+            self._replicas.broadcast_weights_(model)
+
+    def _start_replicas(self, broadcast=True):
+        """The Replicas of this loop (None on one process). With ``broadcast``, rank 0's weights are broadcast
+        if the model is built (training broadcasts them in ``_prepare_training``, once the model is built)."""
+        self._replicas = distributed.replicas_for(self._device())
+        if broadcast and self._replicas is not None and self.model.built and self.model.weights:
+            self._replicas.broadcast_weights_(self.model)
+        return self._replicas
+
+    def _global_logs(self, logs):
+        """The loop's logs as floats, the metric states first combined over the ranks of a data-parallel run.
+
+        The logs a model's own step returns are read again from the combined metrics where they name one; any
+        other value (a step's own loss) is rank 0's, so every rank logs the same."""
+        replicas = self._replicas
+        if replicas is None:
+            return python_logs(logs or self._logs)
+        replicas.all_reduce_metrics_(self.model.metrics)
+        if logs is None or isinstance(logs, BatchLogs):
+            return python_logs(logs or self._logs)
+        results = {metric.name: metric.result() for metric in self.model.metrics}
+        return replicas.broadcast_numbers(python_logs({key: results.get(key, value) for key, value in logs.items()}))
 
     # ---- devices ---------------------------------------------------------------------------------------------
 
@@ -243,6 +312,16 @@ class Trainer:
         for b in self.model.buffers():
             return b.device
         return self.model._device or backend.device()
+
+    def _state_follows_model(self, device):
+        """After ``model.to(...)`` or ``model.double()`` between loops: the metric state goes to the model's
+        device, and the optimizer's slots to their variables' device and dtype (a check per loop, not per step)."""
+        model = self.model
+        for metric in model.metrics:
+            if metric.device != device:
+                metric.to(device)
+        if model.optimizer is not None and model.optimizer.built:
+            model.optimizer.follow_variables()
 
     # ---- fit -------------------------------------------------------------------------------------------------
 
@@ -261,14 +340,18 @@ class Trainer:
         (x, y, sample_weight), validation = data_module.fit_data(x, y, sample_weight, validation_split,
                                                                  validation_data)
         device = self._device()
+        self._state_follows_model(device)
+        replicas = self._start_replicas(broadcast=False)
         data = DataHandler(x, y, sample_weight, batch_size=batch_size, shuffle=shuffle,
-                           steps_per_epoch=steps_per_epoch, device=device, class_weight=class_weight)
+                           steps_per_epoch=steps_per_epoch, device=device, class_weight=class_weight,
+                           replicas=replicas)
         val_data = None
         if validation is not None:
             val_x, val_y, val_sw = validation
             val_data = DataHandler(val_x, val_y, val_sw, batch_size=validation_batch_size or batch_size,
                                    steps_per_epoch=validation_steps, device=device,
-                                   names=("validation_data[0]", "validation_data[1]", "validation_data[2]"))
+                                   names=("validation_data[0]", "validation_data[1]", "validation_data[2]"),
+                                   replicas=replicas)
         self._y_all = data.targets
         self._targets_checked = False
         data.checked = True
@@ -276,12 +359,16 @@ class Trainer:
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_history=True, add_progbar=verbose != 0, model=model,
                                      verbose=verbose, epochs=epochs, steps=data.steps)
+        elif self._replicas is not None:
+            callbacks.leave_output_to_chief()   # a list the user made, maybe before the process group existed
         model.stop_training = False
         self._trainable = None
         self._plan = plan_for(model)
         if model.built and model.weights:
             self._prepare_training()
         train_step = self._step_function("train_step")
+        # A stop decided by a batch hook is agreed on at each batch, so no rank waits alone in the next step.
+        agree_batch_stops = replicas is not None and callbacks.may_stop_in_batch()
         training_logs = {}
         with cpu_training_settings(device):
             callbacks.on_train_begin()
@@ -293,11 +380,13 @@ class Trainer:
                     callbacks.on_epoch_begin(epoch)
                     model.train()
                     logs, steps_run = None, 0
-                    for step, (bx, by, bsw) in enumerate(data.epoch()):
+                    for step, (bx, by, bsw) in enumerate(data.epoch(epoch)):
                         steps_run += 1
                         callbacks.on_train_batch_begin(step)
-                        logs = train_step(bx, by, bsw)
+                        logs = train_step(bx, by, bsw, True) if data.empty_share else train_step(bx, by, bsw)
                         callbacks.on_train_batch_end(step, logs)
+                        if agree_batch_stops:
+                            model.stop_training = replicas.any_true(model.stop_training)
                         if model.stop_training:
                             break
                     model.eval()
@@ -306,12 +395,16 @@ class Trainer:
                             raise ValueError("The training data yielded no batches: `x` is empty, or a generator "
                                              "that is already exhausted.")
                         break   # a generator ran out in an earlier epoch (the data handler has warned)
-                    epoch_logs = python_logs(logs or self._logs)
+                    epoch_logs = self._global_logs(logs)
+                    if replicas is not None:
+                        replicas.broadcast_non_trainable_(model)
                     if val_data is not None and data_module.validation_due(epoch, validation_freq):
                         val_logs = self._evaluate_handler(val_data, callbacks)
                         epoch_logs.update({f"val_{name}": value for name, value in val_logs.items()})
                         epoch_logs = python_logs(epoch_logs)
                     callbacks.on_epoch_end(epoch, epoch_logs)
+                    if replicas is not None:
+                        model.stop_training = replicas.any_true(model.stop_training)
                     training_logs = epoch_logs
                     if model.stop_training or data.exhausted:
                         break
@@ -343,7 +436,7 @@ class Trainer:
             for step, (bx, by, bsw) in enumerate(data.epoch()):
                 if callbacks is not None:
                     callbacks.on_test_batch_begin(step)
-                logs = test_step(bx, by, bsw)
+                logs = test_step(bx, by, bsw, True) if data.empty_share else test_step(bx, by, bsw)
                 if callbacks is not None:
                     callbacks.on_test_batch_end(step, logs)
         finally:
@@ -352,7 +445,7 @@ class Trainer:
                 # Training data keeps its own check state; new data is checked once.
                 self._targets_checked = training_checked
         data.checked = True
-        logs = python_logs(logs or self._logs)
+        logs = self._global_logs(logs)
         if callbacks is not None:
             callbacks.on_test_end(logs)
         model.train(was_training)
@@ -365,11 +458,15 @@ class Trainer:
         verbose = 1 if verbose == "auto" else verbose
         data_module.check_steps(steps, "steps")
         data_module.warn_non_finite_inputs(x, y)
-        data = DataHandler(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps,
-                           device=self._device())
+        device = self._device()
+        self._state_follows_model(device)
+        data = DataHandler(x, y, sample_weight, batch_size=batch_size, steps_per_epoch=steps, device=device,
+                           replicas=self._start_replicas())
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)
+        elif self._replicas is not None:
+            callbacks.leave_output_to_chief()   # a list the user made, maybe before the process group existed
         logs = self._evaluate_handler(data, callbacks)
         if return_dict:
             return logs
@@ -389,22 +486,28 @@ class Trainer:
 
     def test_on_batch(self, x, y=None, sample_weight=None, return_dict=False):
         self._require_compiled("test_on_batch")
-        data = DataHandler(x, y, sample_weight, batch_size=data_module.num_samples(x), device=self._device())
+        device = self._device()
+        self._state_follows_model(device)
+        data = DataHandler(x, y, sample_weight, batch_size=data_module.num_samples(x), device=device,
+                           replicas=self._start_replicas(broadcast=False))
         self.reset_metrics()
         self._plan = plan_for(self.model)
         test_step = self._step_function("test_step")
         logs = None
         for bx, by, bsw in data.epoch():
-            logs = test_step(bx, by, bsw)
-        logs = python_logs(logs or self._logs)
+            logs = test_step(bx, by, bsw, True) if data.empty_share else test_step(bx, by, bsw)
+        logs = self._global_logs(logs)
         if return_dict:
             return logs
         return self._in_metrics_order(logs)
 
     def train_on_batch(self, x, y=None, sample_weight=None, class_weight=None, return_dict=False):
         self._require_compiled("train_on_batch")
-        data = DataHandler(x, y, sample_weight, batch_size=data_module.num_samples(x), device=self._device(),
-                           class_weight=class_weight)
+        device = self._device()
+        self._state_follows_model(device)
+        replicas = self._start_replicas(broadcast=False)
+        data = DataHandler(x, y, sample_weight, batch_size=data_module.num_samples(x), device=device,
+                           class_weight=class_weight, replicas=replicas)
         self._y_all = None
         if self._trainable is None and self.model.built and self.model.weights:
             self._prepare_training()
@@ -415,10 +518,10 @@ class Trainer:
         logs = None
         try:
             for bx, by, bsw in data.epoch():
-                logs = train_step(bx, by, bsw)
+                logs = train_step(bx, by, bsw, True) if data.empty_share else train_step(bx, by, bsw)
         finally:
             self.model.eval()
-        logs = python_logs(logs or self._logs)
+        logs = self._global_logs(logs)
         if return_dict:
             return logs
         return self._in_metrics_order(logs)
@@ -429,10 +532,14 @@ class Trainer:
         from kerastorch.callbacks import CallbackList
         verbose = 1 if verbose == "auto" else verbose
         data_module.check_steps(steps, "steps")
-        data = DataHandler(x, None, None, batch_size=batch_size, steps_per_epoch=steps, device=self._device())
+        replicas = self._start_replicas()
+        data = DataHandler(x, None, None, batch_size=batch_size, steps_per_epoch=steps, device=self._device(),
+                           replicas=replicas)
         if not isinstance(callbacks, CallbackList):
             callbacks = CallbackList(callbacks, add_progbar=verbose != 0, model=self.model, verbose=verbose,
                                      epochs=1, steps=data.steps)
+        elif self._replicas is not None:
+            callbacks.leave_output_to_chief()   # a list the user made, maybe before the process group existed
         model = self.model
         was_training = model.training
         model.eval()
@@ -443,13 +550,19 @@ class Trainer:
             for step, (bx, _, _) in enumerate(data.epoch()):
                 callbacks.on_predict_batch_begin(step)
                 batch_outputs = self._forward(bx, False)
-                outputs.append(batch_outputs)
+                if data.empty_share:
+                    # The one sample of an empty share only gives the outputs' structure and shapes.
+                    batch_outputs = map_structure(lambda t: t[:0], batch_outputs)
+                outputs.append(outputs_to_host(batch_outputs))
                 callbacks.on_predict_batch_end(step, {"outputs": batch_outputs})
         model.train(was_training)
         callbacks.on_predict_end()
         if not outputs:
             raise ValueError("Unexpected result of `predict_function` (Empty batch_outputs). Please use "
                              "`Model.compile(..., run_eagerly=True)`, or `tf.data.Dataset` ... the data is empty.")
+        wait_for_host_copies(self._device())
+        if replicas is not None:
+            return map_structure(lambda t: t.numpy(), replicas.gather_outputs(outputs))
         return concatenate_outputs(outputs)
 
     def predict_on_batch(self, x):

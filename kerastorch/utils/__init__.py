@@ -1,4 +1,5 @@
-"""Utilities: one-hot encoding, seeding, PyDataset, and (Keras 2's path) ``np_utils``."""
+"""Utilities: one-hot encoding, seeding, PyDataset, model plots (``plot_model``), and (Keras 2's path)
+``np_utils``."""
 from kerastorch._porting import missing_attribute
 from kerastorch.backend import is_keras_tensor, set_random_seed, standardize_dtype
 from kerastorch.registry import (CustomObjectScope, custom_object_scope, get_custom_objects, get_registered_name,
@@ -13,5 +14,6 @@ from kerastorch.data import (image_dataset_from_directory, split_dataset, text_d
 from kerastorch.utils.py_dataset import PyDataset, Sequence
 from kerastorch.training.progbar import Progbar
 from kerastorch.utils.sequence_utils import pad_sequences
+from kerastorch.utils.model_visualization import model_to_dot, plot_model
 
 __getattr__ = missing_attribute(__name__)

@@ -3,6 +3,7 @@
 import math
 
 from kerastorch.keras_tensor import KerasTensor
+from kerastorch._porting import missing_attribute
 
 
 def count_params(weights):
@@ -45,3 +46,6 @@ def get_source_inputs(tensor, layer=None, node_index=None):
     for parent in node.input_tensors:
         found += [t for t in get_source_inputs(parent) if all(t is not f for f in found)]
     return found
+
+
+__getattr__ = missing_attribute(__name__)

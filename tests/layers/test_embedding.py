@@ -5,10 +5,13 @@ import warnings
 import numpy as np
 import pytest
 import torch
+import torch.nn.functional as F
 
 import kerastorch as keras
 from kerastorch import layers
 from sequence_golden import CONFIGS, GOLDEN, check_configs, check_outputs_and_masks, set_recorded_weights
+
+needs_cuda = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 
 
 def embedding_model(steps, input_dim, output_dim, mask_zero, dtype):
@@ -174,13 +177,50 @@ def test_enable_lora_refuses_constraints_unbuilt_layers_and_twice():
         layer.enable_lora(2)
 
 
-def test_range_check_of_accelerator_calls_names_the_index():
-    # The check an accelerator's eager call runs before the lookup (on the CPU, F.embedding's own check serves).
+def test_accelerator_lookup_of_indices_in_range_is_the_plain_lookup():
+    # The path an accelerator's eager call takes, run here on the CPU (where F.embedding's own check serves).
+    layer = layers.Embedding(10, 3)
+    layer.build()
+    indices = torch.tensor([[0, 9, 4]])
+    torch.testing.assert_close(layer._accelerator_lookup(indices), F.embedding(indices, layer.embeddings))
+    layer._accelerator_lookup(torch.zeros((0, 3), dtype=torch.int64))
+    layer._accelerator_lookup(indices)
+
+
+@pytest.mark.parametrize("bad, named", [(10, 10), (-1, -1)])
+def test_accelerator_call_with_a_bad_index_is_reported_by_the_next_call(bad, named):
     layer = layers.Embedding(10, 3, name="tokens")
-    layer._check_range(torch.tensor([[0, 9]]))
-    layer._check_range(torch.zeros((0, 3), dtype=torch.int64))
-    with pytest.raises(ValueError, match=r"'tokens'.*index 10.*input_dim=10"):
-        layer._check_range(torch.tensor([[1, 10]]))
+    layer.build()
+    outputs = layer._accelerator_lookup(torch.tensor([[1, bad]]))
+    clamped = torch.tensor([[1, min(max(bad, 0), 9)]])
+    torch.testing.assert_close(outputs, F.embedding(clamped, layer.embeddings))
+    with pytest.raises(ValueError, match=rf"'tokens'.*index {named}, .*input_dim=10.*shape \(1, 2\).*earlier call"):
+        layer._accelerator_lookup(torch.tensor([[2, 3]]))
+    layer._accelerator_lookup(torch.tensor([[2, 3]]))   # reported once
+
+
+@needs_cuda
+def test_cuda_eager_calls_never_wait_for_the_device():
+    layer = layers.Embedding(10, 3)
+    indices = torch.tensor([[1, 2, 9]], device="cuda")
+    layer(indices)
+    torch.cuda.synchronize()
+    torch.cuda.set_sync_debug_mode("error")
+    try:
+        for _ in range(5):
+            layer(indices)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+
+
+@needs_cuda
+def test_cuda_out_of_range_index_is_a_value_error_and_the_device_survives():
+    layer = layers.Embedding(10, 3, name="tokens")
+    layer(torch.tensor([[1, 12]], device="cuda"))
+    torch.cuda.synchronize()
+    with pytest.raises(ValueError, match=r"'tokens'.*index 12"):
+        layer(torch.tensor([[1, 2]], device="cuda"))
+    assert layer(torch.tensor([[1, 2]], device="cuda")).shape == (1, 2, 3)
 
 
 def test_keras2_h5_model_with_sequence_layers_loads_and_predicts_as_keras2():
@@ -193,3 +233,13 @@ def test_keras2_h5_model_with_sequence_layers_loads_and_predicts_as_keras2():
         model = keras.models.load_model(golden_path("layers/sequence_layers_keras2.h5"))
     np.testing.assert_allclose(model.predict([data["tokens"], data["frames"]], verbose=0), data["y"], rtol=1e-5,
                                atol=1e-5)
+
+
+def test_a_copy_does_not_inherit_the_reports_in_flight():
+    import copy
+    layer = layers.Embedding(10, 3)
+    layer.build()
+    layer._accelerator_lookup(torch.tensor([[1, 11]]))
+    copy.deepcopy(layer)._accelerator_lookup(torch.tensor([[1, 2]]))
+    with pytest.raises(ValueError, match="index 11"):
+        layer._accelerator_lookup(torch.tensor([[1, 2]]))

@@ -114,8 +114,6 @@ def test_weights_suffix_is_checked(tmp_path):
         model.save_weights(tmp_path / "w.pt")
     with pytest.raises(ValueError, match=r"\.keras"):
         model.save(tmp_path / "model.pt")
-    with pytest.raises(ValueError, match="does not write them"):
-        model.save(tmp_path / "model.h5")
 
 
 def test_weights_that_do_not_fit_leave_the_model_unchanged(tmp_path):

@@ -37,7 +37,8 @@ def classifier():
 
 
 def fake_accelerators(monkeypatch, cuda, mps):
-    monkeypatch.delenv("KERASTORCH_DEVICE", raising=False)
+    for variable in backend.DEVICE_VARIABLES:
+        monkeypatch.delenv(variable, raising=False)
     monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
     monkeypatch.setattr(torch.backends.mps, "is_available", lambda: mps)
 
@@ -150,6 +151,41 @@ def test_cuda_arrays_that_fit_are_placed_once_and_batches_are_copied_without_blo
     assert DataHandler(dataset, device="cuda").loader.pin_memory is True
 
 
+def too_big_for_the_gpu(monkeypatch):
+    """The GPU reports almost no free memory, so DataHandler keeps arrays on the host, pinned."""
+    total = torch.cuda.mem_get_info()[1]
+    monkeypatch.setattr(torch.cuda, "mem_get_info", lambda *args, **kwargs: (1024, total))
+
+
+@needs_cuda
+def test_cuda_shuffled_batches_of_pinned_arrays_are_gathered_into_pinned_memory(monkeypatch):
+    too_big_for_the_gpu(monkeypatch)
+    handler = DataHandler(X, Y, batch_size=4, shuffle=True, device="cuda")
+    assert handler.loader.dataset.arrays[0].is_pinned()
+    index = next(iter(handler.loader.sampler))
+    x, y, _ = handler.loader.dataset[index]
+    assert x.is_pinned() and y.is_pinned()
+    np.testing.assert_array_equal(x.numpy(), X[index.numpy()])
+    bx, by, _ = next(handler.epoch())
+    assert bx.device.type == "cuda" and by.device.type == "cuda"
+
+
+@needs_cuda
+def test_cuda_fit_from_pinned_arrays_matches_fit_from_device_arrays(monkeypatch):
+    keras.utils.set_random_seed(3)
+    with keras.device("cuda"):
+        model, _ = classifier()
+    weights = model.get_weights()
+    keras.utils.set_random_seed(4)
+    resident = model.fit(X, Y, batch_size=4, epochs=2, verbose=0, shuffle=True).history["loss"]
+    model.set_weights(weights)
+    model.compile("sgd", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    too_big_for_the_gpu(monkeypatch)
+    keras.utils.set_random_seed(4)
+    pinned = model.fit(X, Y, batch_size=4, epochs=2, verbose=0, shuffle=True).history["loss"]
+    np.testing.assert_allclose(pinned, resident, rtol=1e-5)
+
+
 @needs_cuda
 def test_cuda_mixed_float16_trains_with_float16_activations_and_a_loss_scale():
     keras.mixed_precision.set_global_policy("mixed_float16")
@@ -186,3 +222,77 @@ def test_metrics_live_on_the_models_device_whatever_the_default(monkeypatch):
     logs = model.fit(X, Y, epochs=1, verbose=0).history
     assert set(logs) == {"loss", "accuracy", "sparse_top_k_categorical_accuracy"}
     assert {metric.device.type for metric in model.metrics} == {"cpu"}
+
+
+# ---- state follows a model that moved between loops -------------------------------------------------------------
+
+def test_fit_after_model_double_trains_with_slots_of_the_new_dtype():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    model.double()
+    logs = model.fit(X.astype("float64"), Y, batch_size=4, epochs=1, verbose=0).history
+    assert np.isfinite(logs["loss"][0])
+    slots = [v for v in model.optimizer.variables if v.is_floating_point() and v.dim() > 0]
+    assert slots and {v.dtype for v in slots} == {torch.float64}
+
+
+def test_train_on_batch_after_a_move_uses_slots_that_followed():
+    model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile("rmsprop", "sparse_categorical_crossentropy")
+    model.train_on_batch(X, Y)
+    model.double()
+    model.train_on_batch(X.astype("float64"), Y)
+    assert {v.dtype for v in model.optimizer._slots["velocity"]} == {torch.float64}
+
+
+@needs_cuda
+def test_cuda_fit_after_moving_a_cpu_trained_model_puts_every_state_on_cuda():
+    with keras.device("cpu"):
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(3, activation="softmax")])
+    model.compile("adam", "sparse_categorical_crossentropy", metrics=["accuracy"])
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    model.to("cuda")
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    assert {v.device.type for v in model.optimizer.variables} == {"cuda"}
+    assert {metric.device.type for metric in model.metrics} == {"cuda"}
+    model.to("cpu")
+    model.fit(X, Y, batch_size=4, epochs=1, verbose=0)
+    assert {v.device.type for v in model.optimizer.variables} == {"cpu"}
+
+
+# ---- predict's outputs go to the host batch by batch ----------------------------------------------------------
+
+def test_cpu_outputs_are_handed_on_without_a_copy():
+    from kerastorch.training.logs import outputs_to_host
+    tensor = torch.ones(2, 3)
+    assert outputs_to_host(tensor) is tensor
+    moved = outputs_to_host({"a": tensor, "b": tensor})
+    assert moved["a"] is tensor and moved["b"] is tensor
+    assert outputs_to_host((tensor, tensor))[1] is tensor
+
+
+@needs_cuda
+def test_cuda_predict_keeps_one_batch_of_outputs_on_the_device():
+    with keras.device("cuda"):
+        model = keras.Sequential([keras.Input((4,)), layers.Dense(4096)])
+    x = RNG.normal(size=(2048, 4)).astype("float32")
+    model.predict(x[:32], batch_size=32, verbose=0)
+    torch.cuda.synchronize()
+    torch.cuda.reset_peak_memory_stats()
+    before = torch.cuda.memory_allocated()
+    outputs = model.predict(x, batch_size=32, verbose=0)
+    peak = torch.cuda.max_memory_allocated() - before
+    assert outputs.shape == (2048, 4096) and peak < outputs.nbytes / 4
+    np.testing.assert_allclose(outputs[-32:], model.predict_on_batch(x[-32:]), rtol=1e-5, atol=1e-5)
+
+
+@needs_cuda
+def test_cuda_predict_of_several_outputs_returns_complete_host_arrays():
+    with keras.device("cuda"):
+        inputs = keras.Input((4,))
+        model = keras.Model(inputs, {"a": layers.Dense(2)(inputs), "b": layers.Dense(3)(inputs)})
+    outputs = model.predict(X, batch_size=5, verbose=0)
+    expected = model.predict_on_batch(X)
+    for name in ("a", "b"):
+        np.testing.assert_allclose(outputs[name], expected[name], rtol=1e-5, atol=1e-6)

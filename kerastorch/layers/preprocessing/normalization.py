@@ -65,7 +65,8 @@ class Normalization(PreprocessingLayer):
                                               trainable=False)
             self.adapt_variance = self.add_weight(name="variance", shape=self._statistics_shape,
                                                   initializer="ones", trainable=False)
-            self.count = self.add_weight(name="count", shape=(), dtype="int64", initializer="zeros",
+            # int32, as Keras makes it on torch (summaries count its bytes).
+            self.count = self.add_weight(name="count", shape=(), dtype="int32", initializer="zeros",
                                          trainable=False)
         self.built = True
         self.finalize_state()

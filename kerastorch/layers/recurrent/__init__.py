@@ -6,6 +6,10 @@ from kerastorch.layers.recurrent.simple_rnn import SimpleRNN, SimpleRNNCell
 from kerastorch.layers.recurrent.lstm import LSTM, CuDNNLSTM, LSTMCell
 from kerastorch.layers.recurrent.gru import GRU, CuDNNGRU, GRUCell
 from kerastorch.layers.recurrent.bidirectional import Bidirectional
+from kerastorch._porting import missing_attribute
 
 __all__ = ["RNN", "DropoutRNNCell", "StackedRNNCells", "SimpleRNN", "SimpleRNNCell", "LSTM", "LSTMCell",
            "CuDNNLSTM", "GRU", "GRUCell", "CuDNNGRU", "Bidirectional"]
+
+
+__getattr__ = missing_attribute(__name__)
