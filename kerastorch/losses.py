@@ -9,6 +9,7 @@ Keras's; the logits paths go through ``log_softmax`` / ``cross_entropy`` / ``bin
 Nothing here reads a tensor back to the host, so every loss can run each training step on the device.
 """
 import functools
+import inspect
 import math
 import re
 import warnings
@@ -19,8 +20,43 @@ import torch.nn.functional as F
 
 from kerastorch import backend, global_state, registry
 from kerastorch._porting import missing_attribute
+from kerastorch.keras_tensor import KerasTensor
+from kerastorch.ops._dispatch import traced
+from kerastorch.ops.operation import Operation
 
 REDUCTIONS = ("sum_over_batch_size", "sum", "none", None, "mean", "mean_with_sample_weight")
+
+
+# ---- loss functions on KerasTensors -------------------------------------------------------------------------
+
+class LossFunctionCall(Operation):
+    """A loss function called on KerasTensors, as Keras 2 programs call them to build a loss for ``add_loss``
+    (``vae.add_loss(K.mean(binary_crossentropy(inputs, outputs)))``): a node of the functional graph that runs the
+    function on the real tensors."""
+
+    def __init__(self, function, options):
+        super().__init__()
+        self.function, self.options = function, options
+
+    def call(self, y_true, y_pred):
+        return self.function(y_true, y_pred, **self.options)
+
+    def compute_output_spec(self, y_true, y_pred):
+        return traced(self.function, (y_true, y_pred), self.options)
+
+
+def _graph_aware(function):
+    """``function`` (a loss function of ``y_true, y_pred``) that records a ``LossFunctionCall`` node when either
+    is a KerasTensor, and computes otherwise."""
+    option_names = list(inspect.signature(function).parameters)[2:]
+
+    @functools.wraps(function)
+    def loss_function(y_true, y_pred, *args, **options):
+        if isinstance(y_true, KerasTensor) or isinstance(y_pred, KerasTensor):
+            options.update(zip(option_names, args))
+            return LossFunctionCall(function, options)(y_true, y_pred)
+        return function(y_true, y_pred, *args, **options)
+    return loss_function
 
 
 # ---- tensors in, shapes matched ---------------------------------------------------------------------------------
@@ -169,6 +205,7 @@ def _binary_labels_to_signed(y_true):
 
 # ---- regression losses ------------------------------------------------------------------------------------------
 
+@_graph_aware
 def mean_squared_error(y_true, y_pred):
     """Mean of squared errors over the last axis: ``mean(square(y_true - y_pred), axis=-1)``.
 
@@ -183,6 +220,7 @@ def mean_squared_error(y_true, y_pred):
     return torch.mean(torch.square(y_true - y_pred), dim=-1)
 
 
+@_graph_aware
 def mean_absolute_error(y_true, y_pred):
     """Mean of absolute errors over the last axis: ``mean(abs(y_true - y_pred), axis=-1)``.
 
@@ -194,6 +232,7 @@ def mean_absolute_error(y_true, y_pred):
     return torch.mean(torch.abs(y_true - y_pred), dim=-1)
 
 
+@_graph_aware
 def mean_absolute_percentage_error(y_true, y_pred):
     """``100 * mean(abs((y_true - y_pred) / max(abs(y_true), epsilon)), axis=-1)``.
 
@@ -206,6 +245,7 @@ def mean_absolute_percentage_error(y_true, y_pred):
     return 100.0 * torch.mean(torch.abs(ratio), dim=-1)
 
 
+@_graph_aware
 def mean_squared_logarithmic_error(y_true, y_pred):
     """``mean(square(log(max(y_pred, eps) + 1) - log(max(y_true, eps) + 1)), axis=-1)``.
 
@@ -227,6 +267,7 @@ def _l2_normalize(x, axis):
     return x * torch.clamp(inverse_norm, max=1.0 / backend.epsilon())
 
 
+@_graph_aware
 def cosine_similarity(y_true, y_pred, axis=-1):
     """Negative cosine similarity along ``axis``: ``-sum(l2_normalize(y_true) * l2_normalize(y_pred))``.
 
@@ -243,6 +284,7 @@ def cosine_similarity(y_true, y_pred, axis=-1):
     return -torch.sum(_l2_normalize(y_true, axis) * _l2_normalize(y_pred, axis), dim=axis)
 
 
+@_graph_aware
 def huber(y_true, y_pred, delta=1.0):
     """Huber loss: ``0.5 * x**2`` where ``|x| <= delta``, else ``delta * |x| - 0.5 * delta**2``; mean over -1.
 
@@ -259,6 +301,7 @@ def huber(y_true, y_pred, delta=1.0):
     return torch.mean(torch.where(abs_error <= delta, quadratic, linear), dim=-1)
 
 
+@_graph_aware
 def log_cosh(y_true, y_pred):
     """Mean over the last axis of ``log(cosh(y_pred - y_true))``, computed as ``x + softplus(-2x) - log(2)``
     so that large errors do not overflow.
@@ -272,6 +315,7 @@ def log_cosh(y_true, y_pred):
     return torch.mean(error + F.softplus(-2.0 * error) - math.log(2.0), dim=-1)
 
 
+@_graph_aware
 def poisson(y_true, y_pred):
     """``mean(y_pred - y_true * log(y_pred + epsilon), axis=-1)``.
 
@@ -285,6 +329,7 @@ def poisson(y_true, y_pred):
     return torch.mean(y_pred - y_true * torch.log(y_pred + backend.epsilon()), dim=-1)
 
 
+@_graph_aware
 def kl_divergence(y_true, y_pred):
     """Kullback-Leibler divergence over the last axis: ``sum(y_true * log(y_true / y_pred))``, both clipped
     to ``[epsilon, 1]``.
@@ -304,6 +349,7 @@ def kl_divergence(y_true, y_pred):
 
 # ---- hinge losses -------------------------------------------------------------------------------------------------
 
+@_graph_aware
 def hinge(y_true, y_pred):
     """``mean(maximum(1 - y_true * y_pred, 0), axis=-1)``.
 
@@ -317,6 +363,7 @@ def hinge(y_true, y_pred):
     return torch.mean(torch.clamp(1.0 - y_true * y_pred, min=0.0), dim=-1)
 
 
+@_graph_aware
 def squared_hinge(y_true, y_pred):
     """``mean(square(maximum(1 - y_true * y_pred, 0)), axis=-1)``.
 
@@ -330,6 +377,7 @@ def squared_hinge(y_true, y_pred):
     return torch.mean(torch.square(torch.clamp(1.0 - y_true * y_pred, min=0.0)), dim=-1)
 
 
+@_graph_aware
 def categorical_hinge(y_true, y_pred):
     """``maximum(max((1 - y_true) * y_pred) - sum(y_true * y_pred) + 1, 0)`` over the last axis.
 
@@ -347,6 +395,7 @@ def categorical_hinge(y_true, y_pred):
 
 # ---- crossentropies -----------------------------------------------------------------------------------------------
 
+@_graph_aware
 def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Crossentropy between one-hot (or soft) labels and predicted class probabilities.
 
@@ -380,6 +429,7 @@ def categorical_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=
     return -torch.sum(y_true * log_probabilities, dim=axis)
 
 
+@_graph_aware
 def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_logits=False,
                                    label_smoothing=0.0, axis=-1):
     """Focal crossentropy: ``sum(alpha * (1 - p)**gamma * -y_true * log(p))`` along ``axis``, where ``p`` is
@@ -412,6 +462,7 @@ def categorical_focal_crossentropy(y_true, y_pred, alpha=0.25, gamma=2.0, from_l
     return torch.sum(focal, dim=axis)
 
 
+@_graph_aware
 def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_class=None, axis=-1):
     """Crossentropy between integer labels and predicted class probabilities.
 
@@ -469,6 +520,7 @@ def sparse_categorical_crossentropy(y_true, y_pred, from_logits=False, ignore_cl
     return result
 
 
+@_graph_aware
 def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, axis=-1):
     """Binary crossentropy per element, averaged over ``axis``.
 
@@ -493,6 +545,7 @@ def binary_crossentropy(y_true, y_pred, from_logits=False, label_smoothing=0.0, 
     return torch.mean(elementwise, dim=axis)
 
 
+@_graph_aware
 def binary_focal_crossentropy(y_true, y_pred, apply_class_balancing=False, alpha=0.25, gamma=2.0,
                               from_logits=False, label_smoothing=0.0, axis=-1):
     """Binary focal crossentropy: ``(1 - p_t)**gamma * bce``, optionally weighted by ``alpha`` for

@@ -28,7 +28,7 @@ TIERS = [
     ("services", ["kerastorch.callbacks", "kerastorch.distribution", "kerastorch.saving",
                   "kerastorch.applications", "kerastorch.export",
                   "kerastorch.data", "kerastorch.datasets", "kerastorch.preprocessing", "kerastorch.utils",
-                  "kerastorch.mixed_precision", "kerastorch.__main__",
+                  "kerastorch.mixed_precision", "kerastorch.wrappers", "kerastorch.__main__",
                   "kerastorch.engine"]),
     ("surface", ["kerastorch"]),
 ]

@@ -30,7 +30,8 @@ class MonitorCallback(Callback):
     Args:
         monitor: the logged value to watch, e.g. ``"val_loss"``.
         mode: ``"min"``, ``"max"``, or ``"auto"``: minimize losses, and for a metric follow its direction
-            (accuracy goes up, errors go down); an unknown metric is an error then.
+            (accuracy goes up, errors go down); another name that contains "acc" is maximized (Keras 2's rule),
+            any other unknown metric is an error then.
         baseline: a value to beat; None for none.
         min_delta: the smallest change that counts as an improvement.
     """
@@ -61,6 +62,10 @@ class MonitorCallback(Callback):
             direction = _metric_direction(self.model, metric_name)
             if direction is not None:
                 self.monitor_op = operator.gt if direction == "up" else operator.lt
+            elif self.monitor_op is None and "acc" in metric_name:
+                # Keras 2's rule for names the model does not log ('val_acc' for a metric named 'accuracy',
+                # as in its examples): an accuracy is maximized.
+                self.monitor_op = operator.gt
             if self.monitor_op is None:
                 raise ValueError(
                     f"{self.__class__.__name__} callback received monitor={self.monitor}, but Keras isn't able "

@@ -6,6 +6,7 @@ import inspect
 import numbers
 import warnings
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -17,10 +18,11 @@ from kerastorch._porting import missing_attribute
 
 
 def _positive_int(value, name):
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+    # numpy integers are accepted as Keras 2 accepted them (`Dense(np.max(y) + 1)` in its examples).
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value <= 0:
         raise ValueError(f"Received an invalid value for `{name}`, expected a positive integer. "
                          f"Received: {name}={value}")
-    return value
+    return int(value)
 
 
 def _shape_sequence(shape, argument):
@@ -271,7 +273,10 @@ class Lambda(Layer):
             raise NotImplementedError
         if callable(self._output_shape):
             return tuple(self._output_shape(input_shape))
-        return (input_shape[0],) + standardize_shape(self._output_shape)
+        first = input_shape
+        while isinstance(first, (list, tuple)) and first and isinstance(first[0], (list, tuple)):
+            first = first[0]  # several inputs: the batch size is the first input's, as in Keras
+        return (first[0] if first else None,) + standardize_shape(self._output_shape)
 
     def get_config(self):
         # The functions stay functions here: the serializer writes them (a lambda as its code).

@@ -35,7 +35,10 @@ def _binary_matches(y_true, y_pred, threshold=0.5):
 
 def _categorical_matches(y_true, y_pred):
     y_pred = _as_tensor(y_pred)
-    true_class = _as_tensor(y_true, y_pred).argmax(-1)
+    y_true = _as_tensor(y_true, y_pred)
+    if y_true.dtype == torch.bool:  # one-hot bool targets (Keras 2's examples): argmax has no bool kernel
+        y_true = y_true.to(torch.uint8)
+    true_class = y_true.argmax(-1)
     if true_class.dim() == y_pred.dim():
         # Labels one axis deeper than the predictions: compare per sample, keep the labels' shape.
         return (true_class.squeeze(-1) == y_pred.argmax(-1)).reshape(true_class.shape)

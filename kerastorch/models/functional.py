@@ -101,6 +101,14 @@ def map_graph(inputs, outputs):
     return ordered, dict(nodes_by_depth), operations
 
 
+def conform_bool_input(value, input_dtype):
+    """A bool tensor given to a floating Input, as that dtype: Keras converts an input to its Input's dtype, and
+    Keras 2's examples feed one-hot bool arrays."""
+    if value.dtype == torch.bool and str(input_dtype).startswith(("float", "bfloat")):
+        return value.to(getattr(torch, str(input_dtype)))
+    return value
+
+
 def adjust_input_rank(value, reference_shape):
     """``value`` with the rank of ``reference_shape`` as Keras adjusts model inputs: a trailing axis of 1 is
     dropped or added (data of shape (N,) for ``Input((1,))``, (N, 28, 28) for ``Input((28, 28, 1))``). Any other
@@ -267,7 +275,7 @@ class Functional(Model):
         """Keras's input rank adjustment (a trailing axis of 1 may be added or dropped) and shape check."""
         if not isinstance(value, torch.Tensor):
             return value
-        value = adjust_input_rank(value, reference.shape)
+        value = adjust_input_rank(conform_bool_input(value, reference.dtype), reference.shape)
         if torch.jit.is_tracing():
             return value   # traced shapes are values: comparing them would freeze the example's batch size
         shape = tuple(value.shape)
@@ -306,9 +314,50 @@ class Functional(Model):
                 outputs = node.layer(*fill(node.call_args), **fill(node.call_kwargs))
             for tensor, value in zip(node.output_tensors, flatten(outputs)):
                 values[id(tensor)] = value
+        if self._graph_losses:
+            self._compute_graph_losses(values, fill)
         outputs = map_structure(lambda t: values[id(t)], self._outputs_struct)
         # A one-element output list gives its tensor, as in Keras.
         return outputs[0] if isinstance(outputs, list) and len(outputs) == 1 else outputs
+
+    # ---- losses of the graph (Keras 2's `model.add_loss(tensor)`) -------------------------------------------
+
+    _graph_losses = ()
+
+    def add_loss(self, loss):
+        """Add a penalty to the model's training loss.
+
+        A KerasTensor of this model's graph (Keras 2's ``vae.add_loss(K.mean(reconstruction + kl))``, computed
+        from the model's inputs through layers and ops) is computed again at every call of the model and becomes
+        one of its ``losses``; any other value is added as ``Layer.add_loss`` adds it.
+
+        Raises:
+            ValueError: a KerasTensor that depends on an Input that is not one of the model's inputs.
+        """
+        tensors = flatten(loss)
+        if not any(isinstance(t, KerasTensor) for t in tensors):
+            return super().add_loss(loss)
+        tensors = [t for t in tensors if isinstance(t, KerasTensor)]
+        graph_losses = list(self._graph_losses) + tensors
+        nodes, _, _ = map_graph(flatten(self._inputs_struct), graph_losses)
+        own_inputs = {id(_node_of(t)) for t in flatten(self._inputs_struct)}
+        for node in nodes:
+            if isinstance(node.layer, InputLayer) and id(node) not in own_inputs:
+                raise ValueError(f"The loss tensor given to add_loss depends on the input '{node.layer.name}', which "
+                                 f"is not an input of the model '{self.name}' (its inputs: "
+                                 f"{[t.name for t in flatten(self._inputs_struct)]}).")
+        self.__dict__["_graph_losses"] = graph_losses
+        self.__dict__["_graph_loss_nodes"] = [n for n in nodes if not isinstance(n.layer, InputLayer)]
+
+    def _compute_graph_losses(self, values, fill):
+        for node in self._graph_loss_nodes:
+            if all(id(t) in values for t in node.output_tensors):
+                continue  # computed for the outputs already
+            for tensor, value in zip(node.output_tensors, flatten(node.layer(*fill(node.call_args),
+                                                                             **fill(node.call_kwargs)))):
+                values[id(tensor)] = value
+        # Layer.__call__ emptied the list before this call; the graph's losses are this call's.
+        self._activity_losses = self._activity_losses + [values[id(t)] for t in self._graph_losses]
 
     def compute_output_spec(self, inputs, training=None, mask=None):
         outputs = map_structure(lambda t: KerasTensor(t.shape, t.dtype), self._outputs_struct)

@@ -64,6 +64,14 @@ class Keras2ModelMethods:
         _check_steps(generator, steps, "steps")
         return self.predict(generator, steps=steps, callbacks=callbacks, verbose=verbose)
 
+    def reset_states(self):
+        """Keras 2's ``Model.reset_states``: zero the states of every stateful layer of the model (nested models
+        included)."""
+        _legacy.warn_once("Model.reset_states", "`layer.reset_state()` on each stateful recurrent layer")
+        for layer in self.modules():
+            if layer is not self and getattr(layer, "stateful", False) and hasattr(layer, "reset_state"):
+                layer.reset_state()
+
 
 class Keras2SequentialMethods:
     """``predict_proba`` and ``predict_classes``, the prediction helpers of Keras 2's ``Sequential``."""

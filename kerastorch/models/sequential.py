@@ -5,7 +5,7 @@ from kerastorch import global_state
 from kerastorch.keras_tensor import KerasTensor
 from kerastorch.layers.core import InputLayer
 from kerastorch.layers.layer import Layer
-from kerastorch.models.functional import adjust_input_rank
+from kerastorch.models.functional import adjust_input_rank, conform_bool_input
 from kerastorch.models.keras2_api import Keras2SequentialMethods
 from kerastorch.models.model import Model
 from kerastorch.saving import serialization
@@ -144,7 +144,8 @@ class Sequential(Keras2SequentialMethods, Model):
             if mask is not None:
                 x._keras_mask = mask
             if self._input_layer is not None:
-                x = adjust_input_rank(x, self._input_layer.batch_shape)
+                x = adjust_input_rank(conform_bool_input(x, self._input_layer.output.dtype),
+                                      self._input_layer.batch_shape)
         # The trainer's loops may run the stack through an execution plan (training/execution_plan.py): steps that
         # compute several layers at once. Any other call runs exactly the layers; masks ride on the tensors.
         plan = global_state.active_execution_plan()
