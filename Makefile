@@ -10,7 +10,7 @@ $(PY):
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q torch==2.14.1 torchvision==0.29.1 || $(PY) -m pip install -q torch torchvision
-	$(PY) -m pip install -q -e '.[test,h5,tensorboard]'
+	$(PY) -m pip install -q -e '.[test,h5,tensorboard,plot,sklearn]'
 	touch $(STAMP)
 
 install: $(STAMP)
