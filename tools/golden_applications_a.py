@@ -62,6 +62,16 @@ PREDICTIONS = {
     "xception": (A.Xception, {"include_top": False, "pooling": "max"}, 71, 7),
     "inception_v3": (A.InceptionV3, {"classes": 10, "classifier_activation": None}, 75, 8),
     "inception_resnet_v2": (A.InceptionResNetV2, {"include_top": False, "pooling": "avg"}, 75, 9),
+    # The other sizes of each family (pooled features: the blocks in other numbers, every weight checked).
+    "resnet152": (A.ResNet152, {"include_top": False, "pooling": "avg"}, 32, 10),
+    "resnet101v2": (A.ResNet101V2, {"include_top": False, "pooling": "avg"}, 32, 11),
+    "resnet152v2": (A.ResNet152V2, {"include_top": False, "pooling": "avg"}, 32, 12),
+    "densenet169": (A.DenseNet169, {"include_top": False, "pooling": "avg"}, 32, 13),
+    "densenet201": (A.DenseNet201, {"include_top": False, "pooling": "avg"}, 32, 14),
+    "convnext_small": (A.ConvNeXtSmall, {"include_top": False, "pooling": "avg"}, 32, 15),
+    "convnext_base": (A.ConvNeXtBase, {"include_top": False, "pooling": "avg"}, 32, 16),
+    "convnext_large": (A.ConvNeXtLarge, {"include_top": False, "pooling": "avg"}, 32, 17),
+    "convnext_xlarge": (A.ConvNeXtXLarge, {"include_top": False, "pooling": "avg"}, 32, 18),
 }
 
 PREPROCESS = {

@@ -84,3 +84,10 @@ def test_nested_sequential_stem_is_part_of_a_plain_call(cheap_init):
     model = ConvNeXtTiny(weights=None, include_top=False, input_shape=(32, 32, 3), pooling="avg")
     assert model.get_layer("convnext_tiny_stem").__class__.__name__ == "Sequential"
     assert model(torch.zeros(1, 32, 32, 3)).shape == (1, 768)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case, builder", [("convnext_small", ConvNeXtSmall), ("convnext_base", ConvNeXtBase),
+                                           ("convnext_large", ConvNeXtLarge), ("convnext_xlarge", ConvNeXtXLarge)])
+def test_larger_convnexts_pooled_features_equal_keras_with_the_same_weights(case, builder, cheap_init):
+    assert_predictions_equal_keras(case, builder)

@@ -98,3 +98,9 @@ def test_imagenet_falls_back_to_torchvision_file_in_torch_cache_without_warning(
         features = torch.relu(reference.features(torch.from_numpy(images).permute(0, 3, 1, 2))).mean((2, 3))
     np.testing.assert_allclose(model.predict(images, verbose=0), features.numpy(), rtol=0,
                                atol=1e-4 * float(features.abs().max()))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case, builder", [("densenet169", DenseNet169), ("densenet201", DenseNet201)])
+def test_larger_densenets_pooled_features_equal_keras_with_the_same_weights(case, builder, cheap_init):
+    assert_predictions_equal_keras(case, builder)

@@ -99,3 +99,10 @@ def test_channels_first_gives_the_channels_last_results_with_the_same_weights(ch
                                    atol=1e-4 * np.abs(expected).max())
     finally:
         keras.backend.set_image_data_format("channels_last")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case, builder", [("resnet152", ResNet152), ("resnet101v2", ResNet101V2),
+                                           ("resnet152v2", ResNet152V2)])
+def test_deeper_resnets_pooled_features_equal_keras_with_the_same_weights(case, builder, cheap_init):
+    assert_predictions_equal_keras(case, builder)
