@@ -11,13 +11,7 @@ def test_child_fits_the_mlp_workload_from_the_shared_files(tmp_path):
     np.savez(init, **{f"w{i}": w for i, w in enumerate(workloads.initial_weights(workload))})
     result = distributed.child(str(data), str(init), epochs=2, threads=1)
     assert result["samples"] == 256 and result["batch_size"] == 128 and result["world_size"] == 1
-    assert len(result["epoch_seconds"]) == 2 and np.isfinite(result["loss"])
-
-
-def test_samples_per_second_uses_the_median_epoch_after_the_first():
-    run = {"samples": 1000, "epoch_seconds": [9.0, 2.0, 4.0, 1.0]}
-    assert distributed.samples_per_second(run) == 500.0
-    assert distributed.samples_per_second({"samples": 10, "epoch_seconds": [2.0]}) == 5.0
+    assert np.isfinite(result["loss"]) and 0.0 <= result["accuracy"] <= 1.0
 
 
 def test_summary_takes_medians_per_process_count_and_their_ratio():
