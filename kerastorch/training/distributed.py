@@ -242,11 +242,14 @@ class Replicas:
             group = [grads[i] for i in indices]
             # Half-precision gradients times a sample count could overflow: they are summed in float32.
             dtype = torch.float32 if group[0].dtype in (torch.float16, torch.bfloat16) else group[0].dtype
-            flat = torch.cat([g.reshape(-1) for g in group]).to(self._comm_device, dtype).mul_(float(local_count))
             tail = self._count_and_marks(dtype, local_count, tuple(had[i] for i in indices))
-            flat = torch.cat([flat, tail])
+            size = sum(g.numel() for g in group)
+            # One buffer, written once: the gradients (cast as they are copied), then the count and the marks.
+            flat = torch.empty(size + tail.shape[0], dtype=dtype, device=self._comm_device)
+            torch.cat([g.reshape(-1).to(self._comm_device) for g in group], out=flat[:size])
+            flat[:size].mul_(float(local_count))
+            flat[size:].copy_(tail)
             dist.all_reduce(flat)
-            size = flat.shape[0] - tail.shape[0]
             self._copy_back(flat[:size].div_(flat[size:size + 1].clamp_min(1)), group)
             for position, i in enumerate(indices):
                 ranks_with_grad[i] = flat[size + 1 + position]
