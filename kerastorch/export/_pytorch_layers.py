@@ -182,85 +182,84 @@ def _padding(layer, node, x, kernel_size, strides, dilation=None):
     return "0", torch_pad_arg(paddings)
 
 
+def _conv_arguments(layer, in_channels, out_channels, padding, groups, bias):
+    """The source of ``nn.ConvNd``'s arguments for ``layer``'s kernel size, strides and dilation, defaults left
+    out."""
+    arguments = [str(in_channels), str(out_channels), repr(tuple(layer.kernel_size))]
+    if any(s != 1 for s in layer.strides):
+        arguments.append(f"stride={tuple(layer.strides)!r}")
+    if padding != "0":
+        arguments.append(f"padding={padding}")
+    if any(d != 1 for d in layer.dilation_rate):
+        arguments.append(f"dilation={tuple(layer.dilation_rate)!r}")
+    if groups != 1:
+        arguments.append(f"groups={groups}")
+    if not bias:
+        arguments.append("bias=False")
+    return ", ".join(arguments)
+
+
+def _torch_kernel(kernel, rank):
+    """A Keras kernel ``(*k, in, out)`` in torch's layout ``(out, in, *k)``."""
+    return kernel.permute(rank + 1, rank, *range(rank))
+
+
+def _emit_conv(w, node, layer, x, source, pad, constructor, weights):
+    """Add the convolution module, and assign ``node`` its call on the (explicitly padded) input, activated."""
+    attribute = w.add_module(layer, constructor, _weights(**weights))
+    if pad is not None:
+        source = f"F.pad({source}, {pad!r})"
+    expression = activation_source(layer.activation, f"{attribute}({source})", x.rank, _native(layer), layer)
+    w.assign(node, [(expression, _native(layer))])
+
+
+def _bias(layer):
+    return None if layer.bias is None else layer.bias.detach()
+
+
 def _conv(w, node, layer):
     x = _single_input(w, node)
     rank = len(layer.kernel_size)
     source = w.want(x, _native(layer))
     kernel = layer.kernel.detach()
     padding, pad = _padding(layer, node, x, layer.kernel_size, layer.strides, layer.dilation_rate)
-    channels = kernel.shape[-2] * layer.groups
-    arguments = [str(channels), str(layer.filters), repr(tuple(layer.kernel_size))]
-    if any(s != 1 for s in layer.strides):
-        arguments.append(f"stride={tuple(layer.strides)!r}")
-    if padding != "0":
-        arguments.append(f"padding={padding}")
-    if any(d != 1 for d in layer.dilation_rate):
-        arguments.append(f"dilation={tuple(layer.dilation_rate)!r}")
-    if layer.groups != 1:
-        arguments.append(f"groups={layer.groups}")
-    if layer.bias is None:
-        arguments.append("bias=False")
-    attribute = w.add_module(layer, f"nn.Conv{rank}d({', '.join(arguments)})", _weights(
-        weight=kernel.permute(rank + 1, rank, *range(rank)), bias=None if layer.bias is None else layer.bias.detach()))
-    if pad is not None:
-        source = f"F.pad({source}, {pad!r})"
-    expression = activation_source(layer.activation, f"{attribute}({source})", x.rank, _native(layer), layer)
-    w.assign(node, [(expression, _native(layer))])
+    arguments = _conv_arguments(layer, kernel.shape[-2] * layer.groups, layer.filters, padding, layer.groups,
+                                layer.bias is not None)
+    _emit_conv(w, node, layer, x, source, pad, f"nn.Conv{rank}d({arguments})",
+               {"weight": _torch_kernel(kernel, rank), "bias": _bias(layer)})
+
+
+def _depthwise_as_grouped(kernel, rank):
+    """A depthwise kernel ``(*k, channels, multiplier)`` as a grouped convolution's ``(*k, 1, channels * m)``."""
+    channels, multiplier = kernel.shape[rank], kernel.shape[rank + 1]
+    return channels, channels * multiplier, kernel.reshape(*kernel.shape[:rank], 1, channels * multiplier)
 
 
 def _depthwise_conv(w, node, layer):
     x = _single_input(w, node)
     rank = len(layer.kernel_size)
     source = w.want(x, _native(layer))
-    kernel = layer.kernel.detach()
-    channels, multiplier = kernel.shape[rank], kernel.shape[rank + 1]
+    channels, out_channels, merged = _depthwise_as_grouped(layer.kernel.detach(), rank)
     padding, pad = _padding(layer, node, x, layer.kernel_size, layer.strides, layer.dilation_rate)
-    arguments = [str(channels), str(channels * multiplier), repr(tuple(layer.kernel_size))]
-    if any(s != 1 for s in layer.strides):
-        arguments.append(f"stride={tuple(layer.strides)!r}")
-    if padding != "0":
-        arguments.append(f"padding={padding}")
-    if any(d != 1 for d in layer.dilation_rate):
-        arguments.append(f"dilation={tuple(layer.dilation_rate)!r}")
-    arguments.append(f"groups={channels}")
-    if layer.bias is None:
-        arguments.append("bias=False")
-    merged = kernel.reshape(*kernel.shape[:rank], 1, channels * multiplier)
-    attribute = w.add_module(layer, f"nn.Conv{rank}d({', '.join(arguments)})", _weights(
-        weight=merged.permute(rank + 1, rank, *range(rank)), bias=None if layer.bias is None else layer.bias.detach()))
-    if pad is not None:
-        source = f"F.pad({source}, {pad!r})"
-    expression = activation_source(layer.activation, f"{attribute}({source})", x.rank, _native(layer), layer)
-    w.assign(node, [(expression, _native(layer))])
+    arguments = _conv_arguments(layer, channels, out_channels, padding, channels, layer.bias is not None)
+    _emit_conv(w, node, layer, x, source, pad, f"nn.Conv{rank}d({arguments})",
+               {"weight": _torch_kernel(merged, rank), "bias": _bias(layer)})
 
 
 def _separable_conv(w, node, layer):
     x = _single_input(w, node)
     rank = len(layer.kernel_size)
     source = w.want(x, _native(layer))
-    depthwise, pointwise = layer.depthwise_kernel.detach(), layer.pointwise_kernel.detach()
-    channels, multiplier = depthwise.shape[rank], depthwise.shape[rank + 1]
+    channels, middle, merged = _depthwise_as_grouped(layer.depthwise_kernel.detach(), rank)
     padding, pad = _padding(layer, node, x, layer.kernel_size, layer.strides, layer.dilation_rate)
-    arguments = [str(channels), str(channels * multiplier), repr(tuple(layer.kernel_size))]
-    if any(s != 1 for s in layer.strides):
-        arguments.append(f"stride={tuple(layer.strides)!r}")
-    if padding != "0":
-        arguments.append(f"padding={padding}")
-    if any(d != 1 for d in layer.dilation_rate):
-        arguments.append(f"dilation={tuple(layer.dilation_rate)!r}")
-    arguments += [f"groups={channels}", "bias=False"]
+    arguments = _conv_arguments(layer, channels, middle, padding, channels, bias=False)
     bias = "" if layer.bias is not None else ", bias=False"
-    constructor = (f"nn.Sequential(nn.Conv{rank}d({', '.join(arguments)}), "
-                   f"nn.Conv{rank}d({channels * multiplier}, {layer.filters}, 1{bias}))")
-    merged = depthwise.reshape(*depthwise.shape[:rank], 1, channels * multiplier)
-    attribute = w.add_module(layer, constructor, _weights(**{
-        "0.weight": merged.permute(rank + 1, rank, *range(rank)),
-        "1.weight": pointwise.permute(rank + 1, rank, *range(rank)),
-        "1.bias": None if layer.bias is None else layer.bias.detach()}))
-    if pad is not None:
-        source = f"F.pad({source}, {pad!r})"
-    expression = activation_source(layer.activation, f"{attribute}({source})", x.rank, _native(layer), layer)
-    w.assign(node, [(expression, _native(layer))])
+    constructor = (f"nn.Sequential(nn.Conv{rank}d({arguments}), "
+                   f"nn.Conv{rank}d({middle}, {layer.filters}, 1{bias}))")
+    _emit_conv(w, node, layer, x, source, pad, constructor, {
+        "0.weight": _torch_kernel(merged, rank),
+        "1.weight": _torch_kernel(layer.pointwise_kernel.detach(), rank),
+        "1.bias": _bias(layer)})
 
 
 def _conv_transpose(w, node, layer):
