@@ -9,6 +9,7 @@ downsampling steps are nested ``Sequential`` models, as in Keras. The architectu
 import numpy as np
 
 from kerastorch import layers
+from kerastorch.applications import imagenet_utils
 from kerastorch.applications._blocks import LayerScale, StochasticDepth
 from kerastorch.applications._network import check_arguments, finish, image_input
 
@@ -127,15 +128,10 @@ ConvNeXtXLarge = _convnext("xlarge", "ConvNeXtXLarge: stages of 3, 3, 27 and 3 b
 ConvNeXtXLarge.__name__ = ConvNeXtXLarge.__qualname__ = "ConvNeXtXLarge"
 
 
-def preprocess_input(x, data_format=None):
-    """The identity, as in Keras: ConvNeXt normalizes its inputs itself (``include_preprocessing``)."""
-    return x
+preprocess_input = imagenet_utils.preprocessing("ConvNeXt", None)
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``."""
-    from kerastorch.applications import imagenet_utils
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["ConvNeXtTiny", "ConvNeXtSmall", "ConvNeXtBase", "ConvNeXtLarge", "ConvNeXtXLarge", "preprocess_input",

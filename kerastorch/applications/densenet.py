@@ -99,15 +99,10 @@ DenseNet169.__doc__ = "The DenseNet169 network: dense blocks of 6, 12, 32 and 32
 DenseNet201.__doc__ = "The DenseNet201 network: dense blocks of 6, 12, 48 and 32 layers.\n" + _ARGS_DOC
 
 
-def preprocess_input(x, data_format=None):
-    """Keras's DenseNet preprocessing ("torch" mode): pixels scaled to [0, 1], then normalized per RGB channel by
-    ImageNet's mean and standard deviation."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="torch")
+preprocess_input = imagenet_utils.preprocessing("DenseNet", "torch")
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["DenseNet121", "DenseNet169", "DenseNet201", "preprocess_input", "decode_predictions"]

@@ -174,17 +174,7 @@ EfficientNetB6 = _variant("b6")
 EfficientNetB7 = _variant("b7")
 
 
-def preprocess_input(x, data_format=None):
-    """The identity: EfficientNets rescale and normalize their inputs themselves.
-
-    Args:
-        x: RGB images with values in [0, 255].
-        data_format: unused; accepted as in Keras.
-    """
-    return x
+preprocess_input = imagenet_utils.preprocessing("EfficientNet", None)
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``; see
-    ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

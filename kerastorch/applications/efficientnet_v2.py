@@ -196,17 +196,7 @@ EfficientNetV2M = _variant("m")
 EfficientNetV2L = _variant("l")
 
 
-def preprocess_input(x, data_format=None):
-    """The identity: EfficientNetV2 networks preprocess their inputs themselves (see ``include_preprocessing``).
-
-    Args:
-        x: RGB images with values in [0, 255].
-        data_format: unused; accepted as in Keras.
-    """
-    return x
+preprocess_input = imagenet_utils.preprocessing("EfficientNetV2", None)
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``; see
-    ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

@@ -141,6 +141,33 @@ def decode_predictions(preds, top=5):
     return results
 
 
+_MODE_DESCRIPTIONS = {
+    "caffe": "RGB to BGR, then ImageNet's mean pixel subtracted per channel, without scaling",
+    "tf": "pixels in [0, 255] scaled to [-1, 1]",
+    "torch": "pixels scaled to [0, 1], then normalized by ImageNet's mean and standard deviation per channel",
+    None: "the identity: the network rescales and normalizes its inputs itself",
+}
+
+
+def preprocessing(network, mode):
+    """The ``preprocess_input`` of a network's module: ``preprocess_input`` in ``mode`` (``"caffe"``, ``"tf"``,
+    ``"torch"``), or the identity for ``mode=None`` (networks whose first layers preprocess).
+
+    Args:
+        network: the network's name, for the docstring.
+        mode: the preprocessing mode the network's weights were trained with.
+    """
+    def network_preprocess_input(x, data_format=None):
+        return x if mode is None else preprocess_input(x, data_format=data_format, mode=mode)
+
+    network_preprocess_input.__name__ = network_preprocess_input.__qualname__ = "preprocess_input"
+    network_preprocess_input.__doc__ = (
+        f"{network}'s preprocessing: {_MODE_DESCRIPTIONS[mode]}.\n\n    Args:\n        x: RGB images with values in "
+        f"[0, 255] (see ``imagenet_utils.preprocess_input``).\n        data_format: the images' data format "
+        f"(default ``image_data_format()``).\n    ")
+    return network_preprocess_input
+
+
 def obtain_input_shape(input_shape, default_size, min_size, data_format, require_flatten, weights=None):
     """The input shape of an application network, after checking the one given (Keras's rules).
 

@@ -123,14 +123,10 @@ def InceptionV3(include_top=True, weights="imagenet", input_tensor=None, input_s
     return finish(image, input_tensor, x, name, weights, "inception_v3", include_top)
 
 
-def preprocess_input(x, data_format=None):
-    """Keras's InceptionV3 preprocessing ("tf" mode): pixels scaled from [0, 255] to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+preprocess_input = imagenet_utils.preprocessing("InceptionV3", "tf")
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["InceptionV3", "preprocess_input", "decode_predictions"]

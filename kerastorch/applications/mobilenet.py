@@ -101,13 +101,7 @@ def MobileNet(input_shape=None, alpha=1.0, depth_multiplier=1, dropout=1e-3, inc
     return _network.finish(image, input_tensor, x, name, weights, f"mobilenet_{float(alpha)}_{rows}", include_top)
 
 
-def preprocess_input(x, data_format=None):
-    """MobileNet's preprocessing ("tf" mode): pixels in [0, 255] scaled to [-1, 1]. See
-    ``imagenet_utils.preprocess_input``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+preprocess_input = imagenet_utils.preprocessing("MobileNet", "tf")
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``; see
-    ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

@@ -118,13 +118,7 @@ def MobileNetV2(input_shape=None, alpha=1.0, include_top=True, weights="imagenet
                            include_top)
 
 
-def preprocess_input(x, data_format=None):
-    """MobileNetV2's preprocessing ("tf" mode): pixels in [0, 255] scaled to [-1, 1]. See
-    ``imagenet_utils.preprocess_input``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+preprocess_input = imagenet_utils.preprocessing("MobileNetV2", "tf")
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``; see
-    ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

@@ -189,17 +189,7 @@ MobileNetV3Large.__doc__ = ("The MobileNetV3Large network: 15 inverted residual 
                             "convolution; 5,507,432 weights with the top, 2,996,352 without." + _ARGUMENTS_DOC)
 
 
-def preprocess_input(x, data_format=None):
-    """The identity: MobileNetV3 networks rescale their inputs themselves (see ``include_preprocessing``).
-
-    Args:
-        x: RGB images with values in [0, 255].
-        data_format: unused; accepted as in Keras.
-    """
-    return x
+preprocess_input = imagenet_utils.preprocessing("MobileNetV3", None)
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``; see
-    ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

@@ -227,13 +227,7 @@ def NASNetLarge(input_shape=None, include_top=True, weights="imagenet", input_te
                   name=name)
 
 
-def preprocess_input(x, data_format=None):
-    """NASNet's preprocessing ("tf" mode): pixels in [0, 255] scaled to [-1, 1]. See
-    ``imagenet_utils.preprocess_input``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+preprocess_input = imagenet_utils.preprocessing("NASNet", "tf")
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``; see
-    ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions

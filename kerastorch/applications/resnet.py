@@ -136,15 +136,10 @@ ResNet101.__doc__ = "The ResNet101 network (v1): 44,707,176 weights.\n" + _ARGS_
 ResNet152.__doc__ = "The ResNet152 network (v1): 60,419,944 weights.\n" + _ARGS_DOC
 
 
-def preprocess_input(x, data_format=None):
-    """Keras's ResNet preprocessing ("caffe" mode): RGB to BGR, then the ImageNet mean pixel subtracted; see
-    ``imagenet_utils.preprocess_input``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
+preprocess_input = imagenet_utils.preprocessing("ResNet", "caffe")
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["ResNet50", "ResNet101", "ResNet152", "preprocess_input", "decode_predictions"]

@@ -28,14 +28,10 @@ ResNet101V2.__doc__ = "The ResNet101V2 network: 44,675,560 weights.\n" + _ARGS_D
 ResNet152V2.__doc__ = "The ResNet152V2 network: 60,380,648 weights.\n" + _ARGS_DOC
 
 
-def preprocess_input(x, data_format=None):
-    """Keras's ResNetV2 preprocessing ("tf" mode): pixels scaled from [0, 255] to [-1, 1]."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="tf")
+preprocess_input = imagenet_utils.preprocessing("ResNetV2", "tf")
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions
 
 
 __all__ = ["ResNet50V2", "ResNet101V2", "ResNet152V2", "preprocess_input", "decode_predictions"]

@@ -36,13 +36,7 @@ def VGG16(include_top=True, weights="imagenet", input_tensor=None, input_shape=N
                      classifier_activation, name)
 
 
-def preprocess_input(x, data_format=None):
-    """Keras's VGG preprocessing ("caffe" mode): RGB to BGR, then the ImageNet mean pixel subtracted. See
-    ``imagenet_utils.preprocess_input``; for torchvision's weights use it with ``mode="torch"``."""
-    return imagenet_utils.preprocess_input(x, data_format=data_format, mode="caffe")
+preprocess_input = imagenet_utils.preprocessing("VGG16", "caffe")
 
 
-def decode_predictions(preds, top=5):
-    """The ``top`` ImageNet classes of each prediction, as ``(wnid, name, score)``; see
-    ``imagenet_utils.decode_predictions``."""
-    return imagenet_utils.decode_predictions(preds, top=top)
+decode_predictions = imagenet_utils.decode_predictions
